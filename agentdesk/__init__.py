@@ -1,0 +1,3 @@
+"""agentdesk: a keyboard-first terminal workstation for customer-service agents."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,321 @@
+"""The one store interface the app talks to.
+
+Backends (in-memory, SQLite, later the remote client) implement a handful of primitives; every
+ticket action is written once here on top of `_mutate`, which runs a pure domain function
+inside one backend transaction that also writes the audit events and the operation-log entry.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Protocol
+
+from agentdesk.domain import actions
+from agentdesk.domain.actions import Change, NewTicket
+from agentdesk.domain.model import (
+    Agent,
+    AuditEvent,
+    Customer,
+    Department,
+    KbArticle,
+    KbHit,
+    LinkKind,
+    Message,
+    Operation,
+    Priority,
+    Script,
+    SlaPolicy,
+    Ticket,
+    TicketLink,
+    TicketRow,
+    TicketStatus,
+)
+from agentdesk.domain.sla import DEFAULT_POLICIES
+from agentdesk.store.errors import NotFound
+
+
+class Scope(StrEnum):
+    MINE = "mine"  # assigned to the agent, not closed
+    TEAM = "team"  # every active ticket in the agent's departments (all if the agent has none)
+    ALL = "all"  # everything, closed included
+
+
+@dataclass(frozen=True, slots=True)
+class TicketQuery:
+    scope: Scope = Scope.TEAM
+    agent_id: str | None = None
+    departments: tuple[str, ...] = ()
+    # Free text: matches number (`#123` or `123`), subject, intent or customer name.
+    text: str = ""
+    statuses: tuple[TicketStatus, ...] = ()
+
+
+class MutationContext(Protocol):
+    """What a domain function may ask of the transaction it runs in."""
+
+    def next_number(self) -> int: ...
+
+
+Mutation = Callable[[Ticket, MutationContext], Change]
+
+
+@dataclass(frozen=True, slots=True)
+class StoreInfo:
+    backend: str  # "sqlite", "memory", "remote"
+    location: str
+    client_id: str
+    schema_version: str = ""
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+class Store(ABC):
+    """Async, speaks domain types, raises only `agentdesk.store.errors`."""
+
+    policies: dict[Priority, SlaPolicy] = DEFAULT_POLICIES
+
+    # -- lifecycle -------------------------------------------------------------------------
+    @abstractmethod
+    async def open(self) -> None: ...
+
+    @abstractmethod
+    async def close(self) -> None: ...
+
+    @abstractmethod
+    def info(self) -> StoreInfo: ...
+
+    async def __aenter__(self) -> Store:
+        await self.open()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    # -- reference data --------------------------------------------------------------------
+    @abstractmethod
+    async def agent_by_handle(self, handle: str) -> Agent: ...
+
+    @abstractmethod
+    async def agents(self) -> list[Agent]: ...
+
+    @abstractmethod
+    async def departments(self) -> list[Department]: ...
+
+    @abstractmethod
+    async def customer(self, customer_id: str) -> Customer: ...
+
+    # -- reading tickets -------------------------------------------------------------------
+    @abstractmethod
+    async def count_tickets(self, query: TicketQuery) -> int: ...
+
+    @abstractmethod
+    async def ticket_rows(self, query: TicketQuery, offset: int, limit: int) -> list[TicketRow]:
+        """A window of the queue, ordered by priority, then SLA deadline, then age."""
+
+    @abstractmethod
+    async def ticket(self, ticket_id: str) -> Ticket: ...
+
+    @abstractmethod
+    async def ticket_by_number(self, number: int) -> Ticket: ...
+
+    @abstractmethod
+    async def messages(self, ticket_id: str) -> list[Message]: ...
+
+    @abstractmethod
+    async def customer_tickets(self, customer_id: str, limit: int = 20) -> list[TicketRow]:
+        """The customer's tickets, newest first."""
+
+    @abstractmethod
+    async def audit_events(self, ticket_id: str) -> list[AuditEvent]: ...
+
+    @abstractmethod
+    async def iter_tickets(self, batch: int = 1000) -> AsyncIterator[list[Ticket]]:
+        """Every ticket, in number order, a batch at a time (for export)."""
+
+    # -- knowledge base and scripts --------------------------------------------------------
+    @abstractmethod
+    async def search_kb(self, text: str, limit: int = 20) -> list[KbHit]:
+        """Ranked matches for what the user typed; the last word counts as a prefix."""
+
+    @abstractmethod
+    async def article(self, article_id: str) -> KbArticle: ...
+
+    @abstractmethod
+    async def articles(self) -> list[KbArticle]: ...
+
+    @abstractmethod
+    async def scripts(self) -> list[Script]: ...
+
+    @abstractmethod
+    async def script(self, script_id: str) -> Script: ...
+
+    # -- bulk writes (all-or-nothing; each record also lands in the operation log) ---------
+    @abstractmethod
+    async def add_departments(self, departments: Sequence[Department]) -> None: ...
+
+    @abstractmethod
+    async def add_agents(self, agents: Sequence[Agent]) -> None: ...
+
+    @abstractmethod
+    async def add_customers(self, customers: Sequence[Customer]) -> None: ...
+
+    @abstractmethod
+    async def add_articles(self, articles: Sequence[KbArticle]) -> None:
+        """Insert or replace by id."""
+
+    @abstractmethod
+    async def add_scripts(self, scripts: Sequence[Script]) -> None:
+        """Insert or replace by id."""
+
+    @abstractmethod
+    async def add_tickets(self, tickets: Sequence[NewTicket], *, now: datetime) -> list[Ticket]:
+        """Create tickets with fresh numbers, in one transaction."""
+
+    # -- operation log ---------------------------------------------------------------------
+    @abstractmethod
+    async def operations(self, after_seq: int = 0, limit: int = 1000) -> list[Operation]: ...
+
+    # -- primitives the ticket actions below are built on ----------------------------------
+    @abstractmethod
+    async def _mutate(self, ticket_id: str, mutation: Mutation) -> Change:
+        """Load the ticket, apply `mutation`, persist the Change, audit and operation: atomically.
+
+        Must raise Conflict if the ticket's version changed between load and write.
+        """
+
+    @abstractmethod
+    async def claim_next(self, agent: Agent, now: datetime) -> Ticket | None:
+        """Atomically assign the first ticket of `routing.pull_order` the agent is eligible for."""
+
+    # -- ticket actions --------------------------------------------------------------------
+    async def create_ticket(self, new: NewTicket, *, now: datetime) -> Ticket:
+        (ticket,) = await self.add_tickets([new], now=now)
+        return ticket
+
+    async def assign(
+        self, ticket_id: str, agent_id: str, *, actor_id: str, now: datetime
+    ) -> Ticket:
+        change = await self._mutate(
+            ticket_id, lambda t, _: actions.assign(t, agent_id, actor_id=actor_id, now=now)
+        )
+        return change.ticket
+
+    async def reply(
+        self,
+        ticket_id: str,
+        body: str,
+        *,
+        author_id: str,
+        now: datetime,
+        internal: bool = False,
+        wait_on_customer: bool = False,
+        links: tuple[TicketLink, ...] = (),
+    ) -> Ticket:
+        change = await self._mutate(
+            ticket_id,
+            lambda t, _: actions.reply(
+                t,
+                body,
+                author_id=author_id,
+                now=now,
+                internal=internal,
+                wait_on_customer=wait_on_customer,
+                links=links,
+            ),
+        )
+        return change.ticket
+
+    async def customer_reply(
+        self, ticket_id: str, body: str, *, now: datetime, confirms_resolution: bool = False
+    ) -> Ticket:
+        """Returns the ticket the message landed on: a new follow-up if the old one was closed."""
+
+        def apply(ticket: Ticket, ctx: MutationContext) -> Change:
+            number = ctx.next_number() if ticket.status is TicketStatus.CLOSED else None
+            return actions.customer_reply(
+                ticket,
+                body,
+                now=now,
+                confirms_resolution=confirms_resolution,
+                follow_up_number=number,
+                policies=self.policies,
+            )
+
+        change = await self._mutate(ticket_id, apply)
+        return change.ticket
+
+    async def transfer(
+        self, ticket_id: str, department_id: str, note: str, *, actor_id: str, now: datetime
+    ) -> Ticket:
+        known = {department.id for department in await self.departments()}
+        if department_id not in known:
+            raise NotFound(f"no department {department_id!r}")
+        change = await self._mutate(
+            ticket_id,
+            lambda t, _: actions.transfer(t, department_id, note, actor_id=actor_id, now=now),
+        )
+        return change.ticket
+
+    async def request_confirmation(
+        self,
+        ticket_id: str,
+        resolution: str,
+        request_body: str,
+        *,
+        actor_id: str,
+        now: datetime,
+        links: tuple[TicketLink, ...] = (),
+    ) -> Ticket:
+        change = await self._mutate(
+            ticket_id,
+            lambda t, _: actions.request_confirmation(
+                t, resolution, request_body, actor_id=actor_id, now=now, links=links
+            ),
+        )
+        return change.ticket
+
+    async def close_confirmed(
+        self,
+        ticket_id: str,
+        resolution: str,
+        evidence: str,
+        *,
+        actor_id: str,
+        now: datetime,
+        links: tuple[TicketLink, ...] = (),
+        csat: int | None = None,
+    ) -> Ticket:
+        change = await self._mutate(
+            ticket_id,
+            lambda t, _: actions.close_confirmed(
+                t, resolution, evidence, actor_id=actor_id, now=now, links=links, csat=csat
+            ),
+        )
+        return change.ticket
+
+    async def record_csat(
+        self, ticket_id: str, score: int, *, actor_id: str, now: datetime
+    ) -> Ticket:
+        change = await self._mutate(
+            ticket_id, lambda t, _: actions.record_csat(t, score, actor_id=actor_id, now=now)
+        )
+        return change.ticket
+
+    async def link(
+        self,
+        ticket_id: str,
+        kind: LinkKind,
+        ref_id: str,
+        title: str,
+        *,
+        actor_id: str,
+        now: datetime,
+    ) -> Ticket:
+        change = await self._mutate(
+            ticket_id,
+            lambda t, _: actions.link(t, kind, ref_id, title, actor_id=actor_id, now=now),
+        )
+        return change.ticket

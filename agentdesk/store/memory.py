@@ -1,0 +1,290 @@
+"""An in-memory store for tests: the reference behaviour the contract suite pins down."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import AsyncIterator, Sequence
+from datetime import UTC, datetime
+
+from agentdesk.domain import actions, routing
+from agentdesk.domain.actions import Change, NewTicket
+from agentdesk.domain.ids import new_id
+from agentdesk.domain.lifecycle import ACTIVE_STATUSES
+from agentdesk.domain.model import (
+    Agent,
+    AuditEvent,
+    Customer,
+    CustomerTier,
+    Department,
+    KbArticle,
+    KbHit,
+    Message,
+    Operation,
+    Script,
+    Ticket,
+    TicketRow,
+)
+from agentdesk.store.base import Mutation, Scope, Store, StoreInfo, TicketQuery
+from agentdesk.store.errors import Conflict, NotFound
+
+_WORD = re.compile(r"\w+")
+
+
+class MemoryStore(Store):
+    def __init__(self, client_id: str | None = None) -> None:
+        self.client_id = client_id or new_id()
+        self._lock = asyncio.Lock()
+        self._departments: dict[str, Department] = {}
+        self._agents: dict[str, Agent] = {}
+        self._customers: dict[str, Customer] = {}
+        self._tickets: dict[str, Ticket] = {}
+        self._messages: dict[str, list[Message]] = {}
+        self._audit: list[AuditEvent] = []
+        self._articles: dict[str, KbArticle] = {}
+        self._scripts: dict[str, Script] = {}
+        self._ops: list[Operation] = []
+        self._last_number = 0
+
+    async def open(self) -> None:
+        return None
+
+    async def close(self) -> None:
+        return None
+
+    def info(self) -> StoreInfo:
+        return StoreInfo("memory", ":memory:", self.client_id)
+
+    # -- helpers ---------------------------------------------------------------------------
+    def _log(self, kind: str, payload: dict[str, object], at: datetime) -> None:
+        seq = len(self._ops) + 1
+        self._ops.append(Operation(new_id(), self.client_id, seq, at, kind, payload))
+
+    def next_number(self) -> int:
+        self._last_number += 1
+        return self._last_number
+
+    def _persist(self, change: Change) -> None:
+        ticket = change.ticket
+        self._tickets[ticket.id] = ticket
+        self._messages.setdefault(ticket.id, []).extend(change.messages)
+        self._audit.extend(change.audit)
+        self._log(change.kind, change.payload, ticket.updated_at)
+
+    def _row(self, ticket: Ticket) -> TicketRow:
+        customer = self._customers.get(ticket.customer_id)
+        return TicketRow(
+            id=ticket.id,
+            number=ticket.number,
+            subject=ticket.subject,
+            status=ticket.status,
+            priority=ticket.priority,
+            channel=ticket.channel,
+            intent=ticket.intent,
+            customer_name=customer.name if customer else "",
+            customer_tier=customer.tier if customer else CustomerTier.STANDARD,
+            department_id=ticket.department_id,
+            assignee_id=ticket.assignee_id,
+            created_at=ticket.created_at,
+            first_response_due=ticket.first_response_due,
+            resolution_due=ticket.resolution_due,
+            first_response_at=ticket.first_response_at,
+        )
+
+    def _matches(self, ticket: Ticket, query: TicketQuery) -> bool:
+        if query.scope is Scope.MINE:
+            if ticket.assignee_id != query.agent_id or ticket.status not in ACTIVE_STATUSES:
+                return False
+        elif query.scope is Scope.TEAM and ticket.status not in ACTIVE_STATUSES:
+            return False
+        if query.departments and ticket.department_id not in query.departments:
+            return False
+        if query.statuses and ticket.status not in query.statuses:
+            return False
+        text = query.text.strip().lower()
+        if text:
+            if text.lstrip("#").isdigit():
+                return ticket.number == int(text.lstrip("#"))
+            customer = self._customers.get(ticket.customer_id)
+            haystack = " ".join(
+                [ticket.subject, ticket.intent, customer.name if customer else ""]
+            ).lower()
+            return text in haystack
+        return True
+
+    def _filtered(self, query: TicketQuery) -> list[Ticket]:
+        found = [t for t in self._tickets.values() if self._matches(t, query)]
+        found.sort(key=routing.pull_order)
+        return found
+
+    # -- reference data --------------------------------------------------------------------
+    async def agent_by_handle(self, handle: str) -> Agent:
+        for agent in self._agents.values():
+            if agent.handle == handle:
+                return agent
+        raise NotFound(f"no agent with handle {handle!r}")
+
+    async def agents(self) -> list[Agent]:
+        return sorted(self._agents.values(), key=lambda a: a.handle)
+
+    async def departments(self) -> list[Department]:
+        return sorted(self._departments.values(), key=lambda d: d.id)
+
+    async def customer(self, customer_id: str) -> Customer:
+        try:
+            return self._customers[customer_id]
+        except KeyError:
+            raise NotFound(f"no customer {customer_id!r}") from None
+
+    # -- reading tickets -------------------------------------------------------------------
+    async def count_tickets(self, query: TicketQuery) -> int:
+        return len(self._filtered(query))
+
+    async def ticket_rows(self, query: TicketQuery, offset: int, limit: int) -> list[TicketRow]:
+        return [self._row(t) for t in self._filtered(query)[offset : offset + limit]]
+
+    async def ticket(self, ticket_id: str) -> Ticket:
+        try:
+            return self._tickets[ticket_id]
+        except KeyError:
+            raise NotFound(f"no ticket {ticket_id!r}") from None
+
+    async def ticket_by_number(self, number: int) -> Ticket:
+        for ticket in self._tickets.values():
+            if ticket.number == number:
+                return ticket
+        raise NotFound(f"no ticket #{number}")
+
+    async def messages(self, ticket_id: str) -> list[Message]:
+        await self.ticket(ticket_id)
+        return sorted(self._messages.get(ticket_id, []), key=lambda m: (m.created_at, m.id))
+
+    async def customer_tickets(self, customer_id: str, limit: int = 20) -> list[TicketRow]:
+        mine = [t for t in self._tickets.values() if t.customer_id == customer_id]
+        mine.sort(key=lambda t: (t.created_at, t.number), reverse=True)
+        return [self._row(t) for t in mine[:limit]]
+
+    async def audit_events(self, ticket_id: str) -> list[AuditEvent]:
+        return [event for event in self._audit if event.ticket_id == ticket_id]
+
+    async def iter_tickets(self, batch: int = 1000) -> AsyncIterator[list[Ticket]]:
+        ordered = sorted(self._tickets.values(), key=lambda t: t.number)
+        for start in range(0, len(ordered), batch):
+            yield ordered[start : start + batch]
+
+    # -- knowledge base and scripts --------------------------------------------------------
+    async def search_kb(self, text: str, limit: int = 20) -> list[KbHit]:
+        words = [w.lower() for w in _WORD.findall(text)]
+        if not words:
+            return []
+        hits: list[KbHit] = []
+        for article in self._articles.values():
+            tokens = [w.lower() for w in _WORD.findall(f"{article.title} {article.body}")]
+            score = 0.0
+            for index, word in enumerate(words):
+                last = index == len(words) - 1
+                count = sum(1 for t in tokens if t == word or (last and t.startswith(word)))
+                if count == 0:
+                    break
+                score += count
+            else:
+                hits.append(KbHit(article.id, article.title, article.body[:160], score))
+        hits.sort(key=lambda h: (-h.score, h.title))
+        return hits[:limit]
+
+    async def article(self, article_id: str) -> KbArticle:
+        try:
+            return self._articles[article_id]
+        except KeyError:
+            raise NotFound(f"no article {article_id!r}") from None
+
+    async def articles(self) -> list[KbArticle]:
+        return sorted(self._articles.values(), key=lambda a: a.id)
+
+    async def scripts(self) -> list[Script]:
+        return sorted(self._scripts.values(), key=lambda s: s.name)
+
+    async def script(self, script_id: str) -> Script:
+        try:
+            return self._scripts[script_id]
+        except KeyError:
+            raise NotFound(f"no script {script_id!r}") from None
+
+    # -- bulk writes -----------------------------------------------------------------------
+    async def add_departments(self, departments: Sequence[Department]) -> None:
+        async with self._lock:
+            for department in departments:
+                self._departments[department.id] = department
+                self._log(
+                    "department.upsert", {"id": department.id, "name": department.name}, _epoch()
+                )
+
+    async def add_agents(self, agents: Sequence[Agent]) -> None:
+        async with self._lock:
+            handles = {a.handle: a.id for a in self._agents.values()}
+            for agent in agents:
+                if handles.get(agent.handle, agent.id) != agent.id:
+                    raise Conflict(f"an agent with handle {agent.handle!r} exists")
+            for agent in agents:
+                self._agents[agent.id] = agent
+                self._log("agent.upsert", {"id": agent.id, "handle": agent.handle}, _epoch())
+
+    async def add_customers(self, customers: Sequence[Customer]) -> None:
+        async with self._lock:
+            for customer in customers:
+                self._customers[customer.id] = customer
+                self._log("customer.upsert", {"id": customer.id, "name": customer.name}, _epoch())
+
+    async def add_articles(self, articles: Sequence[KbArticle]) -> None:
+        async with self._lock:
+            for article in articles:
+                self._articles[article.id] = article
+                self._log("kb.upsert", {"id": article.id, "title": article.title}, _epoch())
+
+    async def add_scripts(self, scripts: Sequence[Script]) -> None:
+        async with self._lock:
+            for script in scripts:
+                self._scripts[script.id] = script
+                self._log("script.upsert", {"id": script.id, "name": script.name}, _epoch())
+
+    async def add_tickets(self, tickets: Sequence[NewTicket], *, now: datetime) -> list[Ticket]:
+        async with self._lock:
+            for new in tickets:
+                if new.customer_id not in self._customers:
+                    raise NotFound(f"no customer {new.customer_id!r}")
+            start = self._last_number
+            changes = [
+                actions.create_ticket(new, number=start + i + 1, now=now, policies=self.policies)
+                for i, new in enumerate(tickets)
+            ]
+            self._last_number += len(changes)
+            for change in changes:
+                self._persist(change)
+            return [change.ticket for change in changes]
+
+    async def operations(self, after_seq: int = 0, limit: int = 1000) -> list[Operation]:
+        return [op for op in self._ops if op.seq > after_seq][:limit]
+
+    # -- primitives ------------------------------------------------------------------------
+    async def _mutate(self, ticket_id: str, mutation: Mutation) -> Change:
+        async with self._lock:
+            ticket = await self.ticket(ticket_id)
+            change = mutation(ticket, self)
+            if not change.created and self._tickets[ticket_id].version != ticket.version:
+                raise Conflict(f"ticket #{ticket.number} changed meanwhile")
+            self._persist(change)
+            return change
+
+    async def claim_next(self, agent: Agent, now: datetime) -> Ticket | None:
+        async with self._lock:
+            chosen = routing.pick_next(list(self._tickets.values()), agent)
+            if chosen is None:
+                return None
+            change = actions.assign(chosen, agent.id, actor_id=agent.id, now=now)
+            self._persist(change)
+            return change.ticket
+
+
+def _epoch() -> datetime:
+    # Reference-data upserts carry no domain time; the log still needs one.
+    return datetime.now(UTC)
