@@ -66,7 +66,14 @@ class NewTicket:
 
 
 def _audit(
-    make_id: IdFactory, ticket: Ticket, actor: str | None, kind: str, at: datetime, **detail: object
+    make_id: IdFactory,
+    ticket: Ticket,
+    actor: str | None,
+    kind: str,
+    at: datetime,
+    /,
+    # Positional-only above so a detail may itself be called `kind` (see `link`).
+    **detail: object,
 ) -> AuditEvent:
     return AuditEvent(make_id(), ticket.id, actor, kind, dict(detail), at)
 
@@ -151,9 +158,15 @@ def assign(
 
 
 def _links_added(ticket: Ticket, links: tuple[TicketLink, ...]) -> tuple[TicketLink, ...]:
-    existing = {(link.kind, link.ref_id) for link in ticket.links}
-    fresh = tuple(link for link in links if (link.kind, link.ref_id) not in existing)
-    return ticket.links + fresh
+    seen = {(link.kind, link.ref_id) for link in ticket.links}
+    fresh: list[TicketLink] = []
+    for candidate in links:
+        # Dedupe within `links` too: a reply may offer the same article twice.
+        key = (candidate.kind, candidate.ref_id)
+        if key not in seen:
+            seen.add(key)
+            fresh.append(candidate)
+    return ticket.links + tuple(fresh)
 
 
 def _link_payload(links: tuple[TicketLink, ...]) -> list[dict[str, str]]:
