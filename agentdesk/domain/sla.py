@@ -37,7 +37,8 @@ class SlaClock:
 def due_times(
     priority: Priority, created_at: datetime, policies: Mapping[Priority, SlaPolicy] | None = None
 ) -> tuple[datetime, datetime]:
-    policy = (policies or DEFAULT_POLICIES)[priority]
+    # A partial mapping (say, only `urgent` overridden) keeps the defaults for the rest.
+    policy = (policies or {}).get(priority) or DEFAULT_POLICIES[priority]
     return (
         created_at + timedelta(minutes=policy.first_response_minutes),
         created_at + timedelta(minutes=policy.resolution_minutes),
