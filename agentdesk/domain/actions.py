@@ -9,7 +9,7 @@ functions. Nothing here reads a clock or makes an id on its own: `now` and `make
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from agentdesk.domain.errors import InvalidInput
@@ -43,11 +43,8 @@ class Change:
     payload: dict[str, object]
     messages: tuple[Message, ...] = ()
     audit: tuple[AuditEvent, ...] = ()
-    # Set when the change created `ticket` (rather than updating it).
+    # Set when the change created `ticket` (a new ticket, or the follow-up of a closed one).
     created: bool = False
-    # A further ticket the change created: the follow-up of a closed one.
-    follow_up: Ticket | None = None
-    extra: dict[str, object] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
