@@ -1,15 +1,29 @@
-"""The agentdesk App: opens the store after the first paint, then shows the queue."""
+"""The agentdesk App: paints at once, opens the store in a worker, then shows the queue.
+
+Screens reach shared state through `self.app`: `store`, `agent`, `settings`, `now()`, and the
+shared verbs `open_ticket(ticket_id)` and `report_error(error, action=...)`.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import importlib
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
-from textual.app import App
+from textual.app import App, ComposeResult
+from textual.containers import Center, Middle
+from textual.widgets import LoadingIndicator, Static
 
+from agentdesk import keymap, themes
+from agentdesk.commands import COMMAND_PROVIDERS
 from agentdesk.config import Settings
+from agentdesk.domain.errors import DomainError
 from agentdesk.domain.model import Agent
+from agentdesk.keymap import bind
+from agentdesk.screens.help import HelpScreen
 from agentdesk.store.base import Store
+from agentdesk.store.errors import Conflict, StoreError
 
 
 def utc_now() -> datetime:
@@ -18,11 +32,29 @@ def utc_now() -> datetime:
 
 StoreOpener = Callable[[], Awaitable[Store]]
 
+# Exit code when the store cannot be opened or the agent is unknown (the CLI passes it on).
+EXIT_STORE_FAILED = 2
+
 
 class AgentDeskApp(App[None]):
     """Screens reach shared state through `self.app`: `store`, `agent`, `settings`, `now()`."""
 
     TITLE = "agentdesk"
+    CSS_PATH = "app.tcss"
+    COMMANDS = COMMAND_PROVIDERS
+    BINDINGS = [
+        bind("app.help", "question_mark,f1", "help", "Help", "Show the keys for this screen"),
+        bind("app.quit", "q", "quit", "Quit", "Quit agentdesk"),
+        bind(
+            "app.palette",
+            "ctrl+p",
+            "command_palette",
+            "Commands",
+            "Open the command palette",
+            show=False,
+            priority=True,
+        ),
+    ]
 
     def __init__(
         self,
@@ -39,6 +71,118 @@ class AgentDeskApp(App[None]):
         self._clock = clock
         self.store: Store
         self.agent: Agent
+        self.ready = False  # True once the store is open and the agent known
+        self.exit_message: str | None = None  # why the app gave up, for the CLI
+        self._startup_notices = self._install_themes()
 
     def now(self) -> datetime:
         return self._clock()
+
+    # -- themes and keys -------------------------------------------------------------------
+    def _install_themes(self) -> list[str]:
+        """Register built-in and user themes and pick the configured one; returns notices."""
+        notices: list[str] = []
+        for theme in themes.builtin_themes():
+            self.register_theme(theme)
+        user = themes.load_user_themes(self.settings.themes_dir)
+        for theme in user.themes:
+            self.register_theme(theme)
+        notices.extend(f"Theme file skipped: {problem}" for problem in user.problems)
+        wanted = self.settings.theme
+        if wanted not in self.available_themes:
+            notices.append(f"Unknown theme {wanted!r}; using {themes.DEFAULT_THEME}")
+            wanted = themes.DEFAULT_THEME
+        self.theme = wanted
+        return notices
+
+    def get_theme_variable_defaults(self) -> dict[str, str]:
+        # Any theme (Textual's built-ins, user themes missing a variable) gets agentdesk's
+        # variables, derived from its own colours, so the stylesheet always resolves.
+        return themes.variable_defaults(self.current_theme)
+
+    def _check_keymap(self) -> None:
+        """Report keymap ids that match no binding, once; the rest of the keymap still applies."""
+        if not self.settings.keymap:
+            return
+        # Screens that load lazily declare their ids on import; load them to know them.
+        with contextlib.suppress(ModuleNotFoundError):
+            importlib.import_module("agentdesk.screens.ticket")
+        unknown = keymap.unknown_ids(self.settings.keymap, keymap.known_binding_ids())
+        if unknown:
+            self.notify(
+                f"Unknown binding id(s) in {self.settings.config_path}: {', '.join(unknown)}",
+                title="Keymap",
+                severity="warning",
+                timeout=10,
+            )
+
+    # -- start-up --------------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        with Middle(id="startup"), Center():
+            yield Static(f"Opening the store for {self.agent_handle}…", id="startup-message")
+            yield LoadingIndicator()
+
+    def on_mount(self) -> None:
+        self.set_keymap(dict(self.settings.keymap))
+        for notice in self._startup_notices:
+            self.notify(notice, title="Theme", severity="warning", timeout=10)
+        # Open the store only after the first paint, so the user sees something at once.
+        self.call_after_refresh(self._start)
+
+    def _start(self) -> None:
+        self.run_worker(self._connect(), name="open store", group="store", exclusive=True)
+
+    async def _connect(self) -> None:
+        try:
+            store = await self._open_store()
+        except StoreError as error:
+            self._give_up(f"cannot open the store: {error}")
+            return
+        self.store = store
+        try:
+            self.agent = await store.agent_by_handle(self.agent_handle)
+        except StoreError as error:
+            self._give_up(f"cannot start as {self.agent_handle!r}: {error}")
+            return
+        self.ready = True
+        self._check_keymap()
+        from agentdesk.screens.queue import QueueScreen
+
+        await self.push_screen(QueueScreen())
+
+    def _give_up(self, message: str) -> None:
+        self.exit_message = f"agentdesk: {message}"
+        self.exit(return_code=EXIT_STORE_FAILED, message=self.exit_message)
+
+    async def on_unmount(self) -> None:
+        store = getattr(self, "store", None)
+        if store is not None:
+            try:
+                await store.close()
+            except StoreError as error:
+                self.log.error(f"closing the store failed: {error}")
+
+    # -- shared verbs ----------------------------------------------------------------------
+    def report_error(self, error: Exception, *, action: str) -> None:
+        """The one place worker failures reach the user: `action` says what did not happen."""
+        expected = isinstance(error, StoreError | DomainError)
+        severity = "warning" if isinstance(error, Conflict | DomainError) else "error"
+        message = str(error) if expected else f"unexpected {type(error).__name__}: {error}"
+        if not expected:
+            self.log.error(f"{action} failed", error)
+        self.notify(message, title=f"Could not {action}", severity=severity, timeout=8)
+
+    def open_ticket(self, ticket_id: str) -> None:
+        try:
+            from agentdesk.screens.ticket import TicketScreen
+        except ModuleNotFoundError as error:
+            if error.name != "agentdesk.screens.ticket":
+                raise
+            self.notify("The ticket screen is not available yet.", severity="warning")
+            return
+        self.push_screen(TicketScreen(ticket_id))
+
+    def action_help(self) -> None:
+        if isinstance(self.screen, HelpScreen):
+            return
+        self.push_screen(HelpScreen.for_screen(self.screen))

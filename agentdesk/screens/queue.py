@@ -1,0 +1,274 @@
+"""The queue: the agent's tickets or the team's, filtered, windowed, kept fresh.
+
+The screen owns the query and answers the table's page requests from the store; the table only
+ever holds a few pages, so a queue of 100,000 tickets scrolls as fast as one of ten.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, cast
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.reactive import reactive
+from textual.screen import Screen
+from textual.widgets import Footer, Input, Static, Tab, Tabs
+
+from agentdesk.domain.model import TicketRow
+from agentdesk.keymap import bind
+from agentdesk.store.base import Scope, TicketQuery
+from agentdesk.store.errors import StoreError
+from agentdesk.widgets.status_bar import StatusBar
+from agentdesk.widgets.ticket_table import PAGE_SIZE, TicketTable
+
+if TYPE_CHECKING:
+    from agentdesk.app import AgentDeskApp
+
+SCOPE_LABELS = {Scope.TEAM: "Team", Scope.MINE: "Mine"}
+SLA_REPAINT_SECONDS = 60.0
+
+
+class QueueScreen(Screen[None]):
+    HELP_TITLE = "Queue"
+
+    DEFAULT_CSS = """
+    QueueScreen {
+        layout: vertical;
+        #queue-toolbar { height: 3; }
+        #queue-toolbar Tabs { width: 24; margin-top: 1; }
+        #queue-filter { width: 1fr; }
+        #queue-tickets { height: 1fr; }
+        #queue-preview { height: 1; padding: 0 1; color: $text-muted; background: $panel; }
+    }
+    """
+
+    BINDINGS = [
+        bind(
+            "queue.pull_next",
+            "n",
+            "pull_next",
+            "Pull next",
+            "Assign yourself the most urgent ticket you can take, and open it",
+        ),
+        bind("queue.open", "enter", "open", "Open", "Open the highlighted ticket"),
+        bind(
+            "queue.filter",
+            "slash",
+            "filter",
+            "Filter",
+            "Filter by #number, subject, intent or customer (enter applies, escape leaves)",
+        ),
+        bind(
+            "queue.toggle_scope",
+            "t",
+            "toggle_scope",
+            "Mine/Team",
+            "Switch between your own tickets and the team queue",
+        ),
+        bind("queue.refresh", "ctrl+r", "refresh", "Refresh", "Reload the queue", show=False),
+        bind(
+            "queue.clear_filter",
+            "escape",
+            "clear_filter",
+            "Clear filter",
+            "Leave the filter box, or clear the filter",
+            show=False,
+        ),
+    ]
+
+    scope: reactive[Scope] = reactive(Scope.TEAM, init=False)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.filter_text = ""
+        self._loaded_once = False
+        # The query the table's rows come from; page requests are answered from it.
+        self._shown_query: TicketQuery | None = None
+
+    @property
+    def desk(self) -> AgentDeskApp:
+        return cast("AgentDeskApp", self.app)
+
+    @property
+    def table(self) -> TicketTable:
+        return self.query_one("#queue-tickets", TicketTable)
+
+    # -- layout ----------------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        yield StatusBar(id="queue-status")
+        with Horizontal(id="queue-toolbar"):
+            yield Tabs(
+                Tab(SCOPE_LABELS[Scope.TEAM], id=Scope.TEAM.value),
+                Tab(SCOPE_LABELS[Scope.MINE], id=Scope.MINE.value),
+                active=self.scope.value,
+            )
+            yield Input(
+                placeholder="/ filter: #number, subject, intent or customer", id="queue-filter"
+            )
+        yield TicketTable(id="queue-tickets")
+        yield Static(id="queue-preview")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(Tabs).can_focus = False  # keys go to the table; `t` switches the tab
+        status = self.query_one(StatusBar)
+        agent = self.desk.agent
+        info = self.desk.store.info()
+        status.agent = f"{agent.handle} ({agent.role.value})"
+        status.store = f"{info.backend} {info.location}"
+        status.sync = "local only"
+        self.table.loading = True
+        self._repaint_clocks()
+        self.set_interval(SLA_REPAINT_SECONDS, self._repaint_clocks)
+        self.table.focus()
+
+    def _repaint_clocks(self) -> None:
+        now = self.desk.now()
+        self.table.now = now
+        self.query_one(StatusBar).clock = now.strftime("%H:%M %Z").strip()
+
+    def on_screen_resume(self) -> None:
+        # Back from a ticket (or first shown): what we show may have changed meanwhile.
+        self.reload()
+
+    # -- loading ---------------------------------------------------------------------------
+    def current_query(self) -> TicketQuery:
+        agent = self.desk.agent
+        return TicketQuery(
+            scope=self.scope,
+            agent_id=agent.id,
+            departments=agent.departments if self.scope is Scope.TEAM else (),
+            text=self.filter_text,
+        )
+
+    def reload(self) -> None:
+        """Reload the same queue, keeping the cursor where it was."""
+        self.load_queue(keep_cursor=self._loaded_once)
+
+    @work(group="queue", exclusive=True)
+    async def load_queue(self, keep_cursor: bool = False) -> None:
+        query = self.current_query()
+        table = self.table
+        anchor = table.cursor_row // PAGE_SIZE * PAGE_SIZE if keep_cursor else 0
+        try:
+            count = await self.desk.store.count_tickets(query)
+            rows = await self.desk.store.ticket_rows(query, anchor, PAGE_SIZE)
+        except StoreError as error:
+            self.desk.report_error(error, action="load the queue")
+            return
+        if query != self.current_query():
+            return  # the scope or filter changed while we waited; a newer load is under way
+        self.workers.cancel_group(self, "pages")
+        self._shown_query = query
+        table.reset(count, rows=rows, rows_offset=anchor, keep_cursor=keep_cursor)
+        table.empty_message = (
+            f"No tickets match {self.filter_text!r}" if self.filter_text else "No tickets here"
+        )
+        table.loading = False
+        self._loaded_once = True
+        self._show_count(count)
+
+    def _show_count(self, count: int) -> None:
+        noun = "ticket" if count == 1 else "tickets"
+        where = SCOPE_LABELS[self.scope].lower()
+        matching = f" matching {self.filter_text!r}" if self.filter_text else ""
+        self.query_one(StatusBar).counts = f"{count:,} {noun} ({where}){matching}"
+
+    @on(TicketTable.PageNeeded)
+    def _page_needed(self, event: TicketTable.PageNeeded) -> None:
+        query = self._shown_query
+        if query is None or event.generation != self.table.generation:
+            return
+        self.run_worker(
+            self._load_page(query, event.generation, event.offset, event.limit),
+            group="pages",
+            name=f"page {event.offset}",
+        )
+
+    async def _load_page(
+        self, query: TicketQuery, generation: int, offset: int, limit: int
+    ) -> None:
+        try:
+            rows: Sequence[TicketRow] = await self.desk.store.ticket_rows(query, offset, limit)
+        except StoreError as error:
+            self.table.forget_request(generation, offset)
+            self.desk.report_error(error, action="load tickets")
+            return
+        self.table.add_page(generation, offset, rows)
+
+    # -- highlight and open ----------------------------------------------------------------
+    @on(TicketTable.TicketHighlighted)
+    def _highlighted(self, event: TicketTable.TicketHighlighted) -> None:
+        preview = self.query_one("#queue-preview", Static)
+        row = event.row
+        if row is None:
+            preview.update("…")
+        else:
+            preview.update(f"#{row.number}  {row.subject}  ·  {row.customer_name}")
+        self.refresh_bindings()
+
+    @on(TicketTable.TicketSelected)
+    def _selected(self, event: TicketTable.TicketSelected) -> None:
+        self.desk.open_ticket(event.row.id)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "open" and self.is_mounted:
+            return None if self.table.highlighted is None else True
+        return True
+
+    def action_open(self) -> None:
+        self.table.action_select_cursor()
+
+    def action_pull_next(self) -> None:
+        self.pull_next()
+
+    @work(group="pull", exclusive=True)
+    async def pull_next(self) -> None:
+        try:
+            ticket = await self.desk.store.claim_next(self.desk.agent, self.desk.now())
+        except StoreError as error:
+            self.desk.report_error(error, action="pull the next ticket")
+            return
+        if ticket is None:
+            self.notify("Nothing to pull: no unassigned ticket you can take.", severity="warning")
+            return
+        self.notify(f"#{ticket.number} {ticket.subject}", title="Pulled")
+        self.reload()
+        self.desk.open_ticket(ticket.id)
+
+    # -- scope and filter ------------------------------------------------------------------
+    def action_toggle_scope(self) -> None:
+        self.scope = Scope.MINE if self.scope is Scope.TEAM else Scope.TEAM
+
+    def watch_scope(self, scope: Scope) -> None:
+        self.query_one(Tabs).active = scope.value
+        self.load_queue()
+
+    @on(Tabs.TabActivated)
+    def _tab_activated(self, event: Tabs.TabActivated) -> None:
+        if event.tab.id:
+            self.scope = Scope(event.tab.id)
+
+    def action_filter(self) -> None:
+        self.query_one("#queue-filter", Input).focus()
+
+    @on(Input.Submitted, "#queue-filter")
+    def _filter_submitted(self, event: Input.Submitted) -> None:
+        self.filter_text = event.value.strip()
+        self.table.focus()
+        self.load_queue()
+
+    def action_clear_filter(self) -> None:
+        field = self.query_one("#queue-filter", Input)
+        if field.has_focus:
+            field.value = self.filter_text  # leave without applying what was typed
+            self.table.focus()
+        elif self.filter_text:
+            field.value = ""
+            self.filter_text = ""
+            self.load_queue()
+
+    def action_refresh(self) -> None:
+        self.reload()

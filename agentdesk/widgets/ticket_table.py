@@ -1,0 +1,488 @@
+"""A virtual ticket table: it paints only the visible lines and asks for rows a page at a time.
+
+A queue may hold 100,000 tickets, so the table never holds them all: it knows the row count
+(which sizes the scrollbar), keeps a bounded cache of pages, and posts `PageNeeded` for pages
+around the viewport and the cursor. Whoever owns the data answers with `add_page`. Cursor
+movement never waits: rows not loaded yet are painted as placeholders until their page lands.
+
+Data in (`reset`, `add_page`, `now`), messages out (`PageNeeded`, `TicketHighlighted`,
+`TicketSelected`); this module never imports the store.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from rich.cells import cell_len, set_cell_size
+from rich.segment import Segment
+from rich.style import Style
+from textual import events
+from textual.geometry import Size
+from textual.message import Message
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from agentdesk.domain.model import CustomerTier, Priority, TicketRow, TicketStatus
+from agentdesk.domain.sla import current_clock, format_remaining
+from agentdesk.keymap import bind
+
+PAGE_SIZE = 100
+# Enough pages for several screens either side of the cursor, small enough to stay cheap.
+MAX_CACHED_PAGES = 24
+
+STATUS_LABELS = {
+    TicketStatus.NEW: "new",
+    TicketStatus.OPEN: "open",
+    TicketStatus.PENDING: "pending",
+    TicketStatus.AWAITING_CONFIRMATION: "awaiting",
+    TicketStatus.CLOSED: "closed",
+}
+VIP_MARK = "★ "
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    title: str
+    width: int  # 0: shares the space left over by the fixed columns
+    right: bool = False
+
+
+COLUMNS: tuple[Column, ...] = (
+    Column("#", 7, right=True),
+    Column("Priority", 8),
+    Column("SLA", 7, right=True),
+    Column("Intent", 0),
+    Column("Customer", 0),
+    Column("Channel", 7),
+    Column("Status", 8),
+    Column("Age", 6, right=True),
+)
+_FLEX_SHARE = {"Intent": 0.55, "Customer": 0.45}
+
+
+def column_widths(width: int) -> list[int]:
+    """Widths of COLUMNS for a table `width` cells wide (one space around each column)."""
+    fixed = sum(column.width for column in COLUMNS)
+    spare = max(0, width - fixed - (len(COLUMNS) + 1))
+    widths: list[int] = []
+    for column in COLUMNS:
+        if column.width:
+            widths.append(column.width)
+        else:
+            widths.append(max(4, int(spare * _FLEX_SHARE[column.title])))
+    return widths
+
+
+def _fit(text: str, width: int, right: bool = False) -> str:
+    """Pad or cut `text` to exactly `width` cells, marking a cut with an ellipsis."""
+    if cell_len(text) > width:
+        return set_cell_size(text, max(0, width - 1)) + "…" if width > 0 else ""
+    padding = " " * (width - cell_len(text))
+    return padding + text if right else text + padding
+
+
+@dataclass(frozen=True, slots=True)
+class Cell:
+    text: str
+    component: str | None = None  # a component class name, styled by the app's theme
+
+
+def row_cells(row: TicketRow, now: datetime) -> list[Cell]:
+    """What each column shows for `row` at `now`, with the component class that colours it."""
+    clock = current_clock(
+        row.created_at,
+        row.first_response_due,
+        row.resolution_due,
+        row.first_response_at,
+        row.status,
+        now,
+    )
+    if clock is None:
+        sla = Cell("—", "ticket-table--muted")
+    else:
+        sla = Cell(format_remaining(clock.remaining), f"ticket-table--sla-{clock.state.value}")
+    priority_component = {
+        Priority.URGENT: "ticket-table--priority-urgent",
+        Priority.HIGH: "ticket-table--priority-high",
+    }.get(row.priority)
+    vip = row.customer_tier is CustomerTier.VIP
+    return [
+        Cell(f"#{row.number}"),
+        Cell(row.priority.value, priority_component),
+        sla,
+        Cell(row.intent.replace("_", " ")),
+        Cell(
+            f"{VIP_MARK}{row.customer_name}" if vip else row.customer_name,
+            "ticket-table--vip" if vip else None,
+        ),
+        Cell(row.channel.value),
+        Cell(STATUS_LABELS[row.status]),
+        Cell(format_remaining(now - row.created_at), "ticket-table--muted"),
+    ]
+
+
+class TicketTable(ScrollView, can_focus=True):
+    """Rows of a ticket queue, windowed: see the module docstring for the protocol."""
+
+    BINDINGS = [
+        bind(
+            "table.cursor_up", "up,k", "cursor_up", "Up", "Highlight the ticket above", show=False
+        ),
+        bind(
+            "table.cursor_down",
+            "down,j",
+            "cursor_down",
+            "Down",
+            "Highlight the ticket below",
+            show=False,
+        ),
+        bind("table.page_up", "pageup", "page_up", "Page up", "Move up one screen", show=False),
+        bind(
+            "table.page_down",
+            "pagedown",
+            "page_down",
+            "Page down",
+            "Move down one screen",
+            show=False,
+        ),
+        bind("table.first", "home", "first", "First", "Jump to the first ticket", show=False),
+        bind("table.last", "end", "last", "Last", "Jump to the last ticket", show=False),
+    ]
+
+    COMPONENT_CLASSES = {
+        "ticket-table--header",
+        "ticket-table--cursor",
+        "ticket-table--placeholder",
+        "ticket-table--muted",
+        "ticket-table--sla-ok",
+        "ticket-table--sla-warning",
+        "ticket-table--sla-breached",
+        "ticket-table--priority-urgent",
+        "ticket-table--priority-high",
+        "ticket-table--vip",
+    }
+
+    # Only standard design variables here so the widget works in any app; agentdesk's
+    # stylesheet maps these components onto its theme variables ($sla-breached, ...).
+    DEFAULT_CSS = """
+    TicketTable {
+        background: $surface;
+        color: $foreground;
+        overflow-x: hidden;
+        overflow-y: auto;
+        & > .ticket-table--header { background: $panel; color: $foreground; text-style: bold; }
+        & > .ticket-table--cursor {
+            background: $block-cursor-blurred-background;
+            color: $block-cursor-blurred-foreground;
+        }
+        &:focus > .ticket-table--cursor {
+            background: $block-cursor-background;
+            color: $block-cursor-foreground;
+            text-style: $block-cursor-text-style;
+        }
+        & > .ticket-table--placeholder { color: $text-disabled; }
+        & > .ticket-table--muted { color: $text-muted; }
+        & > .ticket-table--sla-ok { color: $success; }
+        & > .ticket-table--sla-warning { color: $warning; }
+        & > .ticket-table--sla-breached { color: $error; text-style: bold; }
+        & > .ticket-table--priority-urgent { color: $error; text-style: bold; }
+        & > .ticket-table--priority-high { color: $warning; }
+        & > .ticket-table--vip { color: $accent; }
+    }
+    """
+
+    class PageNeeded(Message):
+        """Rows `offset`..`offset + limit` are needed; answer with `add_page(generation, ...)`."""
+
+        def __init__(self, table: TicketTable, generation: int, offset: int, limit: int) -> None:
+            super().__init__()
+            self.table = table
+            self.generation = generation
+            self.offset = offset
+            self.limit = limit
+
+        @property
+        def control(self) -> TicketTable:
+            return self.table
+
+    class TicketHighlighted(Message):
+        """The cursor moved to `index`; `row` is None while that row's page is loading."""
+
+        def __init__(self, table: TicketTable, index: int, row: TicketRow | None) -> None:
+            super().__init__()
+            self.table = table
+            self.index = index
+            self.row = row
+
+        @property
+        def control(self) -> TicketTable:
+            return self.table
+
+    class TicketSelected(Message):
+        """The user chose the ticket at `index` (enter or double click)."""
+
+        def __init__(self, table: TicketTable, index: int, row: TicketRow) -> None:
+            super().__init__()
+            self.table = table
+            self.index = index
+            self.row = row
+
+        @property
+        def control(self) -> TicketTable:
+            return self.table
+
+    def __init__(
+        self,
+        *,
+        empty_message: str = "No tickets",
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self.empty_message = empty_message
+        self._now = datetime.now(UTC)
+        self._row_count = 0
+        self._cursor = 0
+        self._generation = 0
+        self._pages: dict[int, list[TicketRow]] = {}
+        self._requested: set[int] = set()
+
+    # -- data in ---------------------------------------------------------------------------
+    @property
+    def now(self) -> datetime:
+        return self._now
+
+    @now.setter
+    def now(self, value: datetime) -> None:
+        """The time SLA countdowns and ages are measured against; repaints the rows."""
+        self._now = value
+        self.refresh()
+
+    @property
+    def generation(self) -> int:
+        """Bumped by every `reset`; pages answered for an older generation are dropped."""
+        return self._generation
+
+    @property
+    def row_count(self) -> int:
+        return self._row_count
+
+    @property
+    def cursor_row(self) -> int:
+        return self._cursor
+
+    @property
+    def loaded_row_count(self) -> int:
+        return sum(len(rows) for rows in self._pages.values())
+
+    @property
+    def highlighted(self) -> TicketRow | None:
+        return self.row_at(self._cursor)
+
+    def row_at(self, index: int) -> TicketRow | None:
+        page = self._pages.get(index // PAGE_SIZE)
+        if page is None:
+            return None
+        position = index % PAGE_SIZE
+        return page[position] if position < len(page) else None
+
+    def reset(
+        self,
+        row_count: int,
+        *,
+        rows: Sequence[TicketRow] = (),
+        rows_offset: int = 0,
+        keep_cursor: bool = False,
+    ) -> int:
+        """Start over with a new result of `row_count` rows; returns the new generation.
+
+        `rows` (one page from `rows_offset`, a multiple of PAGE_SIZE) saves a round trip for
+        the first screen. With `keep_cursor` the cursor and scroll position survive (a refresh
+        of the same queue).
+        """
+        self._generation += 1
+        self._row_count = max(0, row_count)
+        self._pages.clear()
+        self._requested.clear()
+        if rows:
+            self._pages[rows_offset // PAGE_SIZE] = list(rows[:PAGE_SIZE])
+        cursor = min(self._cursor, self._row_count - 1) if keep_cursor else 0
+        self._cursor = max(0, cursor)
+        self.virtual_size = Size(self.scrollable_content_region.width, self._row_count + 1)
+        if not keep_cursor:
+            self.scroll_to(y=0, animate=False, immediate=True)
+        self._scroll_cursor_into_view()
+        self.refresh()
+        self._request_window()
+        self._post_highlighted()
+        return self._generation
+
+    def add_page(self, generation: int, offset: int, rows: Sequence[TicketRow]) -> None:
+        """Rows answering a `PageNeeded`; ignored if the table was reset since."""
+        if generation != self._generation:
+            return
+        page = offset // PAGE_SIZE
+        self._requested.discard(page)
+        self._pages[page] = list(rows)
+        self._evict_far_pages()
+        self.refresh()
+        if self._cursor // PAGE_SIZE == page:
+            self._post_highlighted()
+
+    def forget_request(self, generation: int, offset: int) -> None:
+        """A page request failed or was cancelled: allow asking for it again."""
+        if generation == self._generation:
+            self._requested.discard(offset // PAGE_SIZE)
+
+    # -- cursor ----------------------------------------------------------------------------
+    @property
+    def _visible_rows(self) -> int:
+        return max(1, self.scrollable_content_region.height - 1)  # minus the header line
+
+    def move_cursor(self, index: int) -> None:
+        if self._row_count == 0:
+            return
+        index = max(0, min(index, self._row_count - 1))
+        if index == self._cursor:
+            return
+        self._cursor = index
+        self._scroll_cursor_into_view()
+        self.refresh()
+        self._request_window()
+        self._post_highlighted()
+
+    def _scroll_cursor_into_view(self) -> None:
+        top = self.scroll_offset.y
+        visible = self._visible_rows
+        if self._cursor < top:
+            self.scroll_to(y=self._cursor, animate=False, immediate=True)
+        elif self._cursor >= top + visible:
+            self.scroll_to(y=self._cursor - visible + 1, animate=False, immediate=True)
+
+    def action_cursor_up(self) -> None:
+        self.move_cursor(self._cursor - 1)
+
+    def action_cursor_down(self) -> None:
+        self.move_cursor(self._cursor + 1)
+
+    def action_page_up(self) -> None:
+        self.move_cursor(self._cursor - self._visible_rows)
+
+    def action_page_down(self) -> None:
+        self.move_cursor(self._cursor + self._visible_rows)
+
+    def action_first(self) -> None:
+        self.move_cursor(0)
+
+    def action_last(self) -> None:
+        self.move_cursor(self._row_count - 1)
+
+    def action_select_cursor(self) -> None:
+        row = self.highlighted
+        if row is not None:
+            self.post_message(self.TicketSelected(self, self._cursor, row))
+
+    def _post_highlighted(self) -> None:
+        if self._row_count:
+            self.post_message(self.TicketHighlighted(self, self._cursor, self.highlighted))
+
+    async def _on_click(self, event: events.Click) -> None:
+        if event.y < 1:
+            return
+        index = self.scroll_offset.y + event.y - 1
+        if index >= self._row_count:
+            return
+        self.move_cursor(index)
+        if event.chain >= 2:
+            self.action_select_cursor()
+
+    # -- windowing -------------------------------------------------------------------------
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_y(old_value, new_value)
+        self._request_window()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.virtual_size = Size(self.scrollable_content_region.width, self._row_count + 1)
+        self._request_window()
+
+    def _window(self) -> range:
+        """Pages to hold: the viewport and the cursor, plus one screen either side."""
+        if self._row_count == 0:
+            return range(0)
+        visible = self._visible_rows
+        top = self.scroll_offset.y
+        low = max(0, min(top, self._cursor) - visible)
+        high = min(self._row_count - 1, max(top + visible, self._cursor) + visible)
+        return range(low // PAGE_SIZE, high // PAGE_SIZE + 1)
+
+    def _request_window(self) -> None:
+        for page in self._window():
+            if page in self._pages or page in self._requested:
+                continue
+            self._requested.add(page)
+            offset = page * PAGE_SIZE
+            limit = min(PAGE_SIZE, self._row_count - offset)
+            self.post_message(self.PageNeeded(self, self._generation, offset, limit))
+
+    def _evict_far_pages(self) -> None:
+        if len(self._pages) <= MAX_CACHED_PAGES:
+            return
+        keep = set(self._window())
+        centre = self._cursor // PAGE_SIZE
+        by_distance = sorted(
+            (page for page in self._pages if page not in keep),
+            key=lambda page: abs(page - centre),
+            reverse=True,
+        )
+        for page in by_distance[: len(self._pages) - MAX_CACHED_PAGES]:
+            del self._pages[page]
+
+    # -- painting --------------------------------------------------------------------------
+    def _style(self, component: str | None) -> Style:
+        if component is None:
+            return self.rich_style
+        return self.rich_style + self.get_component_rich_style(component, partial=True)
+
+    def _cells_strip(
+        self, texts: Sequence[Cell], width: int, base: Style, plain: bool = False
+    ) -> Strip:
+        segments = [Segment(" ", base)]
+        for column, column_width, cell in zip(COLUMNS, column_widths(width), texts, strict=True):
+            style = (
+                base if plain or cell.component is None else base + self._partial(cell.component)
+            )
+            segments.append(Segment(_fit(cell.text, column_width, column.right), style))
+            segments.append(Segment(" ", base))
+        return Strip(segments).adjust_cell_length(width, base)
+
+    def _partial(self, component: str) -> Style:
+        return self.get_component_rich_style(component, partial=True)
+
+    def render_line(self, y: int) -> Strip:
+        width = self.scrollable_content_region.width
+        if y == 0:
+            header = self.get_component_rich_style("ticket-table--header")
+            return self._cells_strip([Cell(c.title) for c in COLUMNS], width, header, plain=True)
+        index = self.scroll_offset.y + y - 1
+        if self._row_count == 0:
+            if y == 2:
+                muted = self._style("ticket-table--muted")
+                return Strip([Segment(f"  {self.empty_message}", muted)]).adjust_cell_length(
+                    width, self.rich_style
+                )
+            return Strip.blank(width, self.rich_style)
+        if index >= self._row_count:
+            return Strip.blank(width, self.rich_style)
+        is_cursor = index == self._cursor
+        base = (
+            self.get_component_rich_style("ticket-table--cursor") if is_cursor else self.rich_style
+        )
+        row = self.row_at(index)
+        if row is None:
+            placeholder = base + self._partial("ticket-table--placeholder")
+            cells = [Cell("·" * min(3, c.width or 3)) for c in COLUMNS]
+            return self._cells_strip(cells, width, placeholder, plain=True)
+        return self._cells_strip(row_cells(row, self._now), width, base, plain=is_cursor)
