@@ -258,9 +258,11 @@ def build_bitext(source: Path, target: Path) -> None:
     target.mkdir(parents=True, exist_ok=True)
     with (source / "train.csv").open(encoding="utf-8", newline="") as handle:
         rows = list(csv.DictReader(handle))
+    # Bitext tags rows written with offensive language "W"; a demo should not open on those.
     requests = (
         {"id": r["id"], "text": r["text"].strip(), "intent": r["intent"], "category": r["category"]}
         for r in rows
+        if "W" not in r["tags"]
     )
     n_requests = write_jsonl(target / "requests.jsonl", requests)
     scripts = pick_bitext_scripts(rows)
@@ -280,8 +282,8 @@ The files in this folder are derived from the Bitext customer-support sample dat
 as prepared in `ATTRIBUTION.md`, and are published under CDLA-Sharing-1.0 (`LICENSE.txt`).
 The agentdesk project changed them as follows (script: `scripts/build_demo_data.py`):
 
-- `requests.jsonl` ({requests} lines): the `train.csv` rows reduced to `id`, `text`, `intent`,
-  `category`; the text is stripped of surrounding whitespace. agentdesk's demo turns these into
+- `requests.jsonl` ({requests} lines): the `train.csv` rows not tagged `W` (offensive
+  language), reduced to `id`, `text`, `intent`, `category`; the text is stripped of surrounding whitespace. agentdesk's demo turns these into
   tickets from generated fictional customers.
 - `scripts.jsonl` ({scripts} lines): for each intent, up to two `response` texts chosen
   mechanically (fewest placeholders, readable length) and rewritten as reply templates: the
