@@ -27,6 +27,7 @@ from agentdesk.domain.model import (
 )
 from agentdesk.store.base import Mutation, Scope, Store, StoreInfo, TicketQuery
 from agentdesk.store.errors import Conflict, NotFound
+from agentdesk.store.sqlite.search import query_words, segments_to_markup
 
 _WORD = re.compile(r"\w+")
 
@@ -103,7 +104,7 @@ class MemoryStore(Store):
             return False
         text = query.text.strip().lower()
         if text:
-            if text.lstrip("#").isdigit():
+            if text.lstrip("#").isdecimal():
                 return ticket.number == int(text.lstrip("#"))
             customer = self._customers.get(ticket.customer_id)
             haystack = " ".join(
@@ -174,21 +175,25 @@ class MemoryStore(Store):
 
     # -- knowledge base and scripts --------------------------------------------------------
     async def search_kb(self, text: str, limit: int = 20) -> list[KbHit]:
-        words = [w.lower() for w in _WORD.findall(text)]
+        words = query_words(text)
         if not words:
             return []
         hits: list[KbHit] = []
         for article in self._articles.values():
-            tokens = [w.lower() for w in _WORD.findall(f"{article.title} {article.body}")]
+            title = [w.lower() for w in _WORD.findall(article.title)]
+            body = [w.lower() for w in _WORD.findall(article.body)]
             score = 0.0
             for index, word in enumerate(words):
                 last = index == len(words) - 1
-                count = sum(1 for t in tokens if t == word or (last and t.startswith(word)))
-                if count == 0:
+                in_title = sum(1 for t in title if t == word or (last and t.startswith(word)))
+                in_body = sum(1 for t in body if t == word or (last and t.startswith(word)))
+                if in_title + in_body == 0:
                     break
-                score += count
+                # A title match counts ten body matches, as the SQLite ranking weighs them.
+                score += 10 * in_title + in_body
             else:
-                hits.append(KbHit(article.id, article.title, article.body[:160], score))
+                snippet = _snippet(article.body[:160], words)
+                hits.append(KbHit(article.id, article.title, snippet, score))
         hits.sort(key=lambda h: (-h.score, h.title))
         return hits[:limit]
 
@@ -223,7 +228,7 @@ class MemoryStore(Store):
         async with self._lock:
             handles = {a.handle: a.id for a in self._agents.values()}
             for agent in agents:
-                if handles.get(agent.handle, agent.id) != agent.id:
+                if handles.setdefault(agent.handle, agent.id) != agent.id:
                     raise Conflict(f"an agent with handle {agent.handle!r} exists")
             for agent in agents:
                 self._agents[agent.id] = agent
@@ -252,6 +257,9 @@ class MemoryStore(Store):
             for new in tickets:
                 if new.customer_id not in self._customers:
                     raise NotFound(f"no customer {new.customer_id!r}")
+            fresh_ids = [new.id for new in tickets if new.id is not None]
+            if len(set(fresh_ids)) != len(fresh_ids) or set(fresh_ids) & self._tickets.keys():
+                raise Conflict("a ticket with that id already exists")
             start = self._last_number
             changes = [
                 actions.create_ticket(new, number=start + i + 1, now=now, policies=self.policies)
@@ -270,7 +278,9 @@ class MemoryStore(Store):
         async with self._lock:
             ticket = await self.ticket(ticket_id)
             change = mutation(ticket, self)
-            if not change.created and self._tickets[ticket_id].version != ticket.version:
+            # Compare-and-set: the change must build on the version that is stored now.
+            stored = self._tickets[ticket_id].version
+            if not change.created and stored != change.ticket.version - 1:
                 raise Conflict(f"ticket #{ticket.number} changed meanwhile")
             self._persist(change)
             return change
@@ -283,6 +293,19 @@ class MemoryStore(Store):
             change = actions.assign(chosen, agent.id, actor_id=agent.id, now=now)
             self._persist(change)
             return change.ticket
+
+
+def _snippet(excerpt: str, words: list[str]) -> str:
+    """The excerpt as Textual markup with the matched words in bold."""
+    segments: list[tuple[str, bool]] = []
+    last = 0
+    for match in _WORD.finditer(excerpt):
+        token = match.group().lower()
+        if token in words or token.startswith(words[-1]):
+            segments += [(excerpt[last : match.start()], False), (match.group(), True)]
+            last = match.end()
+    segments.append((excerpt[last:], False))
+    return segments_to_markup(segments)
 
 
 def _epoch() -> datetime:

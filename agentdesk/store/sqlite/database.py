@@ -1,0 +1,172 @@
+"""The synchronous side of the SQLite store: engine, pragmas, transactions and the op log.
+
+Everything here runs on the store's single worker thread, never on the event loop.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine, create_engine, event, exc, insert, select, update
+from sqlalchemy.pool import ConnectionPoolEntry
+
+from agentdesk.domain.ids import new_id
+from agentdesk.store.errors import Conflict, StoreError, Unavailable
+from agentdesk.store.sqlite import tables
+from agentdesk.store.sqlite.convert import iso
+from agentdesk.store.sqlite.preflight import BUSY_TIMEOUT_SECONDS
+
+_BEGIN_OPTION = "agentdesk_begin"
+TICKET_COUNTER = "ticket_number"
+
+
+def _lower(text: str | None) -> str | None:
+    return None if text is None else text.lower()
+
+
+class Database:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.client_id = ""
+        self.engine: Engine = create_engine(
+            f"sqlite:///{path}", connect_args={"timeout": BUSY_TIMEOUT_SECONDS}
+        )
+        event.listen(self.engine, "connect", _configure_connection)
+        event.listen(self.engine, "begin", _begin)
+
+    def close(self) -> None:
+        try:
+            with self.engine.connect() as connection:
+                # Cheap, and keeps the planner's statistics fresh for the next launch.
+                connection.exec_driver_sql("PRAGMA optimize")
+        except exc.DBAPIError:
+            pass  # closing must not fail because of housekeeping
+        self.engine.dispose()
+
+    # -- transactions ----------------------------------------------------------------------
+    @contextmanager
+    def reading(self) -> Iterator[Connection]:
+        """A deferred transaction: a consistent snapshot for the statements inside it."""
+        with self.engine.connect() as connection:
+            yield connection
+
+    @contextmanager
+    def writing(self) -> Iterator[Transaction]:
+        """`BEGIN IMMEDIATE`: take the write lock first, so the read-then-write inside cannot
+        be overtaken by another process (and waits on busy_timeout instead of failing)."""
+        with self.engine.connect() as connection:
+            connection.execution_options(**{_BEGIN_OPTION: "BEGIN IMMEDIATE"})
+            with connection.begin():
+                yield Transaction(connection, self.client_id)
+
+    # -- sync metadata ---------------------------------------------------------------------
+    def load_client_id(self, wanted: str | None) -> str:
+        """The database's client id, created on first open and kept for its lifetime."""
+        with self.reading() as connection:
+            found = connection.execute(select(tables.sync_meta.c.client_id)).scalar()
+        if found is None:
+            with self.writing() as tx:
+                tx.connection.execute(
+                    tables.sync_meta.insert()
+                    .prefix_with("OR IGNORE")
+                    .values(id=1, client_id=wanted or new_id(), last_seq=0)
+                )
+                found = tx.connection.execute(select(tables.sync_meta.c.client_id)).scalar_one()
+        self.client_id = found
+        return found
+
+    # -- errors ----------------------------------------------------------------------------
+    def translate(self, error: BaseException) -> StoreError | None:
+        """The store error for a driver error, or None if `error` is not one (a bug)."""
+        if isinstance(error, exc.DBAPIError):
+            error = error.orig if isinstance(error.orig, BaseException) else error
+        if not isinstance(error, sqlite3.Error):
+            return None
+        message = str(error)
+        if isinstance(error, sqlite3.IntegrityError):
+            return Conflict(f"that would duplicate or orphan a record ({message})")
+        if "locked" in message or "busy" in message:
+            return Unavailable(
+                f"{self.path} is busy (another agentdesk is writing to it); try again"
+            )
+        if "readonly" in message or "read-only" in message:
+            return Unavailable(f"{self.path} is read-only; agentdesk cannot save changes")
+        if "disk is full" in message:
+            return Unavailable(f"the disk holding {self.path} is full")
+        if "malformed" in message or "not a database" in message:
+            return Unavailable(f"{self.path} is damaged ({message}); restore it from a backup")
+        return Unavailable(f"database error on {self.path}: {message}")
+
+
+class Transaction:
+    """One write transaction: its connection plus the counters and the operation log.
+
+    It is also the `MutationContext` a ticket action sees (`next_number`).
+    """
+
+    def __init__(self, connection: Connection, client_id: str) -> None:
+        self.connection = connection
+        self.client_id = client_id
+
+    def next_number(self) -> int:
+        return self.next_numbers(1).start
+
+    def next_numbers(self, count: int) -> range:
+        last = self.connection.execute(
+            update(tables.counters)
+            .where(tables.counters.c.name == TICKET_COUNTER)
+            .values(value=tables.counters.c.value + count)
+            .returning(tables.counters.c.value)
+        ).scalar_one()
+        return range(last - count + 1, last + 1)
+
+    def log(self, entries: Sequence[tuple[str, dict[str, Any], datetime]]) -> None:
+        """Append (kind, payload, at) entries with the next gap-free sequence numbers."""
+        if not entries:
+            return
+        meta = tables.sync_meta
+        last = self.connection.execute(
+            update(meta)
+            .where(meta.c.id == 1)
+            .values(last_seq=meta.c.last_seq + len(entries))
+            .returning(meta.c.last_seq)
+        ).scalar_one()
+        first = last - len(entries) + 1
+        self.connection.execute(
+            insert(tables.operations),
+            [
+                {
+                    "op_id": new_id(),
+                    "client_id": self.client_id,
+                    "seq": first + index,
+                    "at": iso(at),
+                    "kind": kind,
+                    "payload": payload,
+                }
+                for index, (kind, payload, at) in enumerate(entries)
+            ],
+        )
+
+
+def _configure_connection(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
+    # Let SQLAlchemy's begin hook emit BEGIN itself (the pysqlite recipe): the driver's own
+    # transaction handling cannot do BEGIN IMMEDIATE and skips BEGIN before SELECT and DDL.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_SECONDS * 1000)}")
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA synchronous = FULL")
+        cursor.execute("PRAGMA foreign_keys = ON")
+    finally:
+        cursor.close()
+    dbapi_connection.create_function("agentdesk_lower", 1, _lower, deterministic=True)
+
+
+def _begin(connection: Connection) -> None:
+    connection.exec_driver_sql(connection.get_execution_options().get(_BEGIN_OPTION, "BEGIN"))

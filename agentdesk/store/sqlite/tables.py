@@ -1,0 +1,218 @@
+"""SQLModel table classes of the SQLite store: private to it, mapped by `convert`.
+
+They live in their own registry (not `SQLModel.metadata`) so they never clash with the team
+server's models. Migrations create the same schema; a test compares the two.
+
+Times are stored as fixed-width UTC ISO-8601 text so they sort correctly in SQL. Tickets carry
+three denormalised columns that keep the queue fast: `priority_rank`, `sla_due` (the deadline
+`routing.pull_order` sorts on) and `search_text` (lower-cased subject, intent and customer name).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import JSON, CheckConstraint, Column, Index, MetaData, Table, text
+from sqlalchemy.orm import registry
+from sqlmodel import Field, SQLModel
+
+# Named constraints let later migrations alter tables with Alembic's batch mode on SQLite.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+_registry = registry(metadata=MetaData(naming_convention=NAMING_CONVENTION))
+
+QUEUE_ORDER = ("priority_rank", "sla_due", "created_at", "number")
+
+
+class _Table(SQLModel, registry=_registry):
+    pass
+
+
+def _json(nullable: bool = False) -> Any:
+    return Field(sa_column=Column(JSON, nullable=nullable))
+
+
+class DepartmentRow(_Table, table=True):
+    __tablename__ = "departments"
+
+    id: str = Field(primary_key=True)
+    name: str
+
+
+class AgentRow(_Table, table=True):
+    __tablename__ = "agents"
+
+    id: str = Field(primary_key=True)
+    handle: str = Field(unique=True)
+    name: str
+    role: str
+    tier: str
+    skills: dict[str, int] = _json()
+    departments: list[str] = _json()
+    capacity: int
+    available: bool
+    languages: list[str] = _json()
+
+
+class CustomerRow(_Table, table=True):
+    __tablename__ = "customers"
+
+    id: str = Field(primary_key=True)
+    name: str
+    email: str
+    phone: str
+    tier: str
+    language: str
+
+
+class TicketRecord(_Table, table=True):
+    __tablename__ = "tickets"
+    __table_args__ = (
+        # The queue order, with the scope filters after it so a window can be found from the
+        # index alone (no table lookups for the rows an OFFSET skips).
+        Index("ix_tickets_queue", *QUEUE_ORDER, "status", "department_id", "assignee_id"),
+        Index("ix_tickets_assignee", "assignee_id", *QUEUE_ORDER, "status"),
+        Index("ix_tickets_department", "department_id", *QUEUE_ORDER, "status", "assignee_id"),
+        Index("ix_tickets_status", "status", *QUEUE_ORDER),
+        # What claim_next reads: unassigned pullable tickets only, already in pull order.
+        Index(
+            "ix_tickets_pullable",
+            *QUEUE_ORDER,
+            "department_id",
+            "required_skill",
+            sqlite_where=text("assignee_id IS NULL AND status IN ('new', 'open')"),
+        ),
+        Index("ix_tickets_customer", "customer_id", "created_at", "number"),
+    )
+
+    id: str = Field(primary_key=True)
+    number: int = Field(unique=True)
+    subject: str
+    customer_id: str = Field(foreign_key="customers.id")
+    department_id: str
+    status: str
+    priority: str
+    priority_rank: int
+    channel: str
+    intent: str
+    created_at: str
+    updated_at: str
+    first_response_due: str | None = None
+    resolution_due: str | None = None
+    first_response_at: str | None = None
+    sla_due: str
+    assignee_id: str | None = None
+    required_skill: str | None = None
+    resolution: str
+    csat: int | None = None
+    closed_at: str | None = None
+    follow_up_of: str | None = Field(default=None, foreign_key="tickets.id")
+    links: list[dict[str, str]] = _json()
+    version: int
+    search_text: str
+
+
+class MessageRow(_Table, table=True):
+    __tablename__ = "messages"
+    __table_args__ = (Index("ix_messages_ticket", "ticket_id", "created_at", "id"),)
+
+    id: str = Field(primary_key=True)
+    ticket_id: str = Field(foreign_key="tickets.id")
+    kind: str
+    body: str
+    created_at: str
+    author_id: str | None = None
+
+
+class AuditRow(_Table, table=True):
+    __tablename__ = "audit_events"
+    __table_args__ = (Index("ix_audit_events_ticket", "ticket_id", "position"),)
+
+    # Insertion order: events of one change share a timestamp, so time alone cannot order them.
+    position: int | None = Field(default=None, primary_key=True)
+    id: str = Field(unique=True)
+    ticket_id: str | None = Field(default=None, foreign_key="tickets.id")
+    actor_id: str | None = None
+    kind: str
+    detail: dict[str, Any] = _json()
+    at: str
+
+
+class ArticleRow(_Table, table=True):
+    __tablename__ = "kb_articles"
+
+    # Integer key the FTS5 index (`kb_fts`, external content) points at.
+    pk: int | None = Field(default=None, primary_key=True)
+    id: str = Field(unique=True)
+    title: str
+    body: str
+    intent: str
+    tags: list[str] = _json()
+    updated_at: str | None = None
+
+
+class ScriptRow(_Table, table=True):
+    __tablename__ = "scripts"
+
+    id: str = Field(primary_key=True)
+    name: str
+    body: str
+    intent: str
+    steps: list[str] = _json()
+    required: list[str] = _json()
+
+
+class OperationRow(_Table, table=True):
+    __tablename__ = "operations"
+
+    op_id: str = Field(primary_key=True)
+    client_id: str
+    seq: int = Field(unique=True)
+    at: str
+    kind: str
+    payload: dict[str, Any] = _json()
+
+
+class SyncMetaRow(_Table, table=True):
+    __tablename__ = "sync_meta"
+    __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
+
+    id: int = Field(primary_key=True)
+    client_id: str
+    last_seq: int
+
+
+class CounterRow(_Table, table=True):
+    __tablename__ = "counters"
+
+    name: str = Field(primary_key=True)
+    value: int
+
+
+metadata: MetaData = _registry.metadata
+
+
+def table(model: type[SQLModel]) -> Table:
+    """The Core table behind a model (queries use Core: it is several times faster in bulk)."""
+    found = model.__table__  # type: ignore[attr-defined]
+    assert isinstance(found, Table)
+    return found
+
+
+departments = table(DepartmentRow)
+agents = table(AgentRow)
+customers = table(CustomerRow)
+tickets = table(TicketRecord)
+messages = table(MessageRow)
+audit_events = table(AuditRow)
+kb_articles = table(ArticleRow)
+scripts = table(ScriptRow)
+operations = table(OperationRow)
+sync_meta = table(SyncMetaRow)
+counters = table(CounterRow)

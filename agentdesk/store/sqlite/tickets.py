@@ -1,0 +1,262 @@
+"""Ticket reads and writes of the SQLite store (synchronous; run on the store's thread)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, Connection, false, func, insert, or_, select, text, update
+
+from agentdesk.domain import actions
+from agentdesk.domain.actions import Change, NewTicket
+from agentdesk.domain.lifecycle import ACTIVE_STATUSES
+from agentdesk.domain.model import (
+    Agent,
+    AuditEvent,
+    Message,
+    Priority,
+    SlaPolicy,
+    Ticket,
+    TicketRow,
+)
+from agentdesk.domain.routing import PULLABLE_STATUSES
+from agentdesk.store.base import Mutation, Scope, TicketQuery
+from agentdesk.store.errors import Conflict, NotFound
+from agentdesk.store.sqlite import convert, tables
+from agentdesk.store.sqlite.database import Transaction
+
+T = tables.tickets
+C = tables.customers
+# `routing.pull_order`, column for column (`sla_due` is its deadline, precomputed).
+QUEUE_ORDER = (T.c.priority_rank, T.c.sla_due, T.c.created_at, T.c.number)
+ACTIVE = sorted(status.value for status in ACTIVE_STATUSES)
+# Written out literally (not as bound parameters) so SQLite can use `ix_tickets_pullable`.
+PULLABLE = text(
+    "tickets.status IN ({})".format(", ".join(f"'{s.value}'" for s in sorted(PULLABLE_STATUSES)))
+)
+MAX_SQLITE_INTEGER = 2**63 - 1
+# Stay well under SQLite's limit on bound parameters per statement.
+CHUNK = 500
+
+ROW_COLUMNS = (
+    T.c.id,
+    T.c.number,
+    T.c.subject,
+    T.c.status,
+    T.c.priority,
+    T.c.channel,
+    T.c.intent,
+    T.c.department_id,
+    T.c.assignee_id,
+    T.c.created_at,
+    T.c.first_response_due,
+    T.c.resolution_due,
+    T.c.first_response_at,
+    C.c.name.label("customer_name"),
+    C.c.tier.label("customer_tier"),
+)
+
+
+# -- reading ---------------------------------------------------------------------------------
+def _conditions(query: TicketQuery) -> list[ColumnElement[bool]]:
+    """The SQL twin of MemoryStore._matches."""
+    found: list[ColumnElement[bool]] = []
+    if query.scope is Scope.MINE:
+        if query.agent_id is None:
+            found.append(T.c.assignee_id.is_(None))
+        else:
+            found.append(T.c.assignee_id == query.agent_id)
+        found.append(T.c.status.in_(ACTIVE))
+    elif query.scope is Scope.TEAM:
+        found.append(T.c.status.in_(ACTIVE))
+    if query.departments:
+        found.append(T.c.department_id.in_(query.departments))
+    if query.statuses:
+        found.append(T.c.status.in_([status.value for status in query.statuses]))
+    needle = query.text.strip().lower()
+    if needle:
+        digits = needle.lstrip("#")
+        if digits.isdecimal():
+            number = int(digits)
+            found.append(T.c.number == number if number <= MAX_SQLITE_INTEGER else false())
+        else:
+            # instr, not LIKE: an exact substring test, no wildcards to escape, and the
+            # lower-casing was done by Python on both sides (LIKE folds ASCII only).
+            found.append(func.instr(T.c.search_text, needle) > 0)
+    return found
+
+
+def count(connection: Connection, query: TicketQuery) -> int:
+    statement = select(func.count()).select_from(T).where(*_conditions(query))
+    return connection.execute(statement).scalar_one()
+
+
+def window(connection: Connection, query: TicketQuery, offset: int, limit: int) -> list[TicketRow]:
+    if limit <= 0:
+        return []
+    # Find the window's ids from the index first, then join the customer for those rows only.
+    ids = (
+        select(T.c.id)
+        .where(*_conditions(query))
+        .order_by(*QUEUE_ORDER)
+        .limit(limit)
+        .offset(max(offset, 0))
+        .subquery("window")
+    )
+    statement = (
+        select(*ROW_COLUMNS)
+        .select_from(ids.join(T, T.c.id == ids.c.id).outerjoin(C, C.c.id == T.c.customer_id))
+        .order_by(*QUEUE_ORDER)
+    )
+    return [convert.ticket_row_from_row(row._mapping) for row in connection.execute(statement)]
+
+
+def load(connection: Connection, ticket_id: str) -> Ticket:
+    row = connection.execute(select(T).where(T.c.id == ticket_id)).first()
+    if row is None:
+        raise NotFound(f"no ticket {ticket_id!r}")
+    return convert.ticket_from_row(row._mapping)
+
+
+def by_number(connection: Connection, number: int) -> Ticket:
+    if not -MAX_SQLITE_INTEGER <= number <= MAX_SQLITE_INTEGER:
+        raise NotFound(f"no ticket #{number}")
+    row = connection.execute(select(T).where(T.c.number == number)).first()
+    if row is None:
+        raise NotFound(f"no ticket #{number}")
+    return convert.ticket_from_row(row._mapping)
+
+
+def messages(connection: Connection, ticket_id: str) -> list[Message]:
+    if connection.execute(select(T.c.id).where(T.c.id == ticket_id)).first() is None:
+        raise NotFound(f"no ticket {ticket_id!r}")
+    m = tables.messages
+    statement = select(m).where(m.c.ticket_id == ticket_id).order_by(m.c.created_at, m.c.id)
+    return [convert.message_from_row(row._mapping) for row in connection.execute(statement)]
+
+
+def customer_tickets(connection: Connection, customer_id: str, limit: int) -> list[TicketRow]:
+    statement = (
+        select(*ROW_COLUMNS)
+        .select_from(T.outerjoin(C, C.c.id == T.c.customer_id))
+        .where(T.c.customer_id == customer_id)
+        .order_by(T.c.created_at.desc(), T.c.number.desc())
+        .limit(max(limit, 0))
+    )
+    return [convert.ticket_row_from_row(row._mapping) for row in connection.execute(statement)]
+
+
+def audit_events(connection: Connection, ticket_id: str) -> list[AuditEvent]:
+    a = tables.audit_events
+    statement = select(a).where(a.c.ticket_id == ticket_id).order_by(a.c.position)
+    return [convert.audit_from_row(row._mapping) for row in connection.execute(statement)]
+
+
+def batch_after(connection: Connection, after_number: int, size: int) -> list[Ticket]:
+    statement = select(T).where(T.c.number > after_number).order_by(T.c.number).limit(size)
+    return [convert.ticket_from_row(row._mapping) for row in connection.execute(statement)]
+
+
+# -- writing ---------------------------------------------------------------------------------
+def customer_names(connection: Connection, customer_ids: Iterable[str]) -> dict[str, str]:
+    wanted = list(dict.fromkeys(customer_ids))
+    names: dict[str, str] = {}
+    for start in range(0, len(wanted), CHUNK):
+        chunk = wanted[start : start + CHUNK]
+        statement = select(C.c.id, C.c.name).where(C.c.id.in_(chunk))
+        names.update({row.id: row.name for row in connection.execute(statement)})
+    return names
+
+
+def persist(tx: Transaction, change: Change) -> None:
+    """Write a Change: the ticket (compare-and-set on version), messages, audit, op log."""
+    connection = tx.connection
+    ticket = change.ticket
+    names = customer_names(connection, [ticket.customer_id])
+    values = convert.ticket_values(ticket, names.get(ticket.customer_id, ""))
+    if change.created:
+        connection.execute(insert(T), values)
+    else:
+        # The change was computed from version - 1; if the row moved on, nothing is written.
+        result = connection.execute(
+            update(T)
+            .where(T.c.id == ticket.id, T.c.version == ticket.version - 1)
+            .values({key: value for key, value in values.items() if key != "id"})
+        )
+        if result.rowcount != 1:
+            raise Conflict(f"ticket #{ticket.number} changed meanwhile")
+    _insert_children(connection, change.messages, change.audit)
+    tx.log([(change.kind, change.payload, ticket.updated_at)])
+
+
+def _insert_children(
+    connection: Connection, messages: Sequence[Message], audit: Sequence[AuditEvent]
+) -> None:
+    if messages:
+        connection.execute(
+            insert(tables.messages), [convert.message_values(message) for message in messages]
+        )
+    if audit:
+        connection.execute(
+            insert(tables.audit_events), [convert.audit_values(event) for event in audit]
+        )
+
+
+def mutate(tx: Transaction, ticket_id: str, mutation: Mutation) -> Change:
+    ticket = load(tx.connection, ticket_id)
+    change = mutation(ticket, tx)
+    persist(tx, change)
+    return change
+
+
+def add(
+    tx: Transaction,
+    news: Sequence[NewTicket],
+    now: datetime,
+    policies: Mapping[Priority, SlaPolicy],
+) -> list[Ticket]:
+    if not news:
+        return []
+    connection = tx.connection
+    names = customer_names(connection, (new.customer_id for new in news))
+    for new in news:
+        if new.customer_id not in names:
+            raise NotFound(f"no customer {new.customer_id!r}")
+    numbers = tx.next_numbers(len(news))
+    changes = [
+        actions.create_ticket(new, number=number, now=now, policies=policies)
+        for new, number in zip(news, numbers, strict=True)
+    ]
+    connection.execute(
+        insert(T),
+        [convert.ticket_values(c.ticket, names[c.ticket.customer_id]) for c in changes],
+    )
+    _insert_children(
+        connection,
+        [message for change in changes for message in change.messages],
+        [event for change in changes for event in change.audit],
+    )
+    tx.log([(change.kind, change.payload, change.ticket.updated_at) for change in changes])
+    return [change.ticket for change in changes]
+
+
+def claim(tx: Transaction, agent: Agent, now: datetime) -> Ticket | None:
+    """Assign the first ticket of pull order that `routing.is_eligible` allows, in SQL."""
+    eligible: list[ColumnElement[bool]] = [T.c.assignee_id.is_(None), PULLABLE]
+    if agent.departments:
+        eligible.append(T.c.department_id.in_(agent.departments))
+    if agent.skills:
+        eligible.append(
+            or_(T.c.required_skill.is_(None), T.c.required_skill.in_(list(agent.skills)))
+        )
+    else:
+        eligible.append(T.c.required_skill.is_(None))
+    statement = select(T).where(*eligible).order_by(*QUEUE_ORDER).limit(1)
+    row = tx.connection.execute(statement).first()
+    if row is None:
+        return None
+    change = actions.assign(
+        convert.ticket_from_row(row._mapping), agent.id, actor_id=agent.id, now=now
+    )
+    persist(tx, change)
+    return change.ticket
