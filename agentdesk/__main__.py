@@ -1,0 +1,5 @@
+"""`python -m agentdesk`: the same as the `agentdesk` command."""
+
+from agentdesk.cli import main
+
+raise SystemExit(main())
