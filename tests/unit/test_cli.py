@@ -303,3 +303,18 @@ def test_export_format_follows_the_output_extension(
     assert set(first) == {"id", "name", "body", "intent", "steps", "required"}
     assert main(["export", "scripts", "--db", str(demo_db), "--format", "csv"]) == 0
     assert capsys.readouterr().out.startswith("id,name,body,intent,steps,required\n")
+
+
+def test_progress_bar_starts_only_for_enough_work() -> None:
+    quiet = cli.ProgressBar(enabled=False, minimum=0)
+    quiet("reading", 1, 10)
+    assert quiet._progress is None
+    bar = cli.ProgressBar(enabled=True, minimum=100)
+    bar("exporting", 5, 50)
+    assert bar._progress is None
+    bar("exporting", 50, 500)
+    assert bar._progress is not None
+    task = bar._progress.tasks[0]
+    assert (task.description, task.completed, task.total) == ("Exporting", 50, 500)
+    bar.stop()
+    assert bar._progress is None

@@ -377,3 +377,31 @@ async def test_export_reads_like_the_documented_format() -> None:
     await export(store, Kind.SCRIPTS, lines, Format.JSONL)
     record = json.loads(lines.getvalue().splitlines()[0])
     assert isinstance(record["steps"], list)
+
+
+@pytest.mark.parametrize("fmt", list(Format))
+async def test_round_trip_through_sqlite(fmt: Format, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from agentdesk.store.sqlite import SqliteStore
+
+    async with SqliteStore(tmp_path / "source.db", create=True) as source:
+        await seed(source)
+        exported = {}
+        for kind in Kind:
+            out = io.StringIO()
+            await export(source, kind, out, fmt)
+            exported[kind] = out.getvalue().encode()
+        source_tickets = [t async for batch in source.iter_tickets() for t in batch]
+        source_articles, source_scripts = await source.articles(), await source.scripts()
+    async with SqliteStore(tmp_path / "target.db", create=True) as target:
+        await target.add_departments(DEPARTMENTS)
+        for kind in Kind:
+            await import_data(target, kind, exported[kind], fmt, now=NOW)
+        tickets = [t async for batch in target.iter_tickets() for t in batch]
+        assert [{f: getattr(t, f) for f in IMPORTED_FIELDS} for t in tickets] == [
+            {f: getattr(t, f) for f in IMPORTED_FIELDS} for t in source_tickets
+        ]
+        assert await target.scripts() == source_scripts
+        # Articles carry the import time when the source had none.
+        assert [replace(a, updated_at=None) for a in await target.articles()] == [
+            replace(a, updated_at=None) for a in source_articles
+        ]
