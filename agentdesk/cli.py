@@ -60,10 +60,15 @@ def build_parser() -> argparse.ArgumentParser:
     # given before the subcommand is not overwritten by the subcommand's default.
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
-        "--db", type=Path, default=argparse.SUPPRESS, help="the database file to use"
+        "--db",
+        metavar="PATH",
+        type=Path,
+        default=argparse.SUPPRESS,
+        help="the database file (default: from the config, else <data dir>/agentdesk.db)",
     )
     common.add_argument(
         "--config",
+        metavar="PATH",
         type=Path,
         default=argparse.SUPPRESS,
         help="the config file (default: $AGENTDESK_CONFIG or the user config dir)",
@@ -93,12 +98,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     demo.add_argument(
         "--tickets",
+        metavar="N",
         type=_ticket_count,
         default=DEMO_TICKETS,
         help=f"how many tickets a new demo gets (default {DEMO_TICKETS})",
     )
     demo.add_argument(
-        "--reset", action="store_true", help="throw the demo database away and create it anew"
+        "--reset",
+        action="store_true",
+        help="throw the demo database away and create it anew (its SLA clocks start from "
+        "the moment it is created)",
     )
 
     importer = commands.add_parser(
@@ -127,7 +136,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="file format (default: from the --output extension, else jsonl)",
     )
     exporter.add_argument(
-        "--output", "-o", type=Path, help="the file to write (default: standard output)"
+        "--output",
+        "-o",
+        metavar="FILE",
+        type=Path,
+        help="the file to write (default: standard output)",
     )
     return parser
 
