@@ -64,7 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="PATH",
         type=Path,
         default=argparse.SUPPRESS,
-        help="the database file (default: from the config, else <data dir>/agentdesk.db)",
+        help="the database file (default: the config's, else <data dir>/agentdesk.db; demo.db for demo)",
     )
     common.add_argument(
         "--config",
