@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import textwrap
 from dataclasses import dataclass
 
 from textual.app import App, ComposeResult
 from textual.binding import ActiveBinding
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import VerticalScroll
+from textual.content import Content
 from textual.dom import DOMNode
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
@@ -83,6 +85,37 @@ def help_entries(screen: Screen[object]) -> list[HelpEntry]:
     ]
 
 
+KEYS_WIDTH = 14
+DESCRIPTION_WIDTH = 16
+TOOLTIP_WIDTH = 58
+
+
+def render_entries(entries: list[HelpEntry]) -> Content:
+    """One Content for the whole list: a single widget lays out far faster than a grid."""
+    lines: list[Content] = []
+    section = None
+    for entry in entries:
+        if entry.section != section:
+            if section is not None:
+                lines.append(Content(""))
+            lines.append(Content.styled(entry.section, "bold $text-accent"))
+            section = entry.section
+        keys_style = "bold $accent" if entry.enabled else "$text-disabled"
+        text_style = "$foreground" if entry.enabled else "$text-disabled"
+        tooltip = textwrap.wrap(entry.tooltip, TOOLTIP_WIDTH) or [""]
+        lines.append(
+            Content.assemble(
+                ("  ", ""),
+                (" ".join(entry.keys).ljust(KEYS_WIDTH), keys_style),
+                (entry.description.ljust(DESCRIPTION_WIDTH), text_style),
+                (tooltip[0], "$text-muted"),
+            )
+        )
+        indent = " " * (2 + KEYS_WIDTH + DESCRIPTION_WIDTH)
+        lines.extend(Content.styled(indent + more, "$text-muted") for more in tooltip[1:])
+    return Content("\n").join(lines)
+
+
 class HelpScreen(ModalScreen[None]):
     """A modal list of keys; `?`, f1, escape or q close it."""
 
@@ -90,21 +123,15 @@ class HelpScreen(ModalScreen[None]):
     HelpScreen {
         align: center middle;
         & > VerticalScroll {
-            width: 100;
+            width: 96;
             max-width: 100%;
             height: auto;
             max-height: 90%;
             border: round $primary;
             border-title-color: $text-accent;
             background: $surface;
-            padding: 0 2;
+            padding: 1 2;
         }
-        .help-section { margin-top: 1; text-style: bold; color: $text-accent; }
-        .help-row { height: auto; }
-        .help-keys { width: 14; padding-left: 2; color: $accent; text-style: bold; }
-        .help-description { width: 18; }
-        .help-tooltip { width: 1fr; color: $text-muted; }
-        .-disabled > Static { color: $text-disabled; }
     }
     """
 
@@ -126,15 +153,7 @@ class HelpScreen(ModalScreen[None]):
         with VerticalScroll() as scroll:
             scroll.border_title = f"Keys: {self.help_title}"
             scroll.border_subtitle = "escape to close"
-            section = None
-            for entry in self.entries:
-                if entry.section != section:
-                    section = entry.section
-                    yield Static(section, classes="help-section")
-                with Horizontal(classes="help-row" if entry.enabled else "help-row -disabled"):
-                    yield Static(" ".join(entry.keys), classes="help-keys")
-                    yield Static(entry.description, classes="help-description")
-                    yield Static(entry.tooltip, classes="help-tooltip")
+            yield Static(render_entries(self.entries), id="help-keys")
 
     def action_close(self) -> None:
         self.dismiss(None)

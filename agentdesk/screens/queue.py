@@ -14,7 +14,8 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.reactive import reactive
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Static, Tab, Tabs
+from textual.widget import Widget
+from textual.widgets import Footer, Input, Tab, Tabs
 
 from agentdesk.domain.model import TicketRow
 from agentdesk.keymap import bind
@@ -28,6 +29,15 @@ if TYPE_CHECKING:
 
 SCOPE_LABELS = {Scope.TEAM: "Team", Scope.MINE: "Mine"}
 SLA_REPAINT_SECONDS = 60.0
+
+
+class Preview(Widget):
+    """The highlighted ticket's subject; repaints without a relayout (it moves with every key)."""
+
+    text: reactive[str] = reactive("")
+
+    def render(self) -> str:
+        return self.text
 
 
 class QueueScreen(Screen[None]):
@@ -84,6 +94,7 @@ class QueueScreen(Screen[None]):
         super().__init__()
         self.filter_text = ""
         self._loaded_once = False
+        self._can_open = False  # a loaded row is highlighted
         # The query the table's rows come from; page requests are answered from it.
         self._shown_query: TicketQuery | None = None
 
@@ -108,7 +119,7 @@ class QueueScreen(Screen[None]):
                 placeholder="/ filter: #number, subject, intent or customer", id="queue-filter"
             )
         yield TicketTable(id="queue-tickets")
-        yield Static(id="queue-preview")
+        yield Preview(id="queue-preview")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -162,12 +173,15 @@ class QueueScreen(Screen[None]):
             return  # the scope or filter changed while we waited; a newer load is under way
         self.workers.cancel_group(self, "pages")
         self._shown_query = query
-        table.reset(count, rows=rows, rows_offset=anchor, keep_cursor=keep_cursor)
         table.empty_message = (
             f"No tickets match {self.filter_text!r}" if self.filter_text else "No tickets here"
         )
+        table.reset(count, rows=rows, rows_offset=anchor, keep_cursor=keep_cursor)
+        if count == 0:
+            self.query_one(Preview).text = ""
         table.loading = False
         self._loaded_once = True
+        self._update_can_open()
         self._show_count(count)
 
     def _show_count(self, count: int) -> None:
@@ -201,21 +215,27 @@ class QueueScreen(Screen[None]):
     # -- highlight and open ----------------------------------------------------------------
     @on(TicketTable.TicketHighlighted)
     def _highlighted(self, event: TicketTable.TicketHighlighted) -> None:
-        preview = self.query_one("#queue-preview", Static)
+        preview = self.query_one(Preview)
         row = event.row
-        if row is None:
-            preview.update("…")
-        else:
-            preview.update(f"#{row.number}  {row.subject}  ·  {row.customer_name}")
-        self.refresh_bindings()
+        preview.text = (
+            "…" if row is None else f"#{row.number}  {row.subject}  ·  {row.customer_name}"
+        )
+        self._update_can_open()
+
+    def _update_can_open(self) -> None:
+        can_open = self.table.highlighted is not None
+        if can_open != self._can_open:
+            # Only when it changes: refreshing bindings recomposes the footer.
+            self._can_open = can_open
+            self.refresh_bindings()
 
     @on(TicketTable.TicketSelected)
     def _selected(self, event: TicketTable.TicketSelected) -> None:
         self.desk.open_ticket(event.row.id)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "open" and self.is_mounted:
-            return None if self.table.highlighted is None else True
+        if action == "open":
+            return True if self._can_open else None
         return True
 
     def action_open(self) -> None:

@@ -19,6 +19,7 @@ from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
+from textual.color import Color
 from textual.geometry import Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
@@ -242,15 +243,26 @@ class TicketTable(ScrollView, can_focus=True):
         classes: str | None = None,
     ) -> None:
         super().__init__(name=name, id=id, classes=classes)
-        self.empty_message = empty_message
+        self._empty_message = empty_message
         self._now = datetime.now(UTC)
         self._row_count = 0
         self._cursor = 0
         self._generation = 0
         self._pages: dict[int, list[TicketRow]] = {}
         self._requested: set[int] = set()
+        self._colour_cache: dict[tuple[str, Color], Style] = {}
 
     # -- data in ---------------------------------------------------------------------------
+    @property
+    def empty_message(self) -> str:
+        """What an empty table says (e.g. that a filter matched nothing)."""
+        return self._empty_message
+
+    @empty_message.setter
+    def empty_message(self, value: str) -> None:
+        self._empty_message = value
+        self.refresh()
+
     @property
     def now(self) -> datetime:
         return self._now
@@ -441,48 +453,73 @@ class TicketTable(ScrollView, can_focus=True):
             del self._pages[page]
 
     # -- painting --------------------------------------------------------------------------
-    def _style(self, component: str | None) -> Style:
-        if component is None:
-            return self.rich_style
-        return self.rich_style + self.get_component_rich_style(component, partial=True)
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._colour_cache.clear()
+
+    def _over(self, component: str, background: Color) -> Style:
+        """A component's colour and text style, its alpha blended over `background`.
+
+        Rich styles cannot carry alpha, and theme colours such as `$text-muted` have some.
+        """
+        key = (component, background)
+        style = self._colour_cache.get(key)
+        if style is None:
+            styles = self.get_component_styles(component)
+            colour = None
+            if styles.has_rule("auto_color") and styles.auto_color:
+                # `$text-muted` and friends are "auto": a contrast colour for the background.
+                colour = (background + background.get_contrast_text(styles.color.a)).rich_color
+            elif styles.has_rule("color"):
+                colour = (background + styles.color).rich_color
+            style = Style(color=colour) + styles.text_style
+            self._colour_cache[key] = style
+        return style
 
     def _cells_strip(
-        self, texts: Sequence[Cell], width: int, base: Style, plain: bool = False
+        self, cells: Sequence[Cell], width: int, base: Style, background: Color | None
     ) -> Strip:
+        """One line of cells; `background` None paints every cell in `base` alone."""
         segments = [Segment(" ", base)]
-        for column, column_width, cell in zip(COLUMNS, column_widths(width), texts, strict=True):
-            style = (
-                base if plain or cell.component is None else base + self._partial(cell.component)
-            )
+        for column, column_width, cell in zip(COLUMNS, column_widths(width), cells, strict=True):
+            style = base
+            if background is not None and cell.component is not None:
+                style = base + self._over(cell.component, background)
             segments.append(Segment(_fit(cell.text, column_width, column.right), style))
             segments.append(Segment(" ", base))
         return Strip(segments).adjust_cell_length(width, base)
 
-    def _partial(self, component: str) -> Style:
-        return self.get_component_rich_style(component, partial=True)
-
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
+        base = self.rich_style
+        background = self.background_colors[1]
         if y == 0:
             header = self.get_component_rich_style("ticket-table--header")
-            return self._cells_strip([Cell(c.title) for c in COLUMNS], width, header, plain=True)
+            return self._cells_strip([Cell(c.title) for c in COLUMNS], width, header, None)
         index = self.scroll_offset.y + y - 1
         if self._row_count == 0:
             if y == 2:
-                muted = self._style("ticket-table--muted")
-                return Strip([Segment(f"  {self.empty_message}", muted)]).adjust_cell_length(
-                    width, self.rich_style
-                )
-            return Strip.blank(width, self.rich_style)
+                muted = base + self._over("ticket-table--muted", background)
+                line = Strip([Segment(f"  {self.empty_message}", muted)])
+                return line.adjust_cell_length(width, base)
+            return Strip.blank(width, base)
         if index >= self._row_count:
-            return Strip.blank(width, self.rich_style)
-        is_cursor = index == self._cursor
-        base = (
-            self.get_component_rich_style("ticket-table--cursor") if is_cursor else self.rich_style
-        )
+            return Strip.blank(width, base)
         row = self.row_at(index)
+        if index == self._cursor:
+            cursor = self.get_component_rich_style("ticket-table--cursor")
+            cursor_background = (
+                background + self.get_component_styles("ticket-table--cursor").background
+            )
+            if row is None:
+                placeholder = cursor + self._over("ticket-table--placeholder", cursor_background)
+                return self._cells_strip(_PLACEHOLDER, width, placeholder, None)
+            # The cursor row is painted in the cursor colours alone, for contrast.
+            return self._cells_strip(row_cells(row, self._now), width, cursor, None)
         if row is None:
-            placeholder = base + self._partial("ticket-table--placeholder")
-            cells = [Cell("·" * min(3, c.width or 3)) for c in COLUMNS]
-            return self._cells_strip(cells, width, placeholder, plain=True)
-        return self._cells_strip(row_cells(row, self._now), width, base, plain=is_cursor)
+            placeholder = base + self._over("ticket-table--placeholder", background)
+            return self._cells_strip(_PLACEHOLDER, width, placeholder, None)
+        return self._cells_strip(row_cells(row, self._now), width, base, background)
+
+
+_PLACEHOLDER = [Cell("·" * min(3, column.width or 3)) for column in COLUMNS]

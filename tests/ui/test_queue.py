@@ -1,0 +1,383 @@
+"""The queue screen over the seeded store, and the windowed table on its own."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import timedelta
+from pathlib import Path
+
+from textual.app import App, ComposeResult
+from textual.screen import Screen
+from textual.widgets import Input
+
+from agentdesk.domain.model import Channel, CustomerTier, Priority, TicketRow, TicketStatus
+from agentdesk.screens.queue import Preview, QueueScreen
+from agentdesk.store.base import Scope, TicketQuery
+from agentdesk.store.errors import Unavailable
+from agentdesk.store.memory import MemoryStore
+from agentdesk.widgets.status_bar import StatusBar
+from agentdesk.widgets.ticket_table import (
+    COLUMNS,
+    MAX_CACHED_PAGES,
+    PAGE_SIZE,
+    TicketTable,
+    column_widths,
+    row_cells,
+)
+from tests.fixtures import NOW
+from tests.ui.conftest import Notes, OpenedTickets, build_app, settle
+
+
+def queue_of(app: App[None]) -> QueueScreen:
+    assert isinstance(app.screen, QueueScreen)
+    return app.screen
+
+
+def numbers_shown(queue: QueueScreen) -> list[int]:
+    table = queue.table
+    return [row.number for i in range(table.row_count) if (row := table.row_at(i))]
+
+
+# -- loading and navigation ----------------------------------------------------------------
+
+
+async def test_team_queue_loads_in_pull_order(tmp_path: Path) -> None:
+    app = build_app(tmp_path)
+    async with app.run_test() as pilot:
+        await settle(pilot)
+        queue = queue_of(app)
+        assert queue.scope is Scope.TEAM
+        assert numbers_shown(queue) == [1, 4, 2, 6, 3, 5]
+        assert not queue.table.loading
+        status = queue.query_one(StatusBar)
+        assert status.agent == "junior (agent)"
+        assert status.store == "memory :memory:"
+        assert status.sync == "local only"
+        assert status.counts == "6 tickets (team)"
+        assert status.clock == "09:00 UTC"
+        assert app.focused is queue.table
+
+
+async def test_cursor_keys_move_the_highlight_and_preview(tmp_path: Path) -> None:
+    app = build_app(tmp_path)
+    async with app.run_test() as pilot:
+        await settle(pilot)
+        queue = queue_of(app)
+        await pilot.press("down", "j")
+        await pilot.pause()
+        assert queue.table.cursor_row == 2
+        assert "Where is my order?" in queue.query_one(Preview).text
+        await pilot.press("end")
+        assert queue.table.cursor_row == 5
+        await pilot.press("down")
+        assert queue.table.cursor_row == 5
+        await pilot.press("pageup")
+        assert queue.table.cursor_row == 0
+        await pilot.press("pagedown", "home", "k")
+        assert queue.table.cursor_row == 0
+
+
+async def test_enter_opens_the_highlighted_ticket(tmp_path: Path, store: MemoryStore) -> None:
+    app = build_app(tmp_path, store=store)
+    opened = OpenedTickets(app)
+    async with app.run_test() as pilot:
+        await settle(pilot)
+        await pilot.press("down", "enter")
+        assert opened.ids == [(await store.ticket_by_number(4)).id]
+
+
+# -- filter and scope ----------------------------------------------------------------------
+
+
+async def test_filter_recounts_and_escape_clears(tmp_path: Path) -> None:
+    app = build_app(tmp_path)
+    async with app.run_test() as pilot:
+        await settle(pilot)
+        queue = queue_of(app)
+        await pilot.press("down")
+        await pilot.press("slash")
+        field = queue.query_one("#queue-filter", Input)
+        assert field.has_focus
+        field.value = "order"  # typing costs time; submitting is what we test
+        await pilot.press("enter")
+        await settle(pilot)
+        assert numbers_shown(queue) == [2]
+        assert queue.table.cursor_row == 0
+        assert queue.table.has_focus
+        assert "matching 'order'" in queue.query_one(StatusBar).counts
+        await pilot.press("escape")
+        await settle(pilot)
+        assert queue.filter_text == ""
+        assert queue.table.row_count == 6
+
+
+async def test_escape_in_the_filter_box_leaves_without_applying(tmp_path: Path) -> None:
+    app = build_app(tmp_path)
+    async with app.run_test() as pilot:
+        await settle(pilot)
+        queue = queue_of(app)
+        await pilot.press("slash", "x", "escape")
+        await settle(pilot)
+        assert queue.table.has_focus
+        assert queue.query_one("#queue-filter", Input).value == ""
+        assert queue.table.row_count == 6
+
+
+async def test_filter_by_number_and_no_match_message(tmp_path: Path) -> None:
+    app = build_app(tmp_path)
+    async with app.run_test() as pilot:
+        await settle(pilot)
+        queue = queue_of(app)
+        await pilot.press("slash")
+        queue.query_one("#queue-filter", Input).value = "#3"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert numbers_shown(queue) == [3]
+        await pilot.press("slash")
+        queue.query_one("#queue-filter", Input).value = "zebra"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert queue.table.row_count == 0
+        assert queue.table.empty_message == "No tickets match 'zebra'"
+        assert queue.check_action("open", ()) is None  # nothing to open: shown disabled
+
+
+async def test_mine_and_team_toggle(tmp_path: Path, store: MemoryStore) -> None:
+    app = build_app(tmp_path, store=store)
+    async with app.run_test() as pilot:
+        await settle(pilot)
+        queue = queue_of(app)
+        ticket = await store.ticket_by_number(3)
+        await store.assign(ticket.id, "ag-junior", actor_id="ag-lead", now=NOW)
+        await pilot.press("t")
+        await settle(pilot)
+        assert queue.scope is Scope.MINE
+        assert numbers_shown(queue) == [3]
+        assert queue.query_one(StatusBar).counts == "1 ticket (mine)"
+        await pilot.press("t")
+        await settle(pilot)
+        assert queue.scope is Scope.TEAM
+        assert queue.table.row_count == 6
+
+
+async def test_team_scope_limits_to_the_agents_departments(tmp_path: Path) -> None:
+    app = build_app(tmp_path)
+    async with app.run_test() as pilot:
+        await settle(pilot)
+        queue = queue_of(app)
+        app.agent = replace(app.agent, departments=("billing",))
+        assert queue.current_query() == TicketQuery(
+            scope=Scope.TEAM, agent_id="ag-junior", departments=("billing",)
+        )
+        queue.reload()
+        await settle(pilot)
+        assert numbers_shown(queue) == [1, 5]
+
+
+# -- pull next and refresh -----------------------------------------------------------------
+
+
+async def test_pull_next_assigns_notifies_and_opens(tmp_path: Path, store: MemoryStore) -> None:
+    app = build_app(tmp_path, store=store)
+    opened = OpenedTickets(app)
+    notes = Notes(app)
+    async with app.run_test() as pilot:
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        # junior holds the "orders" skill: the most urgent ticket they may take is #2.
+        pulled = await store.ticket_by_number(2)
+        assert pulled.assignee_id == "ag-junior"
+        assert opened.ids == [pulled.id]
+        assert notes.matching("#2 Where is my order?")
+        await pilot.press("t")
+        await settle(pilot)
+        assert numbers_shown(queue_of(app)) == [2]
+
+
+async def test_pull_next_with_nothing_left_says_so(tmp_path: Path, store: MemoryStore) -> None:
+    app = build_app(tmp_path, store=store)
+    opened = OpenedTickets(app)
+    notes = Notes(app)
+    async with app.run_test() as pilot:
+        await settle(pilot)
+        for _ in range(5):
+            await pilot.press("n")
+            await settle(pilot)
+        # #2, #6 (orders), #3 (accounts), #5 (no skill needed); #1 and #4 need other skills.
+        assert len(opened.ids) == 4
+        assert notes.matching("Nothing to pull")
+
+
+async def test_queue_refreshes_when_coming_back(tmp_path: Path, store: MemoryStore) -> None:
+    app = build_app(tmp_path, store=store)
+    async with app.run_test() as pilot:
+        await settle(pilot)
+        queue = queue_of(app)
+        await pilot.press("t")
+        await settle(pilot)
+        assert queue.table.row_count == 0
+        await app.push_screen(Screen())
+        ticket = await store.ticket_by_number(5)
+        await store.assign(ticket.id, "ag-junior", actor_id="ag-lead", now=NOW)
+        app.pop_screen()
+        await settle(pilot)
+        assert numbers_shown(queue) == [5]
+
+
+async def test_store_errors_are_reported_not_fatal(tmp_path: Path) -> None:
+    class FlakyStore(MemoryStore):
+        failing = False
+
+        async def count_tickets(self, query: TicketQuery) -> int:
+            if self.failing:
+                raise Unavailable("the database went away")
+            return await super().count_tickets(query)
+
+    store = FlakyStore()
+    app = build_app(tmp_path, store=store)
+    notes = Notes(app)
+    async with app.run_test() as pilot:
+        await settle(pilot)
+        store.failing = True
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+        assert notes.matching("the database went away")
+        assert queue_of(app).table.row_count == 6  # what was shown stays
+
+
+async def test_clock_repaint_moves_sla_countdowns(tmp_path: Path) -> None:
+    app = build_app(tmp_path)
+    async with app.run_test() as pilot:
+        await settle(pilot)
+        queue = queue_of(app)
+        app._clock = lambda: NOW + timedelta(minutes=5)
+        queue._repaint_clocks()
+        assert queue.table.now == NOW + timedelta(minutes=5)
+        assert queue.query_one(StatusBar).clock == "09:05 UTC"
+
+
+# -- the table on its own ------------------------------------------------------------------
+
+
+def fake_row(index: int) -> TicketRow:
+    created = NOW - timedelta(minutes=index % 500)
+    return TicketRow(
+        id=f"t{index}",
+        number=index + 1,
+        subject=f"Ticket {index + 1}",
+        status=TicketStatus.NEW,
+        priority=Priority.NORMAL,
+        channel=Channel.EMAIL,
+        intent="track_order",
+        customer_name=f"Customer {index}",
+        customer_tier=CustomerTier.STANDARD,
+        department_id="general",
+        assignee_id=None,
+        created_at=created,
+        first_response_due=created + timedelta(hours=4),
+        resolution_due=created + timedelta(hours=24),
+        first_response_at=None,
+    )
+
+
+class TableHarness(App[None]):
+    """A fake page source: answers page requests from generated rows, no store."""
+
+    def __init__(self, total: int, *, answer: bool = True) -> None:
+        super().__init__()
+        self.total = total
+        self.answer = answer
+        self.requests: list[tuple[int, int]] = []
+
+    def compose(self) -> ComposeResult:
+        yield TicketTable()
+
+    def on_mount(self) -> None:
+        table = self.query_one(TicketTable)
+        table.now = NOW
+        table.reset(self.total)
+        table.focus()
+
+    def on_ticket_table_page_needed(self, event: TicketTable.PageNeeded) -> None:
+        self.requests.append((event.offset, event.limit))
+        if self.answer:
+            rows = [fake_row(i) for i in range(event.offset, event.offset + event.limit)]
+            event.table.add_page(event.generation, event.offset, rows)
+
+
+async def test_table_with_100k_rows_moves_without_loading_them_all() -> None:
+    app = TableHarness(100_000)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.pause()
+        table = app.query_one(TicketTable)
+        assert table.row_count == 100_000
+        assert table.highlighted == fake_row(0)
+        await pilot.press("end")
+        await pilot.pause()
+        assert table.cursor_row == 99_999
+        assert table.highlighted == fake_row(99_999)
+        assert table.scroll_offset.y == 100_000 - (table.size.height - 1)
+        await pilot.press("pageup", "up", "home", "pagedown", "down")
+        await pilot.pause()
+        assert table.cursor_row == table.size.height - 1 + 1
+        # Only pages around where the cursor went were asked for, and the cache is bounded.
+        asked = {offset for offset, _ in app.requests}
+        assert len(asked) == len(app.requests)  # never the same page twice
+        assert len(asked) <= 6
+        assert table.loaded_row_count <= MAX_CACHED_PAGES * PAGE_SIZE
+        assert all(limit <= PAGE_SIZE for _, limit in app.requests)
+
+
+async def test_table_cursor_never_waits_for_rows() -> None:
+    app = TableHarness(100_000, answer=False)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.pause()
+        table = app.query_one(TicketTable)
+        await pilot.press("pagedown", "pagedown", "down")
+        assert table.cursor_row == 2 * (table.size.height - 1) + 1
+        assert table.highlighted is None  # a placeholder until its page lands
+        assert table.loaded_row_count == 0
+        line = "".join(segment.text for segment in table.render_line(2))
+        assert "·" in line
+        # A page answered after a reset is stale and dropped.
+        old = table.generation
+        table.reset(10)
+        table.add_page(old, 0, [fake_row(0)])
+        assert table.loaded_row_count == 0
+
+
+async def test_table_cache_stays_bounded_while_paging_far() -> None:
+    app = TableHarness(100_000)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.pause()
+        table = app.query_one(TicketTable)
+        for index in range(0, 100_000, 3_000):
+            table.move_cursor(index)
+            await pilot.pause()
+        assert table.loaded_row_count <= MAX_CACHED_PAGES * PAGE_SIZE
+        assert table.highlighted == fake_row(table.cursor_row)
+
+
+def test_columns_fill_the_width() -> None:
+    for width in (80, 120, 200):
+        widths = column_widths(width)
+        assert len(widths) == len(COLUMNS)
+        assert sum(widths) + len(COLUMNS) + 1 <= width
+
+
+def test_row_cells_colour_sla_by_state() -> None:
+    row = fake_row(0)  # first response due in 4h
+    ok = row_cells(row, NOW)
+    assert ok[2].text == "4h00m"
+    assert ok[2].component == "ticket-table--sla-ok"
+    warning = row_cells(row, NOW + timedelta(hours=3, minutes=30))
+    assert warning[2].component == "ticket-table--sla-warning"
+    breached = row_cells(row, NOW + timedelta(hours=5))
+    assert breached[2].text == "-1h00m"
+    assert breached[2].component == "ticket-table--sla-breached"
+    vip = row_cells(replace(row, customer_tier=CustomerTier.VIP), NOW)
+    assert vip[4].text.startswith("★ ")
+    assert vip[4].component == "ticket-table--vip"
+    closed = row_cells(replace(row, status=TicketStatus.CLOSED), NOW)
+    assert closed[2].text == "—"
