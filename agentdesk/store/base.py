@@ -132,8 +132,8 @@ class Store(ABC):
     async def audit_events(self, ticket_id: str) -> list[AuditEvent]: ...
 
     @abstractmethod
-    async def iter_tickets(self, batch: int = 1000) -> AsyncIterator[list[Ticket]]:
-        """Every ticket, in number order, a batch at a time (for export)."""
+    def iter_tickets(self, batch: int = 1000) -> AsyncIterator[list[Ticket]]:
+        """Every ticket, in number order, a batch at a time (for export); an async generator."""
 
     # -- knowledge base and scripts --------------------------------------------------------
     @abstractmethod
