@@ -130,6 +130,12 @@ def article_reference(title: str, article_id: str) -> str:
     return f'See our help article "{title}" (ref. {article_id}).'
 
 
+def flat_snippet(snippet: str) -> str:
+    """A search snippet as one line of prose: no Markdown heading marks, single spaces."""
+    lines = [_HEADING.sub("", line) for line in snippet.splitlines()]
+    return _SPACES.sub(" ", " ".join(lines)).strip()
+
+
 def snippet_parts(snippet: str) -> list[tuple[str, bool]]:
     """Split a search snippet with `[b]..[/b]` marks into (text, matched) runs.
 

@@ -37,7 +37,7 @@ class CloseDialog(DeskDialog[Ticket]):
         width: 1fr;
         margin-top: 1;
     }
-    CloseDialog #close-evidence-row {
+    CloseDialog #close-confirmed-fields, CloseDialog #close-ask-fields, CloseDialog #close-evidence-row {
         height: auto;
     }
     CloseDialog #close-evidence {

@@ -10,12 +10,12 @@ from typing import Generic, TypeVar
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widget import Widget
 from textual.widgets import Button, Label, Static
 
+from agentdesk.keymap import bind
 from agentdesk.screens.desk import EXPECTED_ERRORS, Desk, desk, error_text
 
 ResultT = TypeVar("ResultT")
@@ -76,19 +76,19 @@ class DeskDialog(ModalScreen[ResultT | None], Generic[ResultT]):
     """
 
     BINDINGS = [
-        Binding(
+        bind(
+            "dialog.submit",
             "ctrl+s",
             "submit",
             "Confirm",
-            id="dialog.submit",
-            tooltip="Check the fields and confirm the dialog",
+            "Check the fields and confirm the dialog",
         ),
-        Binding(
+        bind(
+            "dialog.cancel",
             "escape",
             "cancel",
             "Cancel",
-            id="dialog.cancel",
-            tooltip="Close the dialog without changing the ticket",
+            "Close the dialog without changing the ticket",
         ),
     ]
 

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
@@ -20,7 +19,13 @@ from textual.widgets import Footer, Input, Markdown, OptionList, Static
 from textual.widgets.option_list import Option
 
 from agentdesk.domain.model import KbArticle, KbHit
-from agentdesk.domain.replies import article_excerpt, article_reference, snippet_parts
+from agentdesk.domain.replies import (
+    article_excerpt,
+    article_reference,
+    flat_snippet,
+    snippet_parts,
+)
+from agentdesk.keymap import bind
 from agentdesk.screens.desk import EXPECTED_ERRORS, desk, report_error
 
 MATCH_STYLE = "bold $text-accent"
@@ -36,10 +41,11 @@ class KbInsert:
 
 
 def snippet_content(snippet: str) -> Content:
+    """The snippet on one flowing line, matched words highlighted (never parsed as markup)."""
     return Content.assemble(
         *(
             (Content.styled(text, MATCH_STYLE) if matched else Content(text))
-            for text, matched in snippet_parts(snippet)
+            for text, matched in snippet_parts(flat_snippet(snippet))
         )
     )
 
@@ -75,42 +81,36 @@ class KbScreen(Screen[KbInsert | None]):
     """
 
     BINDINGS = [
-        Binding(
+        bind(
+            "kb.search",
             "slash",
             "focus_search",
             "Search",
-            id="kb.search",
-            tooltip="Type words to search the knowledge base",
+            "Type words to search the knowledge base",
         ),
-        Binding(
+        bind(
+            "kb.results",
             "down",
             "focus_results",
             "Results",
-            id="kb.results",
-            tooltip="Move from the search box into the results",
+            "Move from the search box into the results",
             show=False,
         ),
-        Binding(
+        bind(
+            "kb.link",
             "l",
             "insert_link",
             "Insert link",
-            id="kb.link",
-            tooltip="Put a reference to this article into the reply and link it on the ticket",
+            "Put a reference to this article into the reply and link it on the ticket",
         ),
-        Binding(
+        bind(
+            "kb.excerpt",
             "e",
             "insert_excerpt",
             "Insert excerpt",
-            id="kb.excerpt",
-            tooltip="Put this article's steps or first paragraph into the reply and link it",
+            "Put this article's steps or first paragraph into the reply and link it",
         ),
-        Binding(
-            "escape",
-            "back",
-            "Back",
-            id="kb.back",
-            tooltip="Back to the ticket without inserting anything",
-        ),
+        bind("kb.back", "escape", "back", "Back", "Back to the ticket without inserting anything"),
     ]
 
     def __init__(self, *, intent: str = "", query: str = "") -> None:
@@ -185,10 +185,11 @@ class KbScreen(Screen[KbInsert | None]):
 
     def _show_hits(self, query: str, hits: Sequence[KbHit]) -> None:
         status = self.query_one("#kb-status", Static)
+        keys = "  ·  ↓ results, then l insert link, e insert excerpt" if hits else ""
         if query:
-            status.update(f"{len(hits)} article(s) match “{query}”")
+            status.update(f"{len(hits)} article(s) match “{query}”{keys}")
         elif hits:
-            status.update(f"Suggested for {self.intent}; type to search")
+            status.update(f"Suggested for {self.intent}; type to search{keys}")
         else:
             status.update("Type to search the knowledge base")
         results = self.query_one("#kb-results", OptionList)

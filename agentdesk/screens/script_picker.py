@@ -6,7 +6,6 @@ from collections.abc import Sequence
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.fuzzy import Matcher
@@ -15,6 +14,7 @@ from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from agentdesk.domain.model import Script
+from agentdesk.keymap import bind
 from agentdesk.screens.desk import EXPECTED_ERRORS, desk, report_error
 
 MATCH_STYLE = "bold underline"
@@ -86,36 +86,23 @@ class ScriptPicker(ModalScreen[Script | None]):
     """
 
     BINDINGS = [
-        Binding(
-            "down",
-            "cursor(1)",
-            "Next",
-            id="scripts.next",
-            tooltip="Highlight the next script",
-            show=False,
-        ),
-        Binding(
+        bind("scripts.next", "down", "cursor(1)", "Next", "Highlight the next script", show=False),
+        bind(
+            "scripts.previous",
             "up",
             "cursor(-1)",
             "Previous",
-            id="scripts.previous",
-            tooltip="Highlight the previous script",
+            "Highlight the previous script",
             show=False,
         ),
-        Binding(
+        bind(
+            "scripts.choose",
             "enter",
             "choose",
             "Use script",
-            id="scripts.choose",
-            tooltip="Put the highlighted script into the reply, filled in for this ticket",
+            "Put the highlighted script into the reply, filled in for this ticket",
         ),
-        Binding(
-            "escape",
-            "cancel",
-            "Cancel",
-            id="scripts.cancel",
-            tooltip="Close without using a script",
-        ),
+        bind("scripts.cancel", "escape", "cancel", "Cancel", "Close without using a script"),
     ]
 
     def __init__(self, *, intent: str = "") -> None:
@@ -127,6 +114,7 @@ class ScriptPicker(ModalScreen[Script | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="picker") as picker:
             picker.border_title = "Scripts"
+            picker.border_subtitle = "↑↓ choose · enter use · esc cancel"
             yield Input(placeholder="Search scripts by name or intent", id="script-query")
             with Horizontal():
                 yield OptionList(id="script-results")

@@ -10,7 +10,6 @@ from dataclasses import dataclass
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Label
@@ -28,6 +27,7 @@ from agentdesk.domain.model import (
 )
 from agentdesk.domain.replies import merge_links, placeholder_values, sla_timers
 from agentdesk.domain.scripts import render
+from agentdesk.keymap import bind
 from agentdesk.screens.close_ticket import CloseDialog
 from agentdesk.screens.csat import CsatDialog
 from agentdesk.screens.customer_message import CustomerMessageDialog
@@ -108,11 +108,11 @@ class TicketScreen(Screen[None]):
         background: $warning 30%;
     }
     TicketScreen #ticket-facts #ticket-priority.-urgent {
-        color: $error;
+        color: $priority-urgent;
         text-style: bold;
     }
     TicketScreen #ticket-facts #ticket-priority.-high {
-        color: $warning;
+        color: $priority-high;
         text-style: bold;
     }
     TicketScreen #ticket-body {
@@ -128,70 +128,64 @@ class TicketScreen(Screen[None]):
     """
 
     BINDINGS = [
-        Binding("r", "reply", "Reply", id="ticket.reply", tooltip="Write a public reply"),
-        Binding(
-            "i",
-            "note",
-            "Note",
-            id="ticket.note",
-            tooltip="Write an internal note the customer never sees",
-        ),
-        Binding(
+        bind("ticket.reply", "r", "reply", "Reply", "Write a public reply to the customer"),
+        bind("ticket.note", "i", "note", "Note", "Write an internal note the customer never sees"),
+        bind(
+            "ticket.script",
             "s",
             "script",
             "Script",
-            id="ticket.script",
-            tooltip="Pick a standard script and fill it in for this ticket",
+            "Pick a standard script and fill it in for this ticket",
         ),
-        Binding(
+        bind(
+            "ticket.kb",
             "k",
             "kb",
             "Knowledge base",
-            id="ticket.kb",
-            tooltip="Search articles; insert a link or an excerpt into the reply",
+            "Search articles; insert a link or an excerpt into the reply",
         ),
-        Binding(
+        bind(
+            "ticket.transfer",
             "t",
             "transfer",
             "Transfer",
-            id="ticket.transfer",
-            tooltip="Move the ticket to another department with a note",
+            "Move the ticket to another department with a note",
         ),
-        Binding(
+        bind(
+            "ticket.close",
             "c",
             "close",
             "Close",
-            id="ticket.close",
-            tooltip="Close on the customer's confirmation, or ask them to confirm",
+            "Close on the customer's confirmation, or ask them to confirm",
         ),
-        Binding(
+        bind(
+            "ticket.customer_message",
             "m",
             "customer_message",
             "Customer msg",
-            id="ticket.customer_message",
-            tooltip="Log a message the customer sent by phone or email",
+            "Log a message the customer sent by phone or email",
         ),
-        Binding(
+        bind(
+            "ticket.csat",
             "f",
             "csat",
             "CSAT",
-            id="ticket.csat",
-            tooltip="Record the satisfaction score the customer gave after closing",
+            "Record the satisfaction score the customer gave after closing",
         ),
-        Binding(
+        bind(
+            "ticket.reload",
             "ctrl+r",
             "reload",
             "Reload",
-            id="ticket.reload",
-            tooltip="Read the ticket again from the store",
+            "Read the ticket again from the store",
             show=False,
         ),
-        Binding(
+        bind(
+            "ticket.back",
             "escape",
             "back",
             "Back",
-            id="ticket.back",
-            tooltip="Back to the queue (asks again if a draft would be lost)",
+            "Back to the queue (asks again if a draft would be lost)",
         ),
     ]
 
@@ -272,8 +266,8 @@ class TicketScreen(Screen[None]):
         priority = self.query_one("#ticket-priority", Label)
         priority.update(ticket.priority.value)
         priority.set_classes(f"-{ticket.priority.value}")
-        self.query_one("#ticket-channel", Label).update(ticket.channel.value)
-        self.query_one("#ticket-intent", Label).update(ticket.intent or "no intent")
+        self.query_one("#ticket-channel", Label).update(f"via {ticket.channel.value}")
+        self.query_one("#ticket-intent", Label).update(f"intent {ticket.intent or '—'}")
         department = view.department_names.get(ticket.department_id, ticket.department_id)
         self.query_one("#ticket-department", Label).update(department)
         assignee = (

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textual import work
 from textual.app import ComposeResult
-from textual.widgets import Input, Select
+from textual.widgets import Input, Select, Static
 
 from agentdesk.domain.model import Department, Ticket
 from agentdesk.screens.desk import EXPECTED_ERRORS, report_error
@@ -27,6 +27,11 @@ class TransferDialog(DeskDialog[Ticket]):
         yield Select[str]([], prompt="Choose a department", id="transfer-department")
         yield field_label("Note for the next agent (required)")
         yield Input(placeholder="Why it moves and what was done so far", id="transfer-note")
+        yield Static(
+            "The ticket leaves your queue: unassigned, in the new department's queue, "
+            "with its SLA clock unchanged.",
+            classes="field-label",
+        )
 
     def on_mount(self) -> None:
         self.query_one("#transfer-department", Select).focus()

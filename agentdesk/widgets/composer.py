@@ -12,7 +12,6 @@ from collections.abc import Sequence
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.reactive import reactive
@@ -21,6 +20,7 @@ from textual.widgets.text_area import Location, Selection
 
 from agentdesk.domain.model import LinkKind, TicketLink
 from agentdesk.domain.scripts import PLACEHOLDER, unfilled_slots
+from agentdesk.keymap import bind
 
 
 class ReplyArea(TextArea):
@@ -89,12 +89,13 @@ class Composer(Vertical):
     Composer.-note:focus-within {
         border: thick $warning;
     }
-    Composer ReplyArea {
+    Composer ReplyArea, Composer ReplyArea:focus {
         height: auto;
         min-height: 4;
         max-height: 10;
         border: none;
         padding: 0;
+        background: $surface;
     }
     Composer #composer-slots {
         color: $error;
@@ -125,33 +126,33 @@ class Composer(Vertical):
     """
 
     BINDINGS = [
-        Binding(
+        bind(
+            "composer.send",
             "ctrl+s",
             "send",
             "Send",
-            id="composer.send",
-            tooltip="Send the reply to the customer, or save the internal note",
+            "Send the reply to the customer, or save the internal note",
         ),
-        Binding(
+        bind(
+            "composer.send_wait",
             "ctrl+g",
             "send_wait",
             "Send & wait",
-            id="composer.send_wait",
-            tooltip="Send the reply and set the ticket pending until the customer answers",
+            "Send the reply and set the ticket pending until the customer answers",
         ),
-        Binding(
+        bind(
+            "composer.next_slot",
             "ctrl+n",
             "next_slot",
             "Next slot",
-            id="composer.next_slot",
-            tooltip="Select the next {{placeholder}} still to fill in; typing replaces it",
+            "Select the next {{placeholder}} still to fill in; typing replaces it",
         ),
-        Binding(
+        bind(
+            "composer.leave",
             "escape",
             "leave",
             "Leave editor",
-            id="composer.leave",
-            tooltip="Leave the editor; the draft stays until you send or discard it",
+            "Leave the editor; the draft stays until you send or discard it",
         ),
     ]
 

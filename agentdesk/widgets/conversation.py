@@ -54,7 +54,9 @@ class MessageView(Static):
     """
 
     def __init__(self, message: Message, author: str) -> None:
-        text = message.body if message.kind is not MessageKind.SYSTEM else f"— {message.body}"
+        text = message.body
+        if message.kind is MessageKind.SYSTEM:
+            text = f"{message.created_at:%b %d %H:%M} · {message.body}"
         super().__init__(text, markup=False, classes=f"-{message.kind.value}")
         self.message = message
         if message.kind is not MessageKind.SYSTEM:

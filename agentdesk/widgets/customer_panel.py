@@ -36,8 +36,8 @@ class CustomerPanel(Vertical):
         display: none;
         margin-left: 1;
         padding: 0 1;
-        background: $warning;
-        color: $text;
+        background: $vip;
+        color: $background;
         text-style: bold;
         width: auto;
     }

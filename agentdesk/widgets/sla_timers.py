@@ -28,14 +28,14 @@ class SlaTimers(Vertical):
         width: 1fr;
     }
     SlaTimers .-ok {
-        color: $success;
+        color: $sla-ok;
     }
     SlaTimers .-warning {
-        color: $warning;
+        color: $sla-warning;
         text-style: bold;
     }
     SlaTimers .-breached {
-        color: $error;
+        color: $sla-breached;
         text-style: bold reverse;
     }
     SlaTimers .-met {

@@ -3,22 +3,25 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from textual.widgets import Checkbox, Input, RadioButton, Select, TextArea
 
+from agentdesk.app import AgentDeskApp
 from agentdesk.domain.model import LinkKind, MessageKind, Ticket, TicketLink, TicketStatus
 from agentdesk.screens.close_ticket import CloseDialog
 from agentdesk.screens.csat import CsatDialog
 from agentdesk.screens.customer_message import CustomerMessageDialog
 from agentdesk.screens.kb import KbScreen
+from agentdesk.screens.queue import QueueScreen
 from agentdesk.screens.script_picker import ScriptPicker
 from agentdesk.screens.ticket import TicketScreen
 from agentdesk.screens.transfer import TransferDialog
 from agentdesk.store.errors import Unavailable
 from agentdesk.widgets.composer import Composer
 from tests.fixtures import NOW
-from tests.ui.ticket_harness import QueueStandIn, TicketHarness, settle, ticket_screen
+from tests.ui.ticket_harness import Clock, open_ticket, settle, ticket_app, ticket_screen
 
 SIZE = (120, 36)
 
@@ -28,7 +31,7 @@ def instant_kb_search(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(KbScreen, "SEARCH_DELAY", 0.0)
 
 
-async def stored(app: TicketHarness, screen: TicketScreen) -> Ticket:
+async def stored(app: AgentDeskApp, screen: TicketScreen) -> Ticket:
     return await app.store.ticket(screen.ticket_id)
 
 
@@ -38,10 +41,10 @@ async def type_into_composer(pilot, text: str) -> None:  # type: ignore[no-untyp
 
 
 # -- replies and notes ------------------------------------------------------------------------
-async def test_reply_is_sent_with_ctrl_s_and_the_composer_empties() -> None:
-    app = TicketHarness()
+async def test_reply_is_sent_with_ctrl_s_and_the_composer_empties(tmp_path: Path) -> None:
+    app = ticket_app(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        screen = await ticket_screen(pilot)
+        screen = await open_ticket(pilot)
         await pilot.press("r")
         assert screen.composer.is_open and not screen.composer.internal
         await type_into_composer(pilot, "hi")
@@ -55,10 +58,10 @@ async def test_reply_is_sent_with_ctrl_s_and_the_composer_empties() -> None:
         assert screen.composer.draft == "" and not screen.composer.display
 
 
-async def test_note_is_internal_and_does_not_count_as_first_response() -> None:
-    app = TicketHarness()
+async def test_note_is_internal_and_does_not_count_as_first_response(tmp_path: Path) -> None:
+    app = ticket_app(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        screen = await ticket_screen(pilot)
+        screen = await open_ticket(pilot)
         await pilot.press("i")
         assert screen.composer.internal
         await type_into_composer(pilot, "vip")
@@ -70,19 +73,19 @@ async def test_note_is_internal_and_does_not_count_as_first_response() -> None:
         assert (await stored(app, screen)).first_response_at is None
 
 
-async def test_send_and_wait_sets_the_ticket_pending() -> None:
-    app = TicketHarness()
+async def test_send_and_wait_sets_the_ticket_pending(tmp_path: Path) -> None:
+    app = ticket_app(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        screen = await ticket_screen(pilot)
+        screen = await open_ticket(pilot)
         await pilot.press("r", "o", "k", "ctrl+g")
         await settle(pilot)
         assert (await stored(app, screen)).status is TicketStatus.PENDING
 
 
-async def test_wait_checkbox_makes_ctrl_s_wait_for_the_customer() -> None:
-    app = TicketHarness()
+async def test_wait_checkbox_makes_ctrl_s_wait_for_the_customer(tmp_path: Path) -> None:
+    app = ticket_app(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        screen = await ticket_screen(pilot)
+        screen = await open_ticket(pilot)
         await pilot.press("r", "o", "k")
         screen.composer.query_one("#composer-wait", Checkbox).value = True
         await pilot.press("ctrl+s")
@@ -90,10 +93,12 @@ async def test_wait_checkbox_makes_ctrl_s_wait_for_the_customer() -> None:
         assert (await stored(app, screen)).status is TicketStatus.PENDING
 
 
-async def test_escape_leaves_the_composer_keeping_the_draft_and_back_asks_first() -> None:
-    app = TicketHarness()
+async def test_escape_leaves_the_composer_keeping_the_draft_and_back_asks_first(
+    tmp_path: Path,
+) -> None:
+    app = ticket_app(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        screen = await ticket_screen(pilot)
+        screen = await open_ticket(pilot)
         await pilot.press("r", "h", "i", "escape")
         assert not screen.composer.is_open and screen.composer.display
         assert screen.composer.draft == "hi"
@@ -104,13 +109,15 @@ async def test_escape_leaves_the_composer_keeping_the_draft_and_back_asks_first(
         assert screen.composer.draft == "hi!"
         await pilot.press("escape", "escape", "escape")
         await settle(pilot)
-        assert isinstance(app.screen, QueueStandIn)
+        assert isinstance(app.screen, QueueScreen)
 
 
-async def test_a_failed_send_keeps_the_text_and_says_why(monkeypatch: pytest.MonkeyPatch) -> None:
-    app = TicketHarness()
+async def test_a_failed_send_keeps_the_text_and_says_why(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = ticket_app(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        screen = await ticket_screen(pilot)
+        screen = await open_ticket(pilot)
 
         async def unavailable(*args: object, **kwargs: object) -> Ticket:
             raise Unavailable("database is locked")
@@ -123,10 +130,12 @@ async def test_a_failed_send_keeps_the_text_and_says_why(monkeypatch: pytest.Mon
 
 
 # -- scripts ----------------------------------------------------------------------------------
-async def test_script_with_an_unfilled_required_slot_is_blocked_then_sent_after_editing() -> None:
-    app = TicketHarness()
+async def test_script_with_an_unfilled_required_slot_is_blocked_then_sent_after_editing(
+    tmp_path: Path,
+) -> None:
+    app = ticket_app(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        screen = await ticket_screen(pilot)
+        screen = await open_ticket(pilot)
         await pilot.press("s")
         await settle(pilot)
         picker = app.screen
@@ -159,10 +168,10 @@ async def test_script_with_an_unfilled_required_slot_is_blocked_then_sent_after_
         assert screen.pending_links == ()
 
 
-async def test_script_picker_lists_intent_matches_first_with_their_steps() -> None:
-    app = TicketHarness()
+async def test_script_picker_lists_intent_matches_first_with_their_steps(tmp_path: Path) -> None:
+    app = ticket_app(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        await ticket_screen(pilot)
+        await open_ticket(pilot)
         await pilot.press("s")
         await settle(pilot)
         picker = app.screen
@@ -178,10 +187,10 @@ async def test_script_picker_lists_intent_matches_first_with_their_steps() -> No
 
 
 # -- knowledge base ---------------------------------------------------------------------------
-async def test_kb_search_inserts_a_link_and_records_the_article() -> None:
-    app = TicketHarness()
+async def test_kb_search_inserts_a_link_and_records_the_article(tmp_path: Path) -> None:
+    app = ticket_app(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        screen = await ticket_screen(pilot)
+        screen = await open_ticket(pilot)
         await pilot.press("k")
         await settle(pilot)
         kb = app.screen
@@ -198,10 +207,10 @@ async def test_kb_search_inserts_a_link_and_records_the_article() -> None:
         assert ticket.links == (TicketLink(LinkKind.ARTICLE, "kb-password", "Reset a Password"),)
 
 
-async def test_kb_suggests_articles_for_the_intent_and_inserts_an_excerpt() -> None:
-    app = TicketHarness()
+async def test_kb_suggests_articles_for_the_intent_and_inserts_an_excerpt(tmp_path: Path) -> None:
+    app = ticket_app(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        screen = await ticket_screen(pilot)
+        screen = await open_ticket(pilot)
         await pilot.press("k")
         await settle(pilot)
         kb = app.screen
@@ -215,10 +224,10 @@ async def test_kb_suggests_articles_for_the_intent_and_inserts_an_excerpt() -> N
         assert (await stored(app, screen)).links[0].ref_id == "kb-refund"
 
 
-async def test_kb_drops_results_of_a_query_the_agent_already_changed() -> None:
-    app = TicketHarness()
+async def test_kb_drops_results_of_a_query_the_agent_already_changed(tmp_path: Path) -> None:
+    app = ticket_app(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        await ticket_screen(pilot)
+        await open_ticket(pilot)
         await pilot.press("k", "t", "r", "a", "c", "k")
         await settle(pilot)
         kb = app.screen
@@ -230,10 +239,12 @@ async def test_kb_drops_results_of_a_query_the_agent_already_changed() -> None:
 
 
 # -- transfer ---------------------------------------------------------------------------------
-async def test_transfer_needs_a_note_then_moves_the_ticket_and_returns_to_the_queue() -> None:
-    app = TicketHarness()
+async def test_transfer_needs_a_note_then_moves_the_ticket_and_returns_to_the_queue(
+    tmp_path: Path,
+) -> None:
+    app = ticket_app(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        screen = await ticket_screen(pilot)
+        screen = await open_ticket(pilot)
         await pilot.press("t")
         await settle(pilot)
         dialog = app.screen
@@ -251,7 +262,7 @@ async def test_transfer_needs_a_note_then_moves_the_ticket_and_returns_to_the_qu
         await pilot.press("ctrl+s")
         await settle(pilot)
 
-        assert isinstance(app.screen, QueueStandIn)
+        assert isinstance(app.screen, QueueScreen)
         ticket = await app.store.ticket(screen.ticket_id)
         assert (ticket.department_id, ticket.assignee_id) == ("technical", None)
         messages = await app.store.messages(ticket.id)
@@ -259,7 +270,7 @@ async def test_transfer_needs_a_note_then_moves_the_ticket_and_returns_to_the_qu
 
 
 # -- closing ----------------------------------------------------------------------------------
-async def answered(app: TicketHarness) -> str:
+async def answered(app: AgentDeskApp) -> str:
     """A ticket the senior agent claimed and answered, ready to close."""
     ticket = await app.store.claim_next(app.agent, app.now())
     assert ticket is not None
@@ -268,10 +279,12 @@ async def answered(app: TicketHarness) -> str:
     return ticket.id
 
 
-async def test_close_with_the_customers_confirmation_records_evidence_and_csat() -> None:
-    app = TicketHarness(prepare=answered)
+async def test_close_with_the_customers_confirmation_records_evidence_and_csat(
+    tmp_path: Path,
+) -> None:
+    app = ticket_app(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        screen = await ticket_screen(pilot)
+        screen = await open_ticket(pilot, answered)
         await pilot.press("c")
         await settle(pilot)
         dialog = app.screen
@@ -300,10 +313,10 @@ async def test_close_with_the_customers_confirmation_records_evidence_and_csat()
         assert screen.check_action("csat", ()) is True
 
 
-async def test_close_by_asking_the_customer_sends_the_prefilled_request() -> None:
-    app = TicketHarness(prepare=answered)
+async def test_close_by_asking_the_customer_sends_the_prefilled_request(tmp_path: Path) -> None:
+    app = ticket_app(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        screen = await ticket_screen(pilot)
+        screen = await open_ticket(pilot, answered)
         await pilot.press("c")
         await settle(pilot)
         dialog = app.screen
@@ -325,14 +338,14 @@ async def test_close_by_asking_the_customer_sends_the_prefilled_request() -> Non
         assert (last.kind, last.body) == (MessageKind.REPLY, request)
 
 
-async def test_close_is_disabled_on_a_new_ticket_and_escape_cancels_the_dialog() -> None:
-    async def unanswered_new(app: TicketHarness) -> str:
+async def test_close_is_disabled_on_a_new_ticket(tmp_path: Path) -> None:
+    async def unanswered_new(app: AgentDeskApp) -> str:
         rows = await app.store.customer_tickets("cu-cy")
         return rows[0].id
 
-    app = TicketHarness(prepare=unanswered_new)
+    app = ticket_app(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        screen = await ticket_screen(pilot)
+        screen = await open_ticket(pilot, unanswered_new)
         assert screen.ticket is not None and screen.ticket.status is TicketStatus.NEW
         assert screen.check_action("close", ()) is None
         await pilot.press("c")
@@ -341,7 +354,7 @@ async def test_close_is_disabled_on_a_new_ticket_and_escape_cancels_the_dialog()
 
 
 # -- customer messages and CSAT ---------------------------------------------------------------
-async def awaiting(app: TicketHarness) -> str:
+async def awaiting(app: AgentDeskApp) -> str:
     ticket_id = await answered(app)
     await app.store.request_confirmation(
         ticket_id, "Refunded", "Please confirm.", actor_id=app.agent.id, now=app.now()
@@ -349,10 +362,18 @@ async def awaiting(app: TicketHarness) -> str:
     return ticket_id
 
 
-async def test_customer_says_not_solved_reopens_an_awaiting_ticket() -> None:
-    app = TicketHarness(prepare=awaiting)
+async def closed(app: AgentDeskApp) -> str:
+    ticket_id = await answered(app)
+    await app.store.close_confirmed(
+        ticket_id, "Refunded", "said so", actor_id=app.agent.id, now=app.now()
+    )
+    return ticket_id
+
+
+async def test_customer_says_not_solved_reopens_an_awaiting_ticket(tmp_path: Path) -> None:
+    app = ticket_app(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        screen = await ticket_screen(pilot)
+        screen = await open_ticket(pilot, awaiting)
         await pilot.press("m")
         await settle(pilot)
         dialog = app.screen
@@ -364,10 +385,10 @@ async def test_customer_says_not_solved_reopens_an_awaiting_ticket() -> None:
         assert screen.ticket is not None and screen.ticket.status is TicketStatus.OPEN
 
 
-async def test_customer_confirmation_closes_an_awaiting_ticket() -> None:
-    app = TicketHarness(prepare=awaiting)
+async def test_customer_confirmation_closes_an_awaiting_ticket(tmp_path: Path) -> None:
+    app = ticket_app(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        screen = await ticket_screen(pilot)
+        screen = await open_ticket(pilot, awaiting)
         await pilot.press("m")
         await settle(pilot)
         dialog = app.screen
@@ -379,17 +400,10 @@ async def test_customer_confirmation_closes_an_awaiting_ticket() -> None:
         assert (await stored(app, screen)).status is TicketStatus.CLOSED
 
 
-async def test_customer_message_on_a_closed_ticket_opens_the_follow_up() -> None:
-    async def closed(app: TicketHarness) -> str:
-        ticket_id = await answered(app)
-        await app.store.close_confirmed(
-            ticket_id, "Refunded", "said so", actor_id=app.agent.id, now=app.now()
-        )
-        return ticket_id
-
-    app = TicketHarness(prepare=closed)
+async def test_customer_message_on_a_closed_ticket_opens_the_follow_up(tmp_path: Path) -> None:
+    app = ticket_app(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        screen = await ticket_screen(pilot)
+        screen = await open_ticket(pilot, closed)
         old_id = screen.ticket_id
         assert screen.check_action("customer_message", ()) is True
         await pilot.press("m")
@@ -407,20 +421,13 @@ async def test_customer_message_on_a_closed_ticket_opens_the_follow_up() -> None
         assert (await app.store.ticket(old_id)).status is TicketStatus.CLOSED
         await pilot.press("escape")
         await settle(pilot)
-        assert isinstance(app.screen, QueueStandIn)  # replaced, not stacked
+        assert isinstance(app.screen, QueueScreen)  # replaced, not stacked
 
 
-async def test_csat_can_be_recorded_after_closing() -> None:
-    async def closed(app: TicketHarness) -> str:
-        ticket_id = await answered(app)
-        await app.store.close_confirmed(
-            ticket_id, "Refunded", "said so", actor_id=app.agent.id, now=app.now()
-        )
-        return ticket_id
-
-    app = TicketHarness(prepare=closed)
+async def test_csat_can_be_recorded_after_closing(tmp_path: Path) -> None:
+    app = ticket_app(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        screen = await ticket_screen(pilot)
+        screen = await open_ticket(pilot, closed)
         await pilot.press("f")
         await settle(pilot)
         dialog = app.screen
@@ -432,21 +439,22 @@ async def test_csat_can_be_recorded_after_closing() -> None:
 
 
 # -- what the screen shows --------------------------------------------------------------------
-async def test_sla_timers_follow_the_clock() -> None:
-    app = TicketHarness()
+async def test_sla_timers_follow_the_clock(tmp_path: Path) -> None:
+    clock = Clock()
+    app = ticket_app(tmp_path, clock=clock)
     async with app.run_test(size=SIZE) as pilot:
-        screen = await ticket_screen(pilot)
+        screen = await open_ticket(pilot)
         first = screen.query_one("#sla-first")
         assert "10m left" in str(first.render()) and first.has_class("-ok")
-        app.clock = NOW + timedelta(minutes=15)
+        clock.value = NOW + timedelta(minutes=15)
         screen._tick()
         assert "overdue 5m" in str(first.render()) and first.has_class("-breached")
 
 
-async def test_previous_tickets_of_the_customer_open_on_enter() -> None:
-    app = TicketHarness()
+async def test_previous_tickets_of_the_customer_open_on_enter(tmp_path: Path) -> None:
+    app = ticket_app(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        screen = await ticket_screen(pilot)
+        screen = await open_ticket(pilot)
         history = screen.query_one("#customer-tickets")
         history.focus()
         await pilot.press("enter")

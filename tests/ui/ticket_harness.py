@@ -1,83 +1,76 @@
-"""A tiny App that provides what the ticket screens need (`store`, `agent`, `now()`).
+"""The real AgentDeskApp with a ticket open: seeded MemoryStore, a clock tests can move.
 
-It seeds a MemoryStore with the shared fixtures, lets a test choose the ticket, and pushes
-`TicketScreen` over a stand-in queue screen, so ticket-side tests do not depend on the real
-app's start-up.
+`open_ticket(pilot, prepare)` waits for the queue, lets `prepare` put the store in the state a
+test needs (returning the ticket id), opens that ticket through the app's own `open_ticket` and
+waits until the screen has loaded it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from datetime import datetime
+from pathlib import Path
+from typing import Any
 
-from textual.app import App, ComposeResult
 from textual.pilot import Pilot
-from textual.screen import Screen
-from textual.widgets import Label
 
-from agentdesk.domain.model import Agent
+from agentdesk.app import AgentDeskApp
 from agentdesk.screens.ticket import TicketScreen
 from agentdesk.store.memory import MemoryStore
-from tests.fixtures import NOW, seed
+from tests.fixtures import NOW
+from tests.ui.conftest import make_settings, seeded_opener, settle
 
-Prepare = Callable[["TicketHarness"], Awaitable[str]]
-
-
-class QueueStandIn(Screen[None]):
-    def compose(self) -> ComposeResult:
-        yield Label("queue")
+Prepare = Callable[[AgentDeskApp], Awaitable[str]]
 
 
-async def claim_next(app: TicketHarness) -> str:
-    """The ticket the agent would pull next from the queue."""
+class Clock:
+    """A fixed clock a test can move forward."""
+
+    def __init__(self, now: datetime = NOW) -> None:
+        self.value = now
+
+    def __call__(self) -> datetime:
+        return self.value
+
+
+def ticket_app(
+    directory: Path,
+    *,
+    agent_handle: str = "senior",
+    store: MemoryStore | None = None,
+    clock: Clock | None = None,
+) -> AgentDeskApp:
+    return AgentDeskApp(
+        settings=make_settings(directory),
+        open_store=seeded_opener(store),
+        agent_handle=agent_handle,
+        clock=clock or Clock(),
+    )
+
+
+async def claim_next(app: AgentDeskApp) -> str:
+    """The ticket the agent would pull next from the queue (assigned to them)."""
     ticket = await app.store.claim_next(app.agent, app.now())
     assert ticket is not None
     return ticket.id
 
 
-class TicketHarness(App[None]):
-    def __init__(
-        self,
-        *,
-        agent_handle: str = "senior",
-        prepare: Prepare = claim_next,
-        store: MemoryStore | None = None,
-    ) -> None:
-        super().__init__()
-        self.store = store or MemoryStore(client_id="test-client")
-        self.agent_handle = agent_handle
-        self.prepare = prepare
-        self.clock: datetime = NOW
-        self.agent: Agent
-
-    def now(self) -> datetime:
-        return self.clock
-
-    def compose(self) -> ComposeResult:
-        yield Label("starting")
-
-    async def on_mount(self) -> None:
-        await seed(self.store)
-        self.agent = await self.store.agent_by_handle(self.agent_handle)
-        ticket_id = await self.prepare(self)
-        await self.push_screen(QueueStandIn())
-        await self.push_screen(TicketScreen(ticket_id))
+async def open_ticket(pilot: Pilot[Any], prepare: Prepare = claim_next) -> TicketScreen:
+    await settle(pilot)
+    app = pilot.app
+    assert isinstance(app, AgentDeskApp) and app.ready
+    app.open_ticket(await prepare(app))
+    return await ticket_screen(pilot)
 
 
-async def settle(pilot: Pilot[None]) -> None:
-    """Let pending messages, timers and workers finish (no sleeping)."""
-    await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
-
-
-async def ticket_screen(pilot: Pilot[None]) -> TicketScreen:
-    """Wait until the ticket screen is up with its ticket loaded."""
-    for _ in range(50):
+async def ticket_screen(pilot: Pilot[Any]) -> TicketScreen:
+    """Wait until the top screen is a ticket screen with its ticket loaded."""
+    for _ in range(20):
         await settle(pilot)
         screen = pilot.app.screen
         if isinstance(screen, TicketScreen) and screen.view is not None:
             return screen
-    raise AssertionError(f"ticket screen never loaded; top screen is {pilot.app.screen!r}")
+    raise AssertionError(f"no ticket screen loaded; the top screen is {pilot.app.screen!r}")
+
+
+__all__ = ["Clock", "claim_next", "open_ticket", "settle", "ticket_app", "ticket_screen"]

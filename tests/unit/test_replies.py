@@ -24,6 +24,7 @@ from agentdesk.domain.replies import (
     article_excerpt,
     article_reference,
     confirmation_request,
+    flat_snippet,
     latest_customer_message,
     merge_links,
     message_author,
@@ -237,3 +238,12 @@ def test_resolution_stops_when_closed() -> None:
 def test_timers_without_targets() -> None:
     ticket = make_ticket(first_response_due=None, resolution_due=None)
     assert [t.text for t in sla_timers(ticket, NOW)] == ["no target", "no target"]
+
+
+def test_flat_snippet_drops_heading_marks_and_newlines() -> None:
+    assert (
+        flat_snippet("# Initiate [b]Refund[/b]\n\nAsk  for it")
+        == "Initiate [b]Refund[/b] Ask for it"
+    )
+    assert flat_snippet("## a\n### b") == "a b"
+    assert flat_snippet("#hashtag stays") == "#hashtag stays"
