@@ -22,6 +22,7 @@ from agentdesk.domain.errors import DomainError
 from agentdesk.domain.model import Agent
 from agentdesk.keymap import bind
 from agentdesk.screens.help import HelpScreen
+from agentdesk.screens.queue import QueueScreen
 from agentdesk.store.base import Store
 from agentdesk.store.errors import Conflict, StoreError
 
@@ -107,11 +108,14 @@ class AgentDeskApp(App[None]):
         # Screens that load lazily declare their ids on import; load them to know them.
         with contextlib.suppress(ModuleNotFoundError):
             importlib.import_module("agentdesk.screens.ticket")
+        problems = keymap.keymap_clashes(self.settings.keymap)
         unknown = keymap.unknown_ids(self.settings.keymap, keymap.known_binding_ids())
         if unknown:
+            problems.insert(0, f"unknown binding id(s): {', '.join(unknown)}")
+        if problems:
             self.notify(
-                f"Unknown binding id(s) in {self.settings.config_path}: {', '.join(unknown)}",
-                title="Keymap",
+                "\n".join(problems),
+                title=f"Keymap in {self.settings.config_path}",
                 severity="warning",
                 timeout=10,
             )
@@ -146,8 +150,6 @@ class AgentDeskApp(App[None]):
             return
         self.ready = True
         self._check_keymap()
-        from agentdesk.screens.queue import QueueScreen
-
         await self.push_screen(QueueScreen())
 
     def _give_up(self, message: str) -> None:

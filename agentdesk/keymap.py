@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping
 
 from textual.binding import Binding
 from textual.dom import DOMNode
+from textual.keys import _character_to_key
 
 # Ids declared by `bind()` as modules are imported. Screens imported lazily (the ticket screen)
 # register theirs when they load, which is why `known_binding_ids` also walks the classes.
@@ -64,6 +65,37 @@ def known_binding_ids() -> set[str]:
             if isinstance(binding, Binding) and binding.id:
                 ids.add(binding.id)
     return ids
+
+
+def _normal_keys(keys: str) -> set[str]:
+    """`"?,f1"` -> `{"question_mark", "f1"}`: the long key names Textual matches on."""
+    parts = (part.strip() for part in keys.split(","))
+    return {_character_to_key(part) if len(part) == 1 else part for part in parts if part}
+
+
+def keymap_clashes(keymap: Mapping[str, str]) -> list[str]:
+    """Messages for bindings that lose a key because the keymap gave it to another binding.
+
+    Only bindings active together (one widget, screen or app class with what it inherits)
+    can clash. Textual quietly drops the loser, so we say which one went.
+    """
+    found: set[tuple[str, str, str]] = set()
+    for cls in _subclasses(DOMNode):
+        bindings = [b for _, b in cls._merge_bindings()]
+        moved = {b.id: _normal_keys(keymap[b.id]) for b in bindings if b.id and b.id in keymap}
+        if not moved:
+            continue
+        for loser in bindings:
+            if loser.id in keymap:
+                continue  # rebound as well: it keeps its new keys
+            lost = _normal_keys(loser.key)
+            for taker, keys in moved.items():
+                for key in sorted(lost & keys):
+                    found.add((taker, loser.id or loser.action, key))
+    return [
+        f"{taker} took {key!r} from {loser}, which has no key there now"
+        for taker, loser, key in sorted(found)
+    ]
 
 
 def unknown_ids(keymap: Mapping[str, str], known: Iterable[str]) -> list[str]:

@@ -146,7 +146,8 @@ class HelpScreen(ModalScreen[None]):
 
     @classmethod
     def for_screen(cls, screen: Screen[object]) -> HelpScreen:
-        title = getattr(screen, "HELP_TITLE", None) or type(screen).__name__
+        name = type(screen).__name__.removesuffix("Screen") or type(screen).__name__
+        title = getattr(screen, "HELP_TITLE", None) or name
         return cls(title, help_entries(screen))
 
     def compose(self) -> ComposeResult:

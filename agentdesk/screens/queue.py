@@ -132,8 +132,15 @@ class QueueScreen(Screen[None]):
         status.sync = "local only"
         self.table.loading = True
         self._repaint_clocks()
-        self.set_interval(SLA_REPAINT_SECONDS, self._repaint_clocks)
+        # Countdowns show whole minutes: repaint on the minute, once a minute, not per frame.
+        now = self.desk.now()
+        into_minute = now.second + now.microsecond / 1_000_000
+        self.set_timer(SLA_REPAINT_SECONDS - into_minute, self._start_minute_ticks)
         self.table.focus()
+
+    def _start_minute_ticks(self) -> None:
+        self._repaint_clocks()
+        self.set_interval(SLA_REPAINT_SECONDS, self._repaint_clocks)
 
     def _repaint_clocks(self) -> None:
         now = self.desk.now()

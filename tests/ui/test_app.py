@@ -11,12 +11,12 @@ from textual.command import CommandInput
 from textual.pilot import Pilot
 from textual.widgets import Input
 
-from agentdesk.app import EXIT_STORE_FAILED
+from agentdesk.app import EXIT_STORE_FAILED, AgentDeskApp
 from agentdesk.commands import ticket_number
-from agentdesk.keymap import bind, known_binding_ids, unknown_ids
+from agentdesk.keymap import bind, keymap_clashes, known_binding_ids, unknown_ids
 from agentdesk.screens.help import HelpScreen
 from agentdesk.screens.queue import QueueScreen
-from agentdesk.store.base import Store
+from agentdesk.store.base import Scope, Store
 from agentdesk.store.errors import Unavailable
 from agentdesk.store.memory import MemoryStore
 from agentdesk.themes import (
@@ -172,6 +172,19 @@ def test_bind_requires_a_dotted_id() -> None:
         bind("pullnext", "n", "pull_next", "Pull next", "")
 
 
+def test_keymap_clashes_name_the_binding_that_lost_its_key() -> None:
+    assert keymap_clashes({"queue.pull_next": "t"}) == [
+        "queue.pull_next took 't' from queue.toggle_scope, which has no key there now"
+    ]
+    # Swapping two keys is no clash, nor is a key used on another screen.
+    assert keymap_clashes({"queue.pull_next": "t", "queue.toggle_scope": "n"}) == []
+    assert keymap_clashes({"help.close": "n"}) == []
+    # `/` is `slash` to Textual.
+    assert keymap_clashes({"queue.toggle_scope": "/"}) == [
+        "queue.toggle_scope took 'slash' from queue.filter, which has no key there now"
+    ]
+
+
 def test_unknown_ids_are_those_no_binding_declares() -> None:
     known = known_binding_ids()
     assert {"queue.pull_next", "queue.filter", "queue.open", "app.help", "app.quit"} <= known
@@ -210,6 +223,26 @@ async def test_rebound_key_runs_the_action(tmp_path: Path, store: MemoryStore) -
         await pilot.press("p")
         await settle(pilot)
         assert len(opened.ids) == 1
+
+
+async def test_keymap_clash_is_reported_once_and_the_users_choice_wins(
+    tmp_path: Path, store: MemoryStore
+) -> None:
+    app = build_app(tmp_path, store=store, keymap={"queue.pull_next": "t"})
+    notes = Notes(app)
+    opened = OpenedTickets(app)
+    async with app.run_test() as pilot:
+        await settle(pilot)
+        await pilot.press("down", "up", "t")
+        await settle(pilot)
+        assert len(notes.matching("queue.pull_next took 't' from queue.toggle_scope")) == 1
+        assert len(opened.ids) == 1
+        assert queue_scope(app) is Scope.TEAM
+
+
+def queue_scope(app: AgentDeskApp) -> Scope:
+    assert isinstance(app.screen, QueueScreen)
+    return app.screen.scope
 
 
 # -- quitting ------------------------------------------------------------------------------
