@@ -97,6 +97,9 @@ class QueueScreen(Screen[None]):
         self._can_open = False  # a loaded row is highlighted
         # The query the table's rows come from; page requests are answered from it.
         self._shown_query: TicketQuery | None = None
+        # Page requests from the table not answered yet: offset -> (generation, limit).
+        self._wanted_pages: dict[int, tuple[int, int]] = {}
+        self._loading_pages = False
 
     @property
     def desk(self) -> AgentDeskApp:
@@ -178,7 +181,7 @@ class QueueScreen(Screen[None]):
             return
         if query != self.current_query():
             return  # the scope or filter changed while we waited; a newer load is under way
-        self.workers.cancel_group(self, "pages")
+        self._wanted_pages.clear()
         self._shown_query = query
         table.empty_message = (
             f"No tickets match {self.filter_text!r}" if self.filter_text else "No tickets here"
@@ -199,25 +202,40 @@ class QueueScreen(Screen[None]):
 
     @on(TicketTable.PageNeeded)
     def _page_needed(self, event: TicketTable.PageNeeded) -> None:
-        query = self._shown_query
-        if query is None or event.generation != self.table.generation:
+        if event.generation != self.table.generation:
             return
-        self.run_worker(
-            self._load_page(query, event.generation, event.offset, event.limit),
-            group="pages",
-            name=f"page {event.offset}",
-        )
+        self._wanted_pages[event.offset] = (event.generation, event.limit)
+        if not self._loading_pages:
+            self._loading_pages = True
+            self.run_worker(self._load_pages(), group="pages", name="load pages")
 
-    async def _load_page(
-        self, query: TicketQuery, generation: int, offset: int, limit: int
-    ) -> None:
+    async def _load_pages(self) -> None:
+        """Answer page requests one at a time, nearest the cursor first.
+
+        Scrolling fast asks for many pages; by the time one is reached it may have left the
+        window, and is then skipped rather than read, so the store never builds a backlog.
+        """
+        table = self.table
         try:
-            rows: Sequence[TicketRow] = await self.desk.store.ticket_rows(query, offset, limit)
-        except StoreError as error:
-            self.table.forget_request(generation, offset)
-            self.desk.report_error(error, action="load tickets")
-            return
-        self.table.add_page(generation, offset, rows)
+            while self._wanted_pages:
+                centre = table.cursor_row
+                offset = min(self._wanted_pages, key=lambda o: abs(o - centre))
+                generation, limit = self._wanted_pages.pop(offset)
+                query = self._shown_query
+                if query is None or not table.wants(generation, offset):
+                    table.forget_request(generation, offset)
+                    continue
+                try:
+                    rows: Sequence[TicketRow] = await self.desk.store.ticket_rows(
+                        query, offset, limit
+                    )
+                except StoreError as error:
+                    table.forget_request(generation, offset)
+                    self.desk.report_error(error, action="load tickets")
+                    continue
+                table.add_page(generation, offset, rows)
+        finally:
+            self._loading_pages = False
 
     # -- highlight and open ----------------------------------------------------------------
     @on(TicketTable.TicketHighlighted)

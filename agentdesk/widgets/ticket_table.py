@@ -344,6 +344,10 @@ class TicketTable(ScrollView, can_focus=True):
         if self._cursor // PAGE_SIZE == page:
             self._post_highlighted()
 
+    def wants(self, generation: int, offset: int) -> bool:
+        """Is the page at `offset` still worth loading (current result, near the viewport)?"""
+        return generation == self._generation and offset // PAGE_SIZE in self._window()
+
     def forget_request(self, generation: int, offset: int) -> None:
         """A page request failed or was cancelled: allow asking for it again."""
         if generation == self._generation:

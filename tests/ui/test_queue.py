@@ -359,6 +359,37 @@ async def test_table_cache_stays_bounded_while_paging_far() -> None:
         assert table.highlighted == fake_row(table.cursor_row)
 
 
+class BigStore(MemoryStore):
+    """The seeded store, but every queue holds 100,000 generated rows; reads are recorded."""
+
+    def __init__(self) -> None:
+        super().__init__(client_id="test-client")
+        self.reads: list[int] = []
+
+    async def count_tickets(self, query: TicketQuery) -> int:
+        return 100_000
+
+    async def ticket_rows(self, query: TicketQuery, offset: int, limit: int) -> list[TicketRow]:
+        self.reads.append(offset)
+        return [fake_row(i) for i in range(offset, min(offset + limit, 100_000))]
+
+
+async def test_queue_skips_pages_the_user_scrolled_past(tmp_path: Path) -> None:
+    store = BigStore()
+    app = build_app(tmp_path, store=store)
+    async with app.run_test(size=(120, 32)) as pilot:
+        await settle(pilot)
+        queue = queue_of(app)
+        assert queue.query_one(StatusBar).counts == "100,000 tickets (team)"
+        store.reads.clear()
+        for index in range(0, 100_000, 2_500):  # a fast fling: 40 windows asked for at once
+            queue.table.move_cursor(index)
+        await settle(pilot)
+        assert queue.table.cursor_row == 97_500
+        assert queue.table.highlighted == fake_row(97_500)
+        assert set(store.reads) <= {97_400, 97_500}, store.reads
+
+
 def test_columns_fill_the_width() -> None:
     for width in (80, 120, 200):
         widths = column_widths(width)
