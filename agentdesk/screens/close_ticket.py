@@ -26,6 +26,7 @@ class CloseDialog(DeskDialog[Ticket]):
     """Dismisses with the closed ticket, or the ticket now awaiting the customer's confirmation."""
 
     TITLE_TEXT = "Close ticket"
+    HELP_TITLE = "Close ticket"
     SUBMIT_LABEL = "Close ticket"
     DOING = "close the ticket"
 

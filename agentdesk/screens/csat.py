@@ -11,6 +11,7 @@ from agentdesk.screens.dialog import DeskDialog, Invalid, field_label
 
 class CsatDialog(DeskDialog[Ticket]):
     TITLE_TEXT = "Customer satisfaction"
+    HELP_TITLE = "Customer satisfaction"
     SUBMIT_LABEL = "Record"
     DOING = "record the score"
 

@@ -13,6 +13,7 @@ class CustomerMessageDialog(DeskDialog[Ticket]):
     """Dismisses with the ticket the message landed on: a new follow-up if this one was closed."""
 
     TITLE_TEXT = "Log a customer message"
+    HELP_TITLE = "Log a customer message"
     SUBMIT_LABEL = "Add message"
     DOING = "add the customer's message"
 

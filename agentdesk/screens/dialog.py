@@ -31,6 +31,7 @@ class Invalid(Exception):
 
 class DeskDialog(ModalScreen[ResultT | None], Generic[ResultT]):
     TITLE_TEXT = ""
+    HELP_TITLE = "Dialog"
     SUBMIT_LABEL = "Confirm"
     DOING = "save"
 

@@ -53,6 +53,7 @@ def snippet_content(snippet: str) -> Content:
 class KbScreen(Screen[KbInsert | None]):
     """Dismisses with a KbInsert (link or excerpt of the shown article), or None."""
 
+    HELP_TITLE = "Knowledge base"
     SEARCH_DELAY = 0.25  # seconds of quiet typing before we ask the store
 
     DEFAULT_CSS = """

@@ -49,6 +49,8 @@ def _highlighted(text: str, query: str) -> Content:
 class ScriptPicker(ModalScreen[Script | None]):
     """Dismisses with the chosen Script, or None."""
 
+    HELP_TITLE = "Scripts"
+
     DEFAULT_CSS = """
     ScriptPicker {
         align: center middle;

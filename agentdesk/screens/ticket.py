@@ -68,6 +68,8 @@ class TicketView:
 
 
 class TicketScreen(Screen[None]):
+    HELP_TITLE = "Ticket"
+
     DEFAULT_CSS = """
     TicketScreen #ticket-header {
         height: auto;
@@ -283,6 +285,7 @@ class TicketScreen(Screen[None]):
         self.query_one(CustomerPanel).show(view.customer, view.history, current_id=ticket.id)
         self.query_one(TicketLinks).show(ticket.links)
         self.composer.recipient = customer_name or "the customer"
+        self.composer.can_wait = Action.ASK_CUSTOMER in allowed_actions(ticket.status)
         self._tick()
         if ticket.status is TicketStatus.CLOSED and self.composer.is_open:
             self.composer.action_leave()

@@ -15,6 +15,7 @@ class TransferDialog(DeskDialog[Ticket]):
     """Dismisses with the transferred ticket (unassigned, in the new department)."""
 
     TITLE_TEXT = "Transfer ticket"
+    HELP_TITLE = "Transfer ticket"
     SUBMIT_LABEL = "Transfer"
     DOING = "transfer the ticket"
 

@@ -159,6 +159,8 @@ class Composer(Vertical):
     internal: reactive[bool] = reactive(False)
     links: reactive[tuple[TicketLink, ...]] = reactive(())
     recipient: reactive[str] = reactive("the customer")
+    # Whether the ticket's status allows "send and wait" (not while awaiting confirmation).
+    can_wait: reactive[bool] = reactive(True)
 
     class SendRequested(Message):
         """The agent asked to send what the composer holds."""
@@ -241,6 +243,13 @@ class Composer(Vertical):
         self._update_title()
         self.refresh_bindings()
 
+    def watch_can_wait(self, can_wait: bool) -> None:
+        wait = self.query_one("#composer-wait", Checkbox)
+        wait.disabled = not can_wait
+        if not can_wait:
+            wait.value = False
+        self.refresh_bindings()
+
     def watch_recipient(self) -> None:
         self._update_title()
 
@@ -271,7 +280,7 @@ class Composer(Vertical):
 
     # -- messages out -----------------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "send_wait" and self.internal:
+        if action == "send_wait" and (self.internal or not self.can_wait):
             return None
         return True
 
@@ -279,7 +288,8 @@ class Composer(Vertical):
         self._request_send(wait=self.wait_on_customer and not self.internal)
 
     def action_send_wait(self) -> None:
-        self._request_send(wait=True)
+        if self.can_wait:
+            self._request_send(wait=True)
 
     def _request_send(self, *, wait: bool) -> None:
         body = self.draft

@@ -13,6 +13,7 @@ from agentdesk.domain.model import LinkKind, MessageKind, Ticket, TicketLink, Ti
 from agentdesk.screens.close_ticket import CloseDialog
 from agentdesk.screens.csat import CsatDialog
 from agentdesk.screens.customer_message import CustomerMessageDialog
+from agentdesk.screens.help import help_entries
 from agentdesk.screens.kb import KbScreen
 from agentdesk.screens.queue import QueueScreen
 from agentdesk.screens.script_picker import ScriptPicker
@@ -351,6 +352,10 @@ async def test_close_is_disabled_on_a_new_ticket(tmp_path: Path) -> None:
         await pilot.press("c")
         await settle(pilot)
         assert app.screen is screen
+        # Help lists the ticket keys by id, the close key shown as not applying here.
+        entries = {entry.binding_id: entry for entry in help_entries(screen)}
+        assert entries["ticket.reply"].enabled and not entries["ticket.close"].enabled
+        assert entries["ticket.reply"].keys == ("r",)
 
 
 # -- customer messages and CSAT ---------------------------------------------------------------
@@ -374,6 +379,7 @@ async def test_customer_says_not_solved_reopens_an_awaiting_ticket(tmp_path: Pat
     app = ticket_app(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_ticket(pilot, awaiting)
+        assert screen.composer.check_action("send_wait", ()) is None  # awaiting: no "pending"
         await pilot.press("m")
         await settle(pilot)
         dialog = app.screen
@@ -383,6 +389,7 @@ async def test_customer_says_not_solved_reopens_an_awaiting_ticket(tmp_path: Pat
         await settle(pilot)
         assert (await stored(app, screen)).status is TicketStatus.OPEN
         assert screen.ticket is not None and screen.ticket.status is TicketStatus.OPEN
+        assert screen.composer.check_action("send_wait", ()) is True
 
 
 async def test_customer_confirmation_closes_an_awaiting_ticket(tmp_path: Path) -> None:
