@@ -11,9 +11,10 @@ import importlib
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
+from textual import events
 from textual.app import App, ComposeResult
 from textual.containers import Center, Middle
-from textual.widgets import LoadingIndicator, Static
+from textual.widgets import Input, LoadingIndicator, Static
 
 from agentdesk import keymap, themes
 from agentdesk.commands import COMMAND_PROVIDERS
@@ -183,6 +184,15 @@ class AgentDeskApp(App[None]):
             self.notify("The ticket screen is not available yet.", severity="warning")
             return
         self.push_screen(TicketScreen(ticket_id))
+
+    def on_key(self, event: events.Key) -> None:
+        # A burst of keys (fast typing, a paste, a busy moment) is queued for the widget that
+        # had focus when it arrived. If one of them moved focus into a text box (`/` on the
+        # queue), the rest reach us unhandled: they were meant for the box, so put them there.
+        focused = self.focused
+        if isinstance(focused, Input) and event.is_printable and event.character:
+            focused.insert_text_at_cursor(event.character)
+            event.stop()
 
     def action_help(self) -> None:
         if isinstance(self.screen, HelpScreen):

@@ -40,8 +40,13 @@ class Preview(Widget):
         return self.text
 
 
+class ScopeTabs(Tabs, can_focus=False):
+    """Team / Mine: switched with `t` or a click; never takes the keys from the table."""
+
+
 class QueueScreen(Screen[None]):
     HELP_TITLE = "Queue"
+    AUTO_FOCUS = "#queue-tickets"
 
     DEFAULT_CSS = """
     QueueScreen {
@@ -113,7 +118,7 @@ class QueueScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield StatusBar(id="queue-status")
         with Horizontal(id="queue-toolbar"):
-            yield Tabs(
+            yield ScopeTabs(
                 Tab(SCOPE_LABELS[Scope.TEAM], id=Scope.TEAM.value),
                 Tab(SCOPE_LABELS[Scope.MINE], id=Scope.MINE.value),
                 active=self.scope.value,
@@ -126,7 +131,6 @@ class QueueScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one(Tabs).can_focus = False  # keys go to the table; `t` switches the tab
         status = self.query_one(StatusBar)
         agent = self.desk.agent
         info = self.desk.store.info()
@@ -139,7 +143,6 @@ class QueueScreen(Screen[None]):
         now = self.desk.now()
         into_minute = now.second + now.microsecond / 1_000_000
         self.set_timer(SLA_REPAINT_SECONDS - into_minute, self._start_minute_ticks)
-        self.table.focus()
 
     def _start_minute_ticks(self) -> None:
         self._repaint_clocks()
@@ -297,19 +300,20 @@ class QueueScreen(Screen[None]):
             self.scope = Scope(event.tab.id)
 
     def action_filter(self) -> None:
-        self.query_one("#queue-filter", Input).focus()
+        # Synchronously: keys typed right after `/` must reach the box, not the table (`n`!).
+        self.set_focus(self.query_one("#queue-filter", Input))
 
     @on(Input.Submitted, "#queue-filter")
     def _filter_submitted(self, event: Input.Submitted) -> None:
         self.filter_text = event.value.strip()
-        self.table.focus()
+        self.set_focus(self.table)
         self.load_queue()
 
     def action_clear_filter(self) -> None:
         field = self.query_one("#queue-filter", Input)
         if field.has_focus:
             field.value = self.filter_text  # leave without applying what was typed
-            self.table.focus()
+            self.set_focus(self.table)
         elif self.filter_text:
             field.value = ""
             self.filter_text = ""

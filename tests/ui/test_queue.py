@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
+from textual import events
 from textual.app import App, ComposeResult
 from textual.screen import Screen
 from textual.widgets import Input
@@ -56,6 +58,28 @@ async def test_team_queue_loads_in_pull_order(tmp_path: Path) -> None:
         assert status.counts == "6 tickets (team)"
         assert status.clock == "09:00 UTC"
         assert app.focused is queue.table
+
+
+async def test_table_has_focus_after_a_slow_first_load(tmp_path: Path) -> None:
+    release = asyncio.Event()
+
+    class SlowStore(MemoryStore):
+        async def count_tickets(self, query: TicketQuery) -> int:
+            await release.wait()
+            return await super().count_tickets(query)
+
+    app = build_app(tmp_path, store=SlowStore())
+    async with app.run_test() as pilot:
+        for _ in range(3):
+            await pilot.pause()
+        queue = queue_of(app)
+        assert queue.table.loading
+        release.set()
+        await settle(pilot)
+        assert not queue.table.loading
+        assert app.focused is queue.table
+        await pilot.press("down")
+        assert queue.table.cursor_row == 1
 
 
 async def test_cursor_keys_move_the_highlight_and_preview(tmp_path: Path) -> None:
@@ -109,6 +133,24 @@ async def test_filter_recounts_and_escape_clears(tmp_path: Path) -> None:
         await settle(pilot)
         assert queue.filter_text == ""
         assert queue.table.row_count == 6
+
+
+async def test_keys_typed_fast_after_slash_go_to_the_filter(tmp_path: Path) -> None:
+    app = build_app(tmp_path)
+    opened = OpenedTickets(app)
+    async with app.run_test() as pilot:
+        await settle(pilot)
+        queue = queue_of(app)
+        # A burst, as a fast typist or a paste delivers it: no pause between the keys.
+        assert app._driver is not None
+        for key, character in [("slash", "/"), *[(c, c) for c in "refund"], ("enter", None)]:
+            event = events.Key(key, character)
+            event.set_sender(app)
+            app._driver.send_message(event)
+        await settle(pilot)
+        assert opened.ids == []  # the `n` of "refund" did not pull a ticket
+        assert queue.filter_text == "refund"
+        assert numbers_shown(queue) == [1]
 
 
 async def test_escape_in_the_filter_box_leaves_without_applying(tmp_path: Path) -> None:
