@@ -164,6 +164,17 @@ async def test_user_theme_without_agentdesk_variables_still_styles_the_queue(
         assert isinstance(app.screen, QueueScreen)
 
 
+async def test_textual_builtin_themes_get_agentdesk_variables(tmp_path: Path) -> None:
+    app = build_app(tmp_path, theme="ansi-dark")
+    async with app.run_test() as pilot:
+        await settle(pilot)
+        assert app.theme == "ansi-dark"
+        assert isinstance(app.screen, QueueScreen)
+        app.theme = "nord"
+        await pilot.pause()
+        assert app.theme_variables["vip"] == app.theme_variables["accent"]
+
+
 # -- keymap and help -----------------------------------------------------------------------
 
 
