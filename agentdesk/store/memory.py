@@ -27,7 +27,7 @@ from agentdesk.domain.model import (
 )
 from agentdesk.store.base import Mutation, Scope, Store, StoreInfo, TicketQuery
 from agentdesk.store.errors import Conflict, NotFound
-from agentdesk.store.sqlite.search import query_words, segments_to_markup
+from agentdesk.store.sqlite.search import last_is_prefix, query_words, segments_to_markup
 
 _WORD = re.compile(r"\w+")
 
@@ -184,7 +184,7 @@ class MemoryStore(Store):
             body = [w.lower() for w in _WORD.findall(article.body)]
             score = 0.0
             for index, word in enumerate(words):
-                last = index == len(words) - 1
+                last = index == len(words) - 1 and last_is_prefix(words)
                 in_title = sum(1 for t in title if t == word or (last and t.startswith(word)))
                 in_body = sum(1 for t in body if t == word or (last and t.startswith(word)))
                 if in_title + in_body == 0:
@@ -301,7 +301,7 @@ def _snippet(excerpt: str, words: list[str]) -> str:
     last = 0
     for match in _WORD.finditer(excerpt):
         token = match.group().lower()
-        if token in words or token.startswith(words[-1]):
+        if token in words or (last_is_prefix(words) and token.startswith(words[-1])):
             segments += [(excerpt[last : match.start()], False), (match.group(), True)]
             last = match.end()
     segments.append((excerpt[last:], False))

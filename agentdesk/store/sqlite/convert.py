@@ -7,7 +7,7 @@ domain never sees a table class and the tables never see a domain object.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from agentdesk.domain.model import (
@@ -36,21 +36,25 @@ Row = Mapping[str, Any]
 
 
 # -- time ------------------------------------------------------------------------------------
-def iso(moment: datetime) -> str:
-    """Fixed-width UTC text (`2026-11-20T09:00:00.000000+00:00`): sorts like the datetimes."""
-    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+MICROSECOND = timedelta(microseconds=1)
 
 
-def iso_or_none(moment: datetime | None) -> str | None:
-    return None if moment is None else iso(moment)
+def to_micros(when: datetime) -> int:
+    """Microseconds since the epoch: exact, sorts like the datetimes, cheap to write."""
+    return (when - EPOCH) // MICROSECOND
 
 
-def parse(text: str) -> datetime:
-    return datetime.fromisoformat(text)
+def to_micros_or_none(when: datetime | None) -> int | None:
+    return None if when is None else to_micros(when)
 
 
-def parse_or_none(text: str | None) -> datetime | None:
-    return None if text is None else parse(text)
+def from_micros(value: int) -> datetime:
+    return EPOCH + timedelta(microseconds=value)
+
+
+def from_micros_or_none(value: int | None) -> datetime | None:
+    return None if value is None else from_micros(value)
 
 
 # -- tickets ---------------------------------------------------------------------------------
@@ -72,18 +76,18 @@ def ticket_values(ticket: Ticket, customer_name: str) -> dict[str, Any]:
         "priority_rank": ticket.priority.rank,
         "channel": ticket.channel.value,
         "intent": ticket.intent,
-        "created_at": iso(ticket.created_at),
-        "updated_at": iso(ticket.updated_at),
-        "first_response_due": iso_or_none(ticket.first_response_due),
-        "resolution_due": iso_or_none(ticket.resolution_due),
-        "first_response_at": iso_or_none(ticket.first_response_at),
+        "created_at": to_micros(ticket.created_at),
+        "updated_at": to_micros(ticket.updated_at),
+        "first_response_due": to_micros_or_none(ticket.first_response_due),
+        "resolution_due": to_micros_or_none(ticket.resolution_due),
+        "first_response_at": to_micros_or_none(ticket.first_response_at),
         # The deadline `routing.pull_order` sorts on, precomputed so SQL can index it.
-        "sla_due": iso(due or ticket.created_at),
+        "sla_due": to_micros(due or ticket.created_at),
         "assignee_id": ticket.assignee_id,
         "required_skill": ticket.required_skill,
         "resolution": ticket.resolution,
         "csat": ticket.csat,
-        "closed_at": iso_or_none(ticket.closed_at),
+        "closed_at": to_micros_or_none(ticket.closed_at),
         "follow_up_of": ticket.follow_up_of,
         "links": [
             {"kind": link.kind.value, "ref_id": link.ref_id, "title": link.title}
@@ -105,16 +109,16 @@ def ticket_from_row(row: Row) -> Ticket:
         priority=Priority(row["priority"]),
         channel=Channel(row["channel"]),
         intent=row["intent"],
-        created_at=parse(row["created_at"]),
-        updated_at=parse(row["updated_at"]),
-        first_response_due=parse_or_none(row["first_response_due"]),
-        resolution_due=parse_or_none(row["resolution_due"]),
-        first_response_at=parse_or_none(row["first_response_at"]),
+        created_at=from_micros(row["created_at"]),
+        updated_at=from_micros(row["updated_at"]),
+        first_response_due=from_micros_or_none(row["first_response_due"]),
+        resolution_due=from_micros_or_none(row["resolution_due"]),
+        first_response_at=from_micros_or_none(row["first_response_at"]),
         assignee_id=row["assignee_id"],
         required_skill=row["required_skill"],
         resolution=row["resolution"],
         csat=row["csat"],
-        closed_at=parse_or_none(row["closed_at"]),
+        closed_at=from_micros_or_none(row["closed_at"]),
         follow_up_of=row["follow_up_of"],
         links=tuple(
             TicketLink(LinkKind(link["kind"]), link["ref_id"], link.get("title", ""))
@@ -139,10 +143,10 @@ def ticket_row_from_row(row: Row) -> TicketRow:
         customer_tier=CustomerTier(tier) if tier else CustomerTier.STANDARD,
         department_id=row["department_id"],
         assignee_id=row["assignee_id"],
-        created_at=parse(row["created_at"]),
-        first_response_due=parse_or_none(row["first_response_due"]),
-        resolution_due=parse_or_none(row["resolution_due"]),
-        first_response_at=parse_or_none(row["first_response_at"]),
+        created_at=from_micros(row["created_at"]),
+        first_response_due=from_micros_or_none(row["first_response_due"]),
+        resolution_due=from_micros_or_none(row["resolution_due"]),
+        first_response_at=from_micros_or_none(row["first_response_at"]),
     )
 
 
@@ -152,7 +156,7 @@ def message_values(message: Message) -> dict[str, Any]:
         "ticket_id": message.ticket_id,
         "kind": message.kind.value,
         "body": message.body,
-        "created_at": iso(message.created_at),
+        "created_at": to_micros(message.created_at),
         "author_id": message.author_id,
     }
 
@@ -163,7 +167,7 @@ def message_from_row(row: Row) -> Message:
         ticket_id=row["ticket_id"],
         kind=MessageKind(row["kind"]),
         body=row["body"],
-        created_at=parse(row["created_at"]),
+        created_at=from_micros(row["created_at"]),
         author_id=row["author_id"],
     )
 
@@ -175,7 +179,7 @@ def audit_values(event: AuditEvent) -> dict[str, Any]:
         "actor_id": event.actor_id,
         "kind": event.kind,
         "detail": event.detail,
-        "at": iso(event.at),
+        "at": to_micros(event.at),
     }
 
 
@@ -186,7 +190,7 @@ def audit_from_row(row: Row) -> AuditEvent:
         actor_id=row["actor_id"],
         kind=row["kind"],
         detail=dict(row["detail"]),
-        at=parse(row["at"]),
+        at=from_micros(row["at"]),
     )
 
 
@@ -258,7 +262,7 @@ def article_values(article: KbArticle) -> dict[str, Any]:
         "body": article.body,
         "intent": article.intent,
         "tags": list(article.tags),
-        "updated_at": iso_or_none(article.updated_at),
+        "updated_at": to_micros_or_none(article.updated_at),
     }
 
 
@@ -269,7 +273,7 @@ def article_from_row(row: Row) -> KbArticle:
         body=row["body"],
         intent=row["intent"],
         tags=tuple(row["tags"]),
-        updated_at=parse_or_none(row["updated_at"]),
+        updated_at=from_micros_or_none(row["updated_at"]),
     )
 
 
@@ -300,7 +304,7 @@ def operation_from_row(row: Row) -> Operation:
         op_id=row["op_id"],
         client_id=row["client_id"],
         seq=row["seq"],
-        at=parse(row["at"]),
+        at=from_micros(row["at"]),
         kind=row["kind"],
         payload=dict(row["payload"]),
     )

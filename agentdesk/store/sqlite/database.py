@@ -5,24 +5,69 @@ Everything here runs on the store's single worker thread, never on the event loo
 
 from __future__ import annotations
 
+import gc
+import json
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event, exc, insert, select, update
+from sqlalchemy import JSON, Connection, Engine, Table, create_engine, event, exc, select, update
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from agentdesk.domain.ids import new_id
 from agentdesk.store.errors import Conflict, StoreError, Unavailable
 from agentdesk.store.sqlite import tables
-from agentdesk.store.sqlite.convert import iso
+from agentdesk.store.sqlite.convert import to_micros
+from agentdesk.store.sqlite.ids import IdBlock
 from agentdesk.store.sqlite.preflight import BUSY_TIMEOUT_SECONDS
 
 _BEGIN_OPTION = "agentdesk_begin"
 TICKET_COUNTER = "ticket_number"
+
+
+def bulk_insert(connection: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Insert many rows with one executemany of a plain positional INSERT.
+
+    Same effect as `connection.execute(insert(table), rows)`, without SQLAlchemy's per-row
+    parameter processing, which costs more than SQLite itself on a 100,000-row import. JSON
+    columns are serialised here, as the JSON type would.
+    """
+    if not rows:
+        return
+    names = list(rows[0])
+    placeholders = ", ".join("?" for _ in names)
+    statement = f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({placeholders})"
+    values = itemgetter(*names, *names[:1])  # two keys at least: it always returns a tuple
+    width = len(names)
+    encoded = [i for i, name in enumerate(names) if isinstance(table.c[name].type, JSON)]
+    parameters: list[tuple[Any, ...]] = []
+    for row in rows:
+        found = list(values(row)[:width])
+        for index in encoded:
+            found[index] = json.dumps(found[index])
+        parameters.append(tuple(found))
+    connection.exec_driver_sql(statement, parameters)
+
+
+@contextmanager
+def gc_paused(paused: bool = True) -> Iterator[None]:
+    """Hold the cyclic garbage collector during a bulk import.
+
+    An import allocates a million small objects and none of them form cycles; left on, the
+    collector rescans the growing heap over and over (a fifth of a 100,000-ticket import).
+    """
+    if not paused or not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 def _lower(text: str | None) -> str | None:
@@ -129,6 +174,7 @@ class Transaction:
         """Append (kind, payload, at) entries with the next gap-free sequence numbers."""
         if not entries:
             return
+        make_id = IdBlock()
         meta = tables.sync_meta
         last = self.connection.execute(
             update(meta)
@@ -137,14 +183,15 @@ class Transaction:
             .returning(meta.c.last_seq)
         ).scalar_one()
         first = last - len(entries) + 1
-        self.connection.execute(
-            insert(tables.operations),
+        bulk_insert(
+            self.connection,
+            tables.operations,
             [
                 {
-                    "op_id": new_id(),
+                    "op_id": make_id(),
                     "client_id": self.client_id,
                     "seq": first + index,
-                    "at": iso(at),
+                    "at": to_micros(at),
                     "kind": kind,
                     "payload": payload,
                 }
@@ -163,6 +210,8 @@ def _configure_connection(dbapi_connection: Any, _record: ConnectionPoolEntry) -
         cursor.execute("PRAGMA journal_mode = WAL")
         cursor.execute("PRAGMA synchronous = FULL")
         cursor.execute("PRAGMA foreign_keys = ON")
+        # 64 MiB of page cache (the default is 2 MiB): queue indexes of 100,000 tickets fit.
+        cursor.execute("PRAGMA cache_size = -65536")
     finally:
         cursor.close()
     dbapi_connection.create_function("agentdesk_lower", 1, _lower, deterministic=True)

@@ -78,7 +78,8 @@ def _check_access(path: Path) -> None:
     if not _writable(path.parent):
         # WAL mode keeps two companion files (-wal, -shm) next to the database.
         raise Unavailable(
-            f"the folder {path.parent} is read-only; agentdesk needs to write next to its database"
+            f"cannot open {path}: its folder is read-only, and agentdesk needs to write "
+            "next to its database"
         )
 
 

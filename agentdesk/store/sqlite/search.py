@@ -17,22 +17,33 @@ SNIPPET_CLOSE = "\x02"
 _ZERO_WIDTH_SPACE = "\u200b"
 
 
+# A shorter last word matches whole words only: "a" or "th" as prefixes would match nearly
+# every article, and expanding them costs far more than it helps someone still typing.
+MIN_PREFIX = 3
+
+
 def query_words(text: str) -> list[str]:
     """The words the user typed, lower-cased; punctuation and operators are dropped."""
     return [word.lower() for word in WORD.findall(text) if any(ch.isalnum() for ch in word)]
 
 
+def last_is_prefix(words: list[str]) -> bool:
+    """Whether the last word counts as a prefix (the user is usually still typing it)."""
+    return bool(words) and len(words[-1]) >= MIN_PREFIX
+
+
 def fts_query(text: str) -> str | None:
     """An FTS5 MATCH expression for what the user typed, or None when nothing is searchable.
 
-    Each word becomes a quoted string (so `AND`, `-`, `*`, `(` are plain words, never syntax)
-    and the last one a prefix, because the user is usually still typing it.
+    Each word becomes a quoted string, so `AND`, `-`, `*`, `(` are plain words, never syntax;
+    every word must match, and the last one as a prefix (see MIN_PREFIX).
     """
     words = query_words(text)
     if not words:
         return None
     quoted = [f'"{word}"' for word in words]
-    quoted[-1] += "*"
+    if last_is_prefix(words):
+        quoted[-1] += "*"
     return " ".join(quoted)
 
 

@@ -3,7 +3,8 @@
 They live in their own registry (not `SQLModel.metadata`) so they never clash with the team
 server's models. Migrations create the same schema; a test compares the two.
 
-Times are stored as fixed-width UTC ISO-8601 text so they sort correctly in SQL. Tickets carry
+Times are INTEGER microseconds since 1970-01-01 UTC: exact, compact in the indexes and several
+times cheaper to write than text (`datetime(x / 1e6, 'unixepoch')` shows one). Tickets carry
 three denormalised columns that keep the queue fast: `priority_rank`, `sla_due` (the deadline
 `routing.pull_order` sorts on) and `search_text` (lower-cased subject, intent and customer name).
 """
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, Column, Index, MetaData, Table, text
+from sqlalchemy import JSON, CheckConstraint, Column, Index, MetaData, Table
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
 
@@ -74,20 +75,19 @@ class CustomerRow(_Table, table=True):
 class TicketRecord(_Table, table=True):
     __tablename__ = "tickets"
     __table_args__ = (
-        # The queue order, with the scope filters after it so a window can be found from the
-        # index alone (no table lookups for the rows an OFFSET skips).
-        Index("ix_tickets_queue", *QUEUE_ORDER, "status", "department_id", "assignee_id"),
+        # The queue order, then every column a queue filters on, so a window is found from
+        # the index alone: no table lookups for the rows an OFFSET skips or a filter rejects.
+        Index(
+            "ix_tickets_queue",
+            *QUEUE_ORDER,
+            "status",
+            "department_id",
+            "assignee_id",
+            "search_text",
+        ),
+        # "Mine" and claim_next (`assignee_id IS NULL`), already in queue order.
         Index("ix_tickets_assignee", "assignee_id", *QUEUE_ORDER, "status"),
         Index("ix_tickets_department", "department_id", *QUEUE_ORDER, "status", "assignee_id"),
-        Index("ix_tickets_status", "status", *QUEUE_ORDER),
-        # What claim_next reads: unassigned pullable tickets only, already in pull order.
-        Index(
-            "ix_tickets_pullable",
-            *QUEUE_ORDER,
-            "department_id",
-            "required_skill",
-            sqlite_where=text("assignee_id IS NULL AND status IN ('new', 'open')"),
-        ),
         Index("ix_tickets_customer", "customer_id", "created_at", "number"),
     )
 
@@ -101,17 +101,17 @@ class TicketRecord(_Table, table=True):
     priority_rank: int
     channel: str
     intent: str
-    created_at: str
-    updated_at: str
-    first_response_due: str | None = None
-    resolution_due: str | None = None
-    first_response_at: str | None = None
-    sla_due: str
+    created_at: int
+    updated_at: int
+    first_response_due: int | None = None
+    resolution_due: int | None = None
+    first_response_at: int | None = None
+    sla_due: int
     assignee_id: str | None = None
     required_skill: str | None = None
     resolution: str
     csat: int | None = None
-    closed_at: str | None = None
+    closed_at: int | None = None
     follow_up_of: str | None = Field(default=None, foreign_key="tickets.id")
     links: list[dict[str, str]] = _json()
     version: int
@@ -126,7 +126,7 @@ class MessageRow(_Table, table=True):
     ticket_id: str = Field(foreign_key="tickets.id")
     kind: str
     body: str
-    created_at: str
+    created_at: int
     author_id: str | None = None
 
 
@@ -141,7 +141,7 @@ class AuditRow(_Table, table=True):
     actor_id: str | None = None
     kind: str
     detail: dict[str, Any] = _json()
-    at: str
+    at: int
 
 
 class ArticleRow(_Table, table=True):
@@ -154,7 +154,7 @@ class ArticleRow(_Table, table=True):
     body: str
     intent: str
     tags: list[str] = _json()
-    updated_at: str | None = None
+    updated_at: int | None = None
 
 
 class ScriptRow(_Table, table=True):
@@ -174,7 +174,7 @@ class OperationRow(_Table, table=True):
     op_id: str = Field(primary_key=True)
     client_id: str
     seq: int = Field(unique=True)
-    at: str
+    at: int
     kind: str
     payload: dict[str, Any] = _json()
 

@@ -4,8 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, false, func, insert, or_, select, text, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Select,
+    false,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 
 from agentdesk.domain import actions
 from agentdesk.domain.actions import Change, NewTicket
@@ -23,17 +34,15 @@ from agentdesk.domain.routing import PULLABLE_STATUSES
 from agentdesk.store.base import Mutation, Scope, TicketQuery
 from agentdesk.store.errors import Conflict, NotFound
 from agentdesk.store.sqlite import convert, tables
-from agentdesk.store.sqlite.database import Transaction
+from agentdesk.store.sqlite.database import Transaction, bulk_insert, gc_paused
+from agentdesk.store.sqlite.ids import IdBlock
 
 T = tables.tickets
 C = tables.customers
 # `routing.pull_order`, column for column (`sla_due` is its deadline, precomputed).
 QUEUE_ORDER = (T.c.priority_rank, T.c.sla_due, T.c.created_at, T.c.number)
 ACTIVE = sorted(status.value for status in ACTIVE_STATUSES)
-# Written out literally (not as bound parameters) so SQLite can use `ix_tickets_pullable`.
-PULLABLE = text(
-    "tickets.status IN ({})".format(", ".join(f"'{s.value}'" for s in sorted(PULLABLE_STATUSES)))
-)
+PULLABLE = sorted(status.value for status in PULLABLE_STATUSES)
 MAX_SQLITE_INTEGER = 2**63 - 1
 # Stay well under SQLite's limit on bound parameters per statement.
 CHUNK = 500
@@ -58,9 +67,27 @@ ROW_COLUMNS = (
 
 
 # -- reading ---------------------------------------------------------------------------------
-def _conditions(query: TicketQuery) -> list[ColumnElement[bool]]:
-    """The SQL twin of MemoryStore._matches."""
+def _number_filter(query: TicketQuery) -> int | None:
+    """The ticket number the text asks for (`#123` or `123`), if it is one."""
+    digits = query.text.strip().lstrip("#")
+    return int(digits) if digits.isdecimal() else None
+
+
+def _conditions(query: TicketQuery, *, in_queue_order: bool) -> list[ColumnElement[bool]]:
+    """The SQL twin of MemoryStore._matches.
+
+    With `in_queue_order`, the query is steered to the queue index where that is the fast
+    plan: several departments (the department index would need a sort) or a text filter (the
+    queue index holds `search_text`; the others would look up every row).
+    """
     found: list[ColumnElement[bool]] = []
+    needle = query.text.strip().lower()
+    number = _number_filter(query)
+    steer = query.scope is not Scope.MINE and (
+        (needle and number is None) or (in_queue_order and len(query.departments) > 1)
+    )
+    # `column || ''` is SQLite's idiom for "do not use an index for this term".
+    department = T.c.department_id.concat("") if steer else T.c.department_id
     if query.scope is Scope.MINE:
         if query.agent_id is None:
             found.append(T.c.assignee_id.is_(None))
@@ -70,14 +97,11 @@ def _conditions(query: TicketQuery) -> list[ColumnElement[bool]]:
     elif query.scope is Scope.TEAM:
         found.append(T.c.status.in_(ACTIVE))
     if query.departments:
-        found.append(T.c.department_id.in_(query.departments))
+        found.append(department.in_(query.departments))
     if query.statuses:
         found.append(T.c.status.in_([status.value for status in query.statuses]))
-    needle = query.text.strip().lower()
     if needle:
-        digits = needle.lstrip("#")
-        if digits.isdecimal():
-            number = int(digits)
+        if number is not None:
             found.append(T.c.number == number if number <= MAX_SQLITE_INTEGER else false())
         else:
             # instr, not LIKE: an exact substring test, no wildcards to escape, and the
@@ -87,28 +111,37 @@ def _conditions(query: TicketQuery) -> list[ColumnElement[bool]]:
 
 
 def count(connection: Connection, query: TicketQuery) -> int:
-    statement = select(func.count()).select_from(T).where(*_conditions(query))
+    statement = select(func.count()).select_from(T).where(*_conditions(query, in_queue_order=False))
     return connection.execute(statement).scalar_one()
 
 
 def window(connection: Connection, query: TicketQuery, offset: int, limit: int) -> list[TicketRow]:
     if limit <= 0:
         return []
-    # Find the window's ids from the index first, then join the customer for those rows only.
-    ids = (
+    statement = window_statement(query, offset, limit)
+    return [convert.ticket_row_from_row(row._mapping) for row in connection.execute(statement)]
+
+
+def window_ids(query: TicketQuery, offset: int, limit: int) -> Select[Any]:
+    """The ids of a queue window, read from an index already in queue order."""
+    return (
         select(T.c.id)
-        .where(*_conditions(query))
+        .where(*_conditions(query, in_queue_order=True))
         .order_by(*QUEUE_ORDER)
         .limit(limit)
         .offset(max(offset, 0))
-        .subquery("window")
     )
-    statement = (
+
+
+def window_statement(query: TicketQuery, offset: int, limit: int) -> Select[Any]:
+    # Find the window's ids from the index first, then join the customer for those rows only
+    # (and sort just those few again: the join does not keep the order).
+    ids = window_ids(query, offset, limit).subquery("window")
+    return (
         select(*ROW_COLUMNS)
         .select_from(ids.join(T, T.c.id == ids.c.id).outerjoin(C, C.c.id == T.c.customer_id))
         .order_by(*QUEUE_ORDER)
     )
-    return [convert.ticket_row_from_row(row._mapping) for row in connection.execute(statement)]
 
 
 def load(connection: Connection, ticket_id: str) -> Ticket:
@@ -192,14 +225,8 @@ def persist(tx: Transaction, change: Change) -> None:
 def _insert_children(
     connection: Connection, messages: Sequence[Message], audit: Sequence[AuditEvent]
 ) -> None:
-    if messages:
-        connection.execute(
-            insert(tables.messages), [convert.message_values(message) for message in messages]
-        )
-    if audit:
-        connection.execute(
-            insert(tables.audit_events), [convert.audit_values(event) for event in audit]
-        )
+    bulk_insert(connection, tables.messages, [convert.message_values(m) for m in messages])
+    bulk_insert(connection, tables.audit_events, [convert.audit_values(e) for e in audit])
 
 
 def mutate(tx: Transaction, ticket_id: str, mutation: Mutation) -> Change:
@@ -209,7 +236,20 @@ def mutate(tx: Transaction, ticket_id: str, mutation: Mutation) -> Change:
     return change
 
 
+BULK = 1000
+
+
 def add(
+    tx: Transaction,
+    news: Sequence[NewTicket],
+    now: datetime,
+    policies: Mapping[Priority, SlaPolicy],
+) -> list[Ticket]:
+    with gc_paused(len(news) >= BULK):
+        return _add(tx, news, now, policies)
+
+
+def _add(
     tx: Transaction,
     news: Sequence[NewTicket],
     now: datetime,
@@ -223,12 +263,14 @@ def add(
         if new.customer_id not in names:
             raise NotFound(f"no customer {new.customer_id!r}")
     numbers = tx.next_numbers(len(news))
+    make_id = IdBlock()
     changes = [
-        actions.create_ticket(new, number=number, now=now, policies=policies)
+        actions.create_ticket(new, number=number, now=now, policies=policies, make_id=make_id)
         for new, number in zip(news, numbers, strict=True)
     ]
-    connection.execute(
-        insert(T),
+    bulk_insert(
+        connection,
+        T,
         [convert.ticket_values(c.ticket, names[c.ticket.customer_id]) for c in changes],
     )
     _insert_children(
@@ -241,8 +283,23 @@ def add(
 
 
 def claim(tx: Transaction, agent: Agent, now: datetime) -> Ticket | None:
-    """Assign the first ticket of pull order that `routing.is_eligible` allows, in SQL."""
-    eligible: list[ColumnElement[bool]] = [T.c.assignee_id.is_(None), PULLABLE]
+    """Assign the first ticket of pull order that `routing.is_eligible` allows, in SQL.
+
+    The caller's BEGIN IMMEDIATE holds the write lock from this select to the update, so two
+    processes can never both pick the same ticket.
+    """
+    row = tx.connection.execute(claim_statement(agent)).first()
+    if row is None:
+        return None
+    change = actions.assign(
+        convert.ticket_from_row(row._mapping), agent.id, actor_id=agent.id, now=now
+    )
+    persist(tx, change)
+    return change.ticket
+
+
+def claim_statement(agent: Agent) -> Select[Any]:
+    eligible: list[ColumnElement[bool]] = [T.c.assignee_id.is_(None), T.c.status.in_(PULLABLE)]
     if agent.departments:
         eligible.append(T.c.department_id.in_(agent.departments))
     if agent.skills:
@@ -251,12 +308,4 @@ def claim(tx: Transaction, agent: Agent, now: datetime) -> Ticket | None:
         )
     else:
         eligible.append(T.c.required_skill.is_(None))
-    statement = select(T).where(*eligible).order_by(*QUEUE_ORDER).limit(1)
-    row = tx.connection.execute(statement).first()
-    if row is None:
-        return None
-    change = actions.assign(
-        convert.ticket_from_row(row._mapping), agent.id, actor_id=agent.id, now=now
-    )
-    persist(tx, change)
-    return change.ticket
+    return select(T).where(*eligible).order_by(*QUEUE_ORDER).limit(1)

@@ -22,6 +22,11 @@ def _text(name: str, nullable: bool = False) -> sa.Column[str]:
     return sa.Column(name, sa.String(), nullable=nullable)
 
 
+def _time(name: str, nullable: bool = False) -> sa.Column[int]:
+    # Microseconds since 1970-01-01 UTC.
+    return sa.Column(name, sa.Integer(), nullable=nullable)
+
+
 def _json(name: str) -> sa.Column[object]:
     return sa.Column(name, sa.JSON(), nullable=False)
 
@@ -70,17 +75,17 @@ def upgrade() -> None:
         sa.Column("priority_rank", sa.Integer(), nullable=False),
         _text("channel"),
         _text("intent"),
-        _text("created_at"),
-        _text("updated_at"),
-        _text("first_response_due", nullable=True),
-        _text("resolution_due", nullable=True),
-        _text("first_response_at", nullable=True),
-        _text("sla_due"),
+        _time("created_at"),
+        _time("updated_at"),
+        _time("first_response_due", nullable=True),
+        _time("resolution_due", nullable=True),
+        _time("first_response_at", nullable=True),
+        _time("sla_due"),
         _text("assignee_id", nullable=True),
         _text("required_skill", nullable=True),
         _text("resolution"),
         sa.Column("csat", sa.Integer(), nullable=True),
-        _text("closed_at", nullable=True),
+        _time("closed_at", nullable=True),
         _text("follow_up_of", nullable=True),
         _json("links"),
         sa.Column("version", sa.Integer(), nullable=False),
@@ -97,20 +102,13 @@ def upgrade() -> None:
     op.create_index(
         "ix_tickets_queue",
         "tickets",
-        [*QUEUE_ORDER, "status", "department_id", "assignee_id"],
+        [*QUEUE_ORDER, "status", "department_id", "assignee_id", "search_text"],
     )
     op.create_index("ix_tickets_assignee", "tickets", ["assignee_id", *QUEUE_ORDER, "status"])
     op.create_index(
         "ix_tickets_department",
         "tickets",
         ["department_id", *QUEUE_ORDER, "status", "assignee_id"],
-    )
-    op.create_index("ix_tickets_status", "tickets", ["status", *QUEUE_ORDER])
-    op.create_index(
-        "ix_tickets_pullable",
-        "tickets",
-        [*QUEUE_ORDER, "department_id", "required_skill"],
-        sqlite_where=sa.text("assignee_id IS NULL AND status IN ('new', 'open')"),
     )
     op.create_index("ix_tickets_customer", "tickets", ["customer_id", "created_at", "number"])
 
@@ -120,7 +118,7 @@ def upgrade() -> None:
         _text("ticket_id"),
         _text("kind"),
         _text("body"),
-        _text("created_at"),
+        _time("created_at"),
         _text("author_id", nullable=True),
         sa.PrimaryKeyConstraint("id", name="pk_messages"),
         sa.ForeignKeyConstraint(
@@ -137,7 +135,7 @@ def upgrade() -> None:
         _text("actor_id", nullable=True),
         _text("kind"),
         _json("detail"),
-        _text("at"),
+        _time("at"),
         sa.PrimaryKeyConstraint("position", name="pk_audit_events"),
         sa.UniqueConstraint("id", name="uq_audit_events_id"),
         sa.ForeignKeyConstraint(
@@ -154,7 +152,7 @@ def upgrade() -> None:
         _text("body"),
         _text("intent"),
         _json("tags"),
-        _text("updated_at", nullable=True),
+        _time("updated_at", nullable=True),
         sa.PrimaryKeyConstraint("pk", name="pk_kb_articles"),
         sa.UniqueConstraint("id", name="uq_kb_articles_id"),
     )
@@ -195,7 +193,7 @@ def upgrade() -> None:
         _text("op_id"),
         _text("client_id"),
         sa.Column("seq", sa.Integer(), nullable=False),
-        _text("at"),
+        _time("at"),
         _text("kind"),
         _json("payload"),
         sa.PrimaryKeyConstraint("op_id", name="pk_operations"),
