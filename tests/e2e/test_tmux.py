@@ -103,7 +103,8 @@ def test_pull_reply_and_quit_are_in_the_database(
     term.wait_for(lambda s: "junior" in s and "urgent" in s, "the demo queue")
 
     term.keys("n")
-    header = term.wait_for(lambda s: "Pulled" in s, "the pulled ticket")
+    # The conversation is painted once the ticket has loaded and its keys apply.
+    header = term.wait_for(lambda s: "· customer" in s, "the pulled ticket")
     number = next(
         line.split()[0].lstrip("#") for line in header.splitlines() if line.strip().startswith("#")
     )
