@@ -12,7 +12,9 @@ from agentdesk.store.memory import MemoryStore
 from agentdesk.store.sqlite import SqliteStore
 from tests.fixtures import seed
 
-BACKENDS = ["memory", "sqlite"]
+# "sqlite-reopened": an existing, up-to-date file opened again, the way a launch opens it (the
+# SQLAlchemy side is built on first use rather than while opening).
+BACKENDS = ["memory", "sqlite", "sqlite-reopened"]
 
 
 def make_store(backend: str, tmp_path: Path) -> Store:
@@ -25,6 +27,10 @@ def make_store(backend: str, tmp_path: Path) -> Store:
 async def empty_store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Store]:
     store = make_store(request.param, tmp_path)
     await store.open()
+    if request.param == "sqlite-reopened":
+        await store.close()
+        store = SqliteStore(tmp_path / "agentdesk.db")
+        await store.open()
     yield store
     await store.close()
 

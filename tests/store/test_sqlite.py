@@ -401,11 +401,13 @@ QUEUES = {
 @pytest.mark.parametrize("name", QUEUES)
 def test_queue_windows_are_read_in_index_order(tmp_path: Path, name: str) -> None:
     """No queue window sorts the table: each walks an index already in pull order."""
-    from agentdesk.store.sqlite import tickets
+    from agentdesk.store.sqlite import direct
 
     database = open_database(tmp_path / "desk.db")
-    statement = tickets.window_ids(QUEUES[name], 90_000, 60)
-    plan = explain(database, statement)
+    sql, parameters = direct.window_ids_statement(QUEUES[name], 90_000, 60)
+    with database.reading() as connection:
+        rows = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", tuple(parameters)).all()
+    plan = " | ".join(str(row[-1]) for row in rows)
     database.close()
     assert "TEMP B-TREE" not in plan
     assert "USING INDEX" in plan or "USING COVERING INDEX" in plan

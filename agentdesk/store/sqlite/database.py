@@ -1,4 +1,4 @@
-"""The synchronous side of the SQLite store: engine, pragmas, transactions and the op log.
+"""The SQLAlchemy side of the SQLite store: engine, transactions and the op log.
 
 Everything here runs on the store's single worker thread, never on the event loop.
 """
@@ -16,14 +16,14 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import JSON, Connection, Engine, Table, create_engine, event, exc, select, update
-from sqlalchemy.pool import ConnectionPoolEntry
+from sqlalchemy.pool import StaticPool
 
 from agentdesk.domain.ids import new_id
-from agentdesk.store.errors import Conflict, StoreError, Unavailable
+from agentdesk.store.errors import StoreError
 from agentdesk.store.sqlite import tables
+from agentdesk.store.sqlite.connection import translate as translate_sqlite_error
 from agentdesk.store.sqlite.convert import to_micros
 from agentdesk.store.sqlite.ids import IdBlock
-from agentdesk.store.sqlite.preflight import BUSY_TIMEOUT_SECONDS
 
 _BEGIN_OPTION = "agentdesk_begin"
 TICKET_COUNTER = "ticket_number"
@@ -70,21 +70,23 @@ def gc_paused(paused: bool = True) -> Iterator[None]:
         gc.enable()
 
 
-def _lower(text: str | None) -> str | None:
-    return None if text is None else text.lower()
-
-
 class Database:
-    def __init__(self, path: Path) -> None:
+    """The SQLAlchemy side of the store, over the store's one sqlite3 connection.
+
+    The connection is opened (and configured) by `connection.connect`; the engine hands it
+    out to every `engine.connect()`, so SQLAlchemy and the direct reads see one connection.
+    """
+
+    def __init__(self, path: Path, dbapi_connection: sqlite3.Connection) -> None:
         self.path = path
         self.client_id = ""
         self.engine: Engine = create_engine(
-            f"sqlite:///{path}", connect_args={"timeout": BUSY_TIMEOUT_SECONDS}
+            f"sqlite:///{path}", creator=lambda: dbapi_connection, poolclass=StaticPool
         )
-        event.listen(self.engine, "connect", _configure_connection)
         event.listen(self.engine, "begin", _begin)
 
     def close(self) -> None:
+        """Close the engine and with it the connection."""
         try:
             with self.engine.connect() as connection:
                 # Cheap, and keeps the planner's statistics fresh for the next launch.
@@ -130,22 +132,7 @@ class Database:
         """The store error for a driver error, or None if `error` is not one (a bug)."""
         if isinstance(error, exc.DBAPIError):
             error = error.orig if isinstance(error.orig, BaseException) else error
-        if not isinstance(error, sqlite3.Error):
-            return None
-        message = str(error)
-        if isinstance(error, sqlite3.IntegrityError):
-            return Conflict(f"that would duplicate or orphan a record ({message})")
-        if "locked" in message or "busy" in message:
-            return Unavailable(
-                f"{self.path} is busy (another agentdesk is writing to it); try again"
-            )
-        if "readonly" in message or "read-only" in message:
-            return Unavailable(f"{self.path} is read-only; agentdesk cannot save changes")
-        if "disk is full" in message:
-            return Unavailable(f"the disk holding {self.path} is full")
-        if "malformed" in message or "not a database" in message:
-            return Unavailable(f"{self.path} is damaged ({message}); restore it from a backup")
-        return Unavailable(f"database error on {self.path}: {message}")
+        return translate_sqlite_error(self.path, error)
 
 
 class Transaction:
@@ -198,23 +185,6 @@ class Transaction:
                 for index, (kind, payload, at) in enumerate(entries)
             ],
         )
-
-
-def _configure_connection(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
-    # Let SQLAlchemy's begin hook emit BEGIN itself (the pysqlite recipe): the driver's own
-    # transaction handling cannot do BEGIN IMMEDIATE and skips BEGIN before SELECT and DDL.
-    dbapi_connection.isolation_level = None
-    cursor = dbapi_connection.cursor()
-    try:
-        cursor.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_SECONDS * 1000)}")
-        cursor.execute("PRAGMA journal_mode = WAL")
-        cursor.execute("PRAGMA synchronous = FULL")
-        cursor.execute("PRAGMA foreign_keys = ON")
-        # 64 MiB of page cache (the default is 2 MiB): queue indexes of 100,000 tickets fit.
-        cursor.execute("PRAGMA cache_size = -65536")
-    finally:
-        cursor.close()
-    dbapi_connection.create_function("agentdesk_lower", 1, _lower, deterministic=True)
 
 
 def _begin(connection: Connection) -> None:

@@ -10,8 +10,6 @@ from sqlalchemy import (
     ColumnElement,
     Connection,
     Select,
-    false,
-    func,
     insert,
     or_,
     select,
@@ -20,7 +18,6 @@ from sqlalchemy import (
 
 from agentdesk.domain import actions
 from agentdesk.domain.actions import Change, NewTicket
-from agentdesk.domain.lifecycle import ACTIVE_STATUSES
 from agentdesk.domain.model import (
     Agent,
     AuditEvent,
@@ -31,19 +28,16 @@ from agentdesk.domain.model import (
     TicketRow,
 )
 from agentdesk.domain.routing import PULLABLE_STATUSES
-from agentdesk.store.base import Mutation, Scope, TicketQuery
+from agentdesk.store.base import Mutation
 from agentdesk.store.errors import Conflict, NotFound
-from agentdesk.store.sqlite import convert, tables
+from agentdesk.store.sqlite import convert, direct, tables
 from agentdesk.store.sqlite.database import Transaction, bulk_insert, gc_paused
 from agentdesk.store.sqlite.ids import IdBlock
 
 T = tables.tickets
 C = tables.customers
-# `routing.pull_order`, column for column (`sla_due` is its deadline, precomputed).
-QUEUE_ORDER = (T.c.priority_rank, T.c.sla_due, T.c.created_at, T.c.number)
-ACTIVE = sorted(status.value for status in ACTIVE_STATUSES)
+QUEUE_ORDER = tuple(T.c[name] for name in direct.QUEUE_ORDER)
 PULLABLE = sorted(status.value for status in PULLABLE_STATUSES)
-MAX_SQLITE_INTEGER = 2**63 - 1
 # Stay well under SQLite's limit on bound parameters per statement.
 CHUNK = 500
 
@@ -66,84 +60,7 @@ ROW_COLUMNS = (
 )
 
 
-# -- reading ---------------------------------------------------------------------------------
-def _number_filter(query: TicketQuery) -> int | None:
-    """The ticket number the text asks for (`#123` or `123`), if it is one."""
-    digits = query.text.strip().lstrip("#")
-    return int(digits) if digits.isdecimal() else None
-
-
-def _conditions(query: TicketQuery, *, in_queue_order: bool) -> list[ColumnElement[bool]]:
-    """The SQL twin of MemoryStore._matches.
-
-    With `in_queue_order`, the query is steered to the queue index where that is the fast
-    plan: several departments (the department index would need a sort) or a text filter (the
-    queue index holds `search_text`; the others would look up every row).
-    """
-    found: list[ColumnElement[bool]] = []
-    needle = query.text.strip().lower()
-    number = _number_filter(query)
-    steer = query.scope is not Scope.MINE and (
-        (needle and number is None) or (in_queue_order and len(query.departments) > 1)
-    )
-    # `column || ''` is SQLite's idiom for "do not use an index for this term".
-    department = T.c.department_id.concat("") if steer else T.c.department_id
-    if query.scope is Scope.MINE:
-        if query.agent_id is None:
-            found.append(T.c.assignee_id.is_(None))
-        else:
-            found.append(T.c.assignee_id == query.agent_id)
-        found.append(T.c.status.in_(ACTIVE))
-    elif query.scope is Scope.TEAM:
-        found.append(T.c.status.in_(ACTIVE))
-    if query.departments:
-        found.append(department.in_(query.departments))
-    if query.statuses:
-        found.append(T.c.status.in_([status.value for status in query.statuses]))
-    if needle:
-        if number is not None:
-            found.append(T.c.number == number if number <= MAX_SQLITE_INTEGER else false())
-        else:
-            # instr, not LIKE: an exact substring test, no wildcards to escape, and the
-            # lower-casing was done by Python on both sides (LIKE folds ASCII only).
-            found.append(func.instr(T.c.search_text, needle) > 0)
-    return found
-
-
-def count(connection: Connection, query: TicketQuery) -> int:
-    statement = select(func.count()).select_from(T).where(*_conditions(query, in_queue_order=False))
-    return connection.execute(statement).scalar_one()
-
-
-def window(connection: Connection, query: TicketQuery, offset: int, limit: int) -> list[TicketRow]:
-    if limit <= 0:
-        return []
-    statement = window_statement(query, offset, limit)
-    return [convert.ticket_row_from_row(row._mapping) for row in connection.execute(statement)]
-
-
-def window_ids(query: TicketQuery, offset: int, limit: int) -> Select[Any]:
-    """The ids of a queue window, read from an index already in queue order."""
-    return (
-        select(T.c.id)
-        .where(*_conditions(query, in_queue_order=True))
-        .order_by(*QUEUE_ORDER)
-        .limit(limit)
-        .offset(max(offset, 0))
-    )
-
-
-def window_statement(query: TicketQuery, offset: int, limit: int) -> Select[Any]:
-    # Find the window's ids from the index first, then join the customer for those rows only
-    # (and sort just those few again: the join does not keep the order).
-    ids = window_ids(query, offset, limit).subquery("window")
-    return (
-        select(*ROW_COLUMNS)
-        .select_from(ids.join(T, T.c.id == ids.c.id).outerjoin(C, C.c.id == T.c.customer_id))
-        .order_by(*QUEUE_ORDER)
-    )
-
-
+# -- reading (the queue's count and windows are in `direct`) ------------------------------
 def load(connection: Connection, ticket_id: str) -> Ticket:
     row = connection.execute(select(T).where(T.c.id == ticket_id)).first()
     if row is None:
@@ -152,7 +69,7 @@ def load(connection: Connection, ticket_id: str) -> Ticket:
 
 
 def by_number(connection: Connection, number: int) -> Ticket:
-    if not -MAX_SQLITE_INTEGER <= number <= MAX_SQLITE_INTEGER:
+    if not -direct.MAX_SQLITE_INTEGER <= number <= direct.MAX_SQLITE_INTEGER:
         raise NotFound(f"no ticket #{number}")
     row = connection.execute(select(T).where(T.c.number == number)).first()
     if row is None:
