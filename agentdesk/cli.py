@@ -1,6 +1,7 @@
 """The `agentdesk` command: open the workstation, try the demo, import and export data.
 
-Startup stays light: Textual, SQLAlchemy and rich load only inside the command that needs them.
+Startup stays light: Textual, SQLAlchemy, rich and the transfer code load only inside the
+command that needs them.
 Every failure ends as a short message on stderr and a non-zero exit code, never a traceback.
 """
 
@@ -19,12 +20,12 @@ from agentdesk import __version__
 from agentdesk.config import ConfigError, Settings, load_settings
 from agentdesk.domain.errors import DomainError
 from agentdesk.store.errors import ImportFailed, StoreError
-from agentdesk.transfer import Format, ImportResult, Kind, export, format_for, import_data
 
 if TYPE_CHECKING:
     from rich.progress import Progress, TaskID
 
     from agentdesk.store.base import Store
+    from agentdesk.transfer import ImportResult, Kind
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -38,6 +39,12 @@ PROGRESS_MIN_BYTES = 256 * 1024
 PROGRESS_MIN_RECORDS = 2000
 
 Result = TypeVar("Result")
+
+# The values of `transfer.Kind` and `transfer.Format`, spelled out so that parsing the command
+# line does not load the transfer module, which only `import` and `export` need (a test keeps
+# them equal).
+KINDS = ("tickets", "kb", "scripts")
+FORMATS = ("jsonl", "csv")
 
 
 class CliError(Exception):
@@ -77,8 +84,7 @@ def build_parser() -> argparse.ArgumentParser:
     agent.add_argument(
         "--agent", metavar="HANDLE", default=argparse.SUPPRESS, help="who is working"
     )
-    kinds = [kind.value for kind in Kind]
-    formats = [fmt.value for fmt in Format]
+    kinds, formats = list(KINDS), list(FORMATS)
 
     parser = argparse.ArgumentParser(
         prog="agentdesk",
@@ -310,6 +316,8 @@ class ProgressBar:
 
 
 def run_import(args: argparse.Namespace, settings: Settings) -> int:
+    from agentdesk.transfer import Format, Kind, format_for, import_data
+
     kind = Kind(args.kind)
     name = "standard input" if args.file == "-" else args.file
     fmt = Format(args.format) if args.format else None
@@ -342,11 +350,13 @@ def run_import(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _noun(kind: Kind, count: int) -> str:
-    singular = {Kind.TICKETS: "ticket", Kind.KB: "article", Kind.SCRIPTS: "script"}[kind]
+    singular = {"tickets": "ticket", "kb": "article", "scripts": "script"}[kind.value]
     return singular if count == 1 else f"{singular}s"
 
 
 def run_export(args: argparse.Namespace, settings: Settings) -> int:
+    from agentdesk.transfer import Format, Kind, export, format_for
+
     kind = Kind(args.kind)
     output: Path | None = args.output
     fmt = Format(args.format) if args.format else None

@@ -115,13 +115,21 @@ def test_config_problems_are_one_line(
 def test_importing_the_cli_loads_no_ui_or_database_library() -> None:
     code = (
         "import sys, agentdesk.cli\n"
-        "heavy = [m for m in ('textual', 'sqlalchemy', 'sqlmodel', 'rich') if m in sys.modules]\n"
-        "print(','.join(heavy))"
+        "agentdesk.cli.build_parser().parse_args(['--agent', 'junior'])\n"
+        "heavy = ('textual', 'sqlalchemy', 'sqlmodel', 'rich', 'agentdesk.transfer')\n"
+        "print(','.join(m for m in heavy if m in sys.modules))"
     )
     result = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == ""
+
+
+def test_import_and_export_choices_are_the_transfer_kinds_and_formats() -> None:
+    from agentdesk.transfer import Format, Kind
+
+    assert tuple(kind.value for kind in Kind) == cli.KINDS
+    assert tuple(fmt.value for fmt in Format) == cli.FORMATS
 
 
 # -- demo -------------------------------------------------------------------------------------
