@@ -10,7 +10,7 @@ from pathlib import Path
 from textual import events
 from textual.app import App, ComposeResult
 from textual.screen import Screen
-from textual.widgets import Input
+from textual.widgets import Input, LoadingIndicator
 
 from agentdesk.domain.model import Channel, CustomerTier, Priority, TicketRow, TicketStatus
 from agentdesk.screens.queue import Preview, QueueScreen
@@ -454,3 +454,16 @@ def test_row_cells_colour_sla_by_state() -> None:
     assert vip[4].component == "ticket-table--vip"
     closed = row_cells(replace(row, status=TicketStatus.CLOSED), NOW)
     assert closed[2].text == "—"
+
+
+# -- painting cost: what a keypress repaints -----------------------------------------------
+
+
+async def test_queue_stops_the_start_up_spinner_beneath_it(tmp_path: Path) -> None:
+    app = build_app(tmp_path)
+    async with app.run_test() as pilot:
+        await settle(pilot)
+        queue_of(app)
+        spinners = [s for screen in app.screen_stack for s in screen.query(LoadingIndicator)]
+        assert spinners
+        assert not any(spinner.display for spinner in spinners)
