@@ -5,6 +5,9 @@ A queue may hold 100,000 tickets, so the table never holds them all: it knows th
 around the viewport and the cursor. Whoever owns the data answers with `add_page`. Cursor
 movement never waits: rows not loaded yet are painted as placeholders until their page lands.
 
+Painting is cheap because each row's line is rendered once and kept (see `_strips`): a cursor
+move repaints only the two lines that changed, and a scroll reuses every line still on screen.
+
 Data in (`reset`, `add_page`, `now`), messages out (`PageNeeded`, `TicketHighlighted`,
 `TicketSelected`); this module never imports the store.
 """
@@ -20,7 +23,7 @@ from rich.segment import Segment
 from rich.style import Style
 from textual import events
 from textual.color import Color
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
@@ -32,6 +35,8 @@ from agentdesk.keymap import bind
 PAGE_SIZE = 100
 # Enough pages for several screens either side of the cursor, small enough to stay cheap.
 MAX_CACHED_PAGES = 24
+# Rendered lines kept: several screens' worth; dropped all at once past this (cheap to rebuild).
+MAX_CACHED_STRIPS = 400
 
 STATUS_LABELS = {
     TicketStatus.NEW: "new",
@@ -251,6 +256,11 @@ class TicketTable(ScrollView, can_focus=True):
         self._pages: dict[int, list[TicketRow]] = {}
         self._requested: set[int] = set()
         self._colour_cache: dict[tuple[str, Color], Style] = {}
+        # Rendered lines by (row index or -1 for the header, is the cursor on it), valid for
+        # `_strips_context`: the width and styles they were painted with.
+        self._strips: dict[tuple[int, bool], Strip] = {}
+        self._strips_context: _PaintContext | None = None
+        self._paint: _PaintContext | None = None
 
     # -- data in ---------------------------------------------------------------------------
     @property
@@ -261,6 +271,7 @@ class TicketTable(ScrollView, can_focus=True):
     @empty_message.setter
     def empty_message(self, value: str) -> None:
         self._empty_message = value
+        self._strips.clear()
         self.refresh()
 
     @property
@@ -271,6 +282,7 @@ class TicketTable(ScrollView, can_focus=True):
     def now(self, value: datetime) -> None:
         """The time SLA countdowns and ages are measured against; repaints the rows."""
         self._now = value
+        self._strips.clear()
         self.refresh()
 
     @property
@@ -319,6 +331,7 @@ class TicketTable(ScrollView, can_focus=True):
         self._row_count = max(0, row_count)
         self._pages.clear()
         self._requested.clear()
+        self._strips.clear()
         if rows:
             self._pages[rows_offset // PAGE_SIZE] = list(rows[:PAGE_SIZE])
         cursor = min(self._cursor, self._row_count - 1) if keep_cursor else 0
@@ -340,7 +353,10 @@ class TicketTable(ScrollView, can_focus=True):
         self._requested.discard(page)
         self._pages[page] = list(rows)
         self._evict_far_pages()
-        self.refresh()
+        first, end = page * PAGE_SIZE, page * PAGE_SIZE + PAGE_SIZE
+        for key in [key for key in self._strips if first <= key[0] < end]:
+            del self._strips[key]  # placeholders painted while the page was on its way
+        self._refresh_rows(first, end)
         if self._cursor // PAGE_SIZE == page:
             self._post_highlighted()
 
@@ -364,11 +380,23 @@ class TicketTable(ScrollView, can_focus=True):
         index = max(0, min(index, self._row_count - 1))
         if index == self._cursor:
             return
-        self._cursor = index
+        previous, self._cursor = self._cursor, index
+        top = self.scroll_offset.y
         self._scroll_cursor_into_view()
-        self.refresh()
+        if self.scroll_offset.y == top:
+            # No scroll: only the two lines whose highlight changed (a scroll repaints all).
+            self._refresh_rows(previous, previous + 1)
+            self._refresh_rows(index, index + 1)
         self._request_window()
         self._post_highlighted()
+
+    def _refresh_rows(self, first: int, end: int) -> None:
+        """Repaint the visible lines of rows `first`..`end` (exclusive), if any are visible."""
+        top = self.scroll_offset.y
+        first, end = max(first, top), min(end, top + self._visible_rows)
+        if first < end:
+            width = max(self.virtual_size.width, self.size.width)
+            self.refresh(Region(0, first - top + 1, width, end - first))  # + 1: the header
 
     def _scroll_cursor_into_view(self) -> None:
         top = self.scroll_offset.y
@@ -460,6 +488,16 @@ class TicketTable(ScrollView, can_focus=True):
     def notify_style_update(self) -> None:
         super().notify_style_update()
         self._colour_cache.clear()
+        self._strips.clear()
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        # Styles are read once per frame, not per line; kept lines painted with other styles
+        # (focus moved, theme changed, resized) are dropped.
+        self._paint = _PaintContext.of(self)
+        if self._paint != self._strips_context:
+            self._strips.clear()
+            self._strips_context = self._paint
+        return super().render_lines(crop)
 
     def _over(self, component: str, background: Color) -> Style:
         """A component's colour and text style, its alpha blended over `background`.
@@ -494,13 +532,23 @@ class TicketTable(ScrollView, can_focus=True):
         return Strip(segments).adjust_cell_length(width, base)
 
     def render_line(self, y: int) -> Strip:
-        width = self.scrollable_content_region.width
-        base = self.rich_style
-        background = self.background_colors[1]
-        if y == 0:
+        paint = self._paint or _PaintContext.of(self)
+        index = -1 if y == 0 else self.scroll_offset.y + y - 1
+        key = (index, index == self._cursor)
+        strip = self._strips.get(key)
+        if strip is None:
+            strip = self._render_row(index, y, paint)
+            if len(self._strips) >= MAX_CACHED_STRIPS:
+                self._strips.clear()
+            self._strips[key] = strip
+        return strip
+
+    def _render_row(self, index: int, y: int, paint: _PaintContext) -> Strip:
+        """Line `y` of the viewport, showing row `index` (-1: the header)."""
+        width, base, background = paint.width, paint.base, paint.background
+        if index < 0:
             header = self.get_component_rich_style("ticket-table--header")
             return self._cells_strip([Cell(c.title) for c in COLUMNS], width, header, None)
-        index = self.scroll_offset.y + y - 1
         if self._row_count == 0:
             if y == 2:
                 muted = base + self._over("ticket-table--muted", background)
@@ -511,19 +559,40 @@ class TicketTable(ScrollView, can_focus=True):
             return Strip.blank(width, base)
         row = self.row_at(index)
         if index == self._cursor:
-            cursor = self.get_component_rich_style("ticket-table--cursor")
-            cursor_background = (
-                background + self.get_component_styles("ticket-table--cursor").background
-            )
             if row is None:
-                placeholder = cursor + self._over("ticket-table--placeholder", cursor_background)
+                placeholder = paint.cursor + self._over(
+                    "ticket-table--placeholder", paint.cursor_background
+                )
                 return self._cells_strip(_PLACEHOLDER, width, placeholder, None)
             # The cursor row is painted in the cursor colours alone, for contrast.
-            return self._cells_strip(row_cells(row, self._now), width, cursor, None)
+            return self._cells_strip(row_cells(row, self._now), width, paint.cursor, None)
         if row is None:
             placeholder = base + self._over("ticket-table--placeholder", background)
             return self._cells_strip(_PLACEHOLDER, width, placeholder, None)
         return self._cells_strip(row_cells(row, self._now), width, base, background)
+
+
+@dataclass(frozen=True, slots=True)
+class _PaintContext:
+    """What every line of one frame is painted with; kept lines are valid while it holds."""
+
+    width: int
+    base: Style
+    background: Color
+    cursor: Style
+    cursor_background: Color
+
+    @classmethod
+    def of(cls, table: TicketTable) -> _PaintContext:
+        background = table.background_colors[1]
+        return cls(
+            width=table.scrollable_content_region.width,
+            base=table.rich_style,
+            background=background,
+            cursor=table.get_component_rich_style("ticket-table--cursor"),
+            cursor_background=background
+            + table.get_component_styles("ticket-table--cursor").background,
+        )
 
 
 _PLACEHOLDER = [Cell("·" * min(3, column.width or 3)) for column in COLUMNS]

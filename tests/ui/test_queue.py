@@ -6,10 +6,12 @@ import asyncio
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from textual import events
 from textual.app import App, ComposeResult
 from textual.screen import Screen
+from textual.strip import Strip
 from textual.widgets import Input, LoadingIndicator
 
 from agentdesk.domain.model import Channel, CustomerTier, Priority, TicketRow, TicketStatus
@@ -457,6 +459,84 @@ def test_row_cells_colour_sla_by_state() -> None:
 
 
 # -- painting cost: what a keypress repaints -----------------------------------------------
+
+
+class RenderCounts:
+    """Lines of `table` that Textual repaints, and rows the table renders afresh for them."""
+
+    def __init__(self, table: TicketTable) -> None:
+        self.lines: list[int] = []  # y of each line repainted
+        self.rows: list[tuple[int, bool]] = []  # (row index, is the cursor on it)
+        render_line, render_row = table.render_line, table._render_row
+
+        def counting_line(y: int) -> Strip:
+            self.lines.append(y)
+            return render_line(y)
+
+        def counting_row(index: int, y: int, paint: Any) -> Strip:
+            self.rows.append((index, index == table.cursor_row))
+            return render_row(index, y, paint)
+
+        table.render_line = counting_line  # type: ignore[method-assign]
+        table._render_row = counting_row  # type: ignore[method-assign]
+
+    def clear(self) -> None:
+        self.lines.clear()
+        self.rows.clear()
+
+
+async def test_a_cursor_move_renders_only_the_lines_that_changed() -> None:
+    app = TableHarness(100_000)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.pause()
+        table = app.query_one(TicketTable)
+        counts = RenderCounts(table)
+        await pilot.press("down")
+        await pilot.pause()
+        assert sorted(counts.lines) == [1, 2]  # the rows the cursor left and reached
+        assert sorted(counts.rows) == [(0, False), (1, True)]
+        # At the bottom edge the view scrolls by one: every line is repainted, but only the
+        # row coming into view is rendered; the others (the one the cursor left included)
+        # were rendered before.
+        table.move_cursor(table.size.height - 2)
+        await pilot.pause()
+        counts.clear()
+        await pilot.press("down")
+        await pilot.pause()
+        assert table.scroll_offset.y == 1
+        assert len(counts.lines) == table.size.height
+        assert counts.rows == [(table.cursor_row, True)]
+
+
+async def test_kept_lines_follow_focus_time_and_data() -> None:
+    app = TableHarness(100_000, answer=False)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.pause()
+        table = app.query_one(TicketTable)
+
+        def line(y: int) -> Strip:
+            return table.render_line(y)
+
+        def text(y: int) -> str:
+            return "".join(segment.text for segment in line(y))
+
+        assert "·" in text(1)  # no page yet
+        table.add_page(table.generation, 0, [fake_row(i) for i in range(PAGE_SIZE)])
+        await pilot.pause()
+        assert "#1 " in text(1) and "4h00m" in text(1)
+        table.now = NOW + timedelta(hours=1)
+        await pilot.pause()
+        assert "3h00m" in text(1)
+        focused_style = line(1)._segments[1].style
+        table.blur()
+        await pilot.pause()
+        assert line(1)._segments[1].style != focused_style  # the blurred cursor colours
+        table.focus()
+        await pilot.pause()
+        assert line(1)._segments[1].style == focused_style
+        await pilot.resize_terminal(100, 30)
+        await pilot.pause()
+        assert line(1).cell_length == table.scrollable_content_region.width < 120
 
 
 async def test_queue_stops_the_start_up_spinner_beneath_it(tmp_path: Path) -> None:
