@@ -223,7 +223,13 @@ class QueueScreen(Screen[None]):
         self._wanted_pages[event.offset] = (event.generation, event.limit)
         if not self._loading_pages:
             self._loading_pages = True
-            self.run_worker(self._load_pages(), group="pages", name="load pages")
+            # After the frame that moved the cursor: a read started now would share the CPU
+            # (and the GIL) with that paint and delay it; started after, it is done long
+            # before the next key, as the table asks for pages a screen ahead.
+            self.call_after_refresh(self._start_loading_pages)
+
+    def _start_loading_pages(self) -> None:
+        self.run_worker(self._load_pages(), group="pages", name="load pages")
 
     async def _load_pages(self) -> None:
         """Answer page requests one at a time, nearest the cursor first.

@@ -10,6 +10,7 @@ from typing import Any
 
 from textual import events
 from textual.app import App, ComposeResult
+from textual.geometry import Region
 from textual.screen import Screen
 from textual.strip import Strip
 from textual.widgets import Input, LoadingIndicator
@@ -547,3 +548,28 @@ async def test_queue_stops_the_start_up_spinner_beneath_it(tmp_path: Path) -> No
         spinners = [s for screen in app.screen_stack for s in screen.query(LoadingIndicator)]
         assert spinners
         assert not any(spinner.display for spinner in spinners)
+
+
+async def test_page_reads_start_after_the_paint_that_asked_for_them(tmp_path: Path) -> None:
+    store = BigStore()
+    app = build_app(tmp_path, store=store)
+    async with app.run_test(size=(120, 32)) as pilot:
+        await settle(pilot)
+        table = queue_of(app).table
+        events: list[str] = []
+        render_lines, ticket_rows = table.render_lines, store.ticket_rows
+
+        def painting(crop: Region) -> list[Strip]:
+            events.append("paint")
+            return render_lines(crop)
+
+        async def reading(query: TicketQuery, offset: int, limit: int) -> list[TicketRow]:
+            events.append("read")
+            return await ticket_rows(query, offset, limit)
+
+        table.render_lines = painting  # type: ignore[method-assign]
+        store.ticket_rows = reading  # type: ignore[method-assign]
+        table.move_cursor(50_000)
+        await settle(pilot)
+        assert "read" in events
+        assert events.index("paint") < events.index("read")
