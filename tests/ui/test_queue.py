@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 from textual import events
 from textual.app import App, ComposeResult
 from textual.geometry import Region
@@ -16,6 +18,7 @@ from textual.strip import Strip
 from textual.widgets import Input, LoadingIndicator
 
 from agentdesk.domain.model import Channel, CustomerTier, Priority, TicketRow, TicketStatus
+from agentdesk.screens import queue as queue_module
 from agentdesk.screens.queue import Preview, QueueScreen
 from agentdesk.store.base import Scope, TicketQuery
 from agentdesk.store.errors import Unavailable
@@ -548,6 +551,29 @@ async def test_queue_stops_the_start_up_spinner_beneath_it(tmp_path: Path) -> No
         spinners = [s for screen in app.screen_stack for s in screen.query(LoadingIndicator)]
         assert spinners
         assert not any(spinner.display for spinner in spinners)
+
+
+async def test_full_collections_wait_for_the_minute_tick(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[str] = []
+    thresholds: list[tuple[int, ...]] = []
+    monkeypatch.setattr(gc, "set_threshold", lambda *values: thresholds.append(values))
+    monkeypatch.setattr(gc, "freeze", lambda: calls.append("freeze"))
+    monkeypatch.setattr(gc, "collect", lambda *generation: calls.append("collect") or 0)
+    monkeypatch.setattr(queue_module, "GC_SETTLE_SECONDS", 0.01)
+    app = build_app(tmp_path)
+    async with app.run_test() as pilot:
+        await settle(pilot)
+        queue = queue_of(app)
+        assert thresholds == [] and calls == []  # never in a headless run (tests share a process)
+        queue._defer_full_collections()
+        young, middle, _ = gc.get_threshold()
+        assert thresholds == [(young, middle, queue_module.NO_AUTOMATIC_FULL_COLLECTION)]
+        await pilot.pause(0.05)
+        assert calls == ["freeze"]
+        queue._minute_tick()
+        assert calls == ["freeze", "collect"]
 
 
 async def test_page_reads_start_after_the_paint_that_asked_for_them(tmp_path: Path) -> None:
