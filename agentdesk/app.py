@@ -65,12 +65,15 @@ class AgentDeskApp(App[None]):
         open_store: StoreOpener,
         agent_handle: str,
         clock: Callable[[], datetime] = utc_now,
+        on_ready: Callable[[], None] | None = None,
     ) -> None:
+        """`on_ready` is called once the store is open and the queue screen is up."""
         super().__init__()
         self.settings = settings
         self._open_store = open_store
         self.agent_handle = agent_handle
         self._clock = clock
+        self._on_ready = on_ready
         self.store: Store
         self.agent: Agent
         self.ready = False  # True once the store is open and the agent known
@@ -151,6 +154,8 @@ class AgentDeskApp(App[None]):
         self.ready = True
         self._check_keymap()
         await self.push_screen(QueueScreen())
+        if self._on_ready is not None:
+            self._on_ready()
 
     def _give_up(self, message: str) -> None:
         self.exit_message = f"agentdesk: {message}"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import os
 import sys
 from collections.abc import Callable, Coroutine, Sequence
@@ -231,20 +232,36 @@ def run_app(args: argparse.Namespace, settings: Settings) -> int:
 
 def launch(settings: Settings, path: Path, handle: str) -> int:
     """Run the TUI on the database at `path`; returns the app's exit code."""
-    from agentdesk.app import AgentDeskApp
+    # Starting up allocates some hundred thousand objects that live as long as the app
+    # (modules, classes, widgets); the cyclic collector would walk them over and over, a tenth
+    # of the time to the first queue, and find next to nothing (a few thousand objects once).
+    # So it waits until the queue is up; what exists then is frozen, out of later collections.
+    gc.disable()
+    try:
+        from agentdesk.app import AgentDeskApp
 
-    async def open_store() -> Store:
-        store = open_sqlite(path)
-        await store.open()
-        return store
+        async def open_store() -> Store:
+            store = open_sqlite(path)
+            await store.open()
+            return store
 
-    app = AgentDeskApp(settings=settings, open_store=open_store, agent_handle=handle)
-    app.run()
+        app = AgentDeskApp(
+            settings=settings, open_store=open_store, agent_handle=handle, on_ready=resume_gc
+        )
+        app.run()
+    finally:
+        gc.enable()  # if the app ended before it was ready
     code = app.return_code or EXIT_OK
     # The app hands its own reason to Textual, which prints it on exit; only fill the gap.
     if code and not getattr(app, "exit_message", None):
         _say(f"agentdesk: stopped with exit code {code}")
     return code
+
+
+def resume_gc() -> None:
+    """Freeze everything start-up made (it lives on) and let the collector run again."""
+    gc.freeze()
+    gc.enable()
 
 
 # -- demo --------------------------------------------------------------------------------------

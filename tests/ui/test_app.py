@@ -27,7 +27,14 @@ from agentdesk.themes import (
     load_user_themes,
     parse_theme,
 )
-from tests.ui.conftest import Notes, OpenedTickets, build_app, seeded_opener, settle
+from tests.ui.conftest import (
+    Notes,
+    OpenedTickets,
+    build_app,
+    make_settings,
+    seeded_opener,
+    settle,
+)
 
 # -- start-up ------------------------------------------------------------------------------
 
@@ -50,6 +57,33 @@ async def test_first_paint_comes_before_the_store_opens(tmp_path: Path) -> None:
         await settle(pilot)
         assert isinstance(app.screen, QueueScreen)
         assert app.agent.handle == "junior"
+
+
+async def test_on_ready_is_called_once_the_queue_is_up(tmp_path: Path) -> None:
+    screens: list[object] = []
+    app = AgentDeskApp(
+        settings=make_settings(tmp_path),
+        open_store=seeded_opener(),
+        agent_handle="junior",
+        on_ready=lambda: screens.append(app.screen),
+    )
+    async with app.run_test() as pilot:
+        await settle(pilot)
+        assert len(screens) == 1 and isinstance(screens[0], QueueScreen)
+
+
+async def test_on_ready_is_not_called_when_the_app_gives_up(tmp_path: Path) -> None:
+    called: list[bool] = []
+    app = AgentDeskApp(
+        settings=make_settings(tmp_path),
+        open_store=seeded_opener(),
+        agent_handle="nobody",
+        on_ready=lambda: called.append(True),
+    )
+    async with app.run_test() as pilot:
+        await settle(pilot)
+    assert app.return_code == EXIT_STORE_FAILED
+    assert called == []
 
 
 async def test_unknown_agent_exits_with_code_2_and_says_why(tmp_path: Path) -> None:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -130,6 +131,48 @@ def test_import_and_export_choices_are_the_transfer_kinds_and_formats() -> None:
 
     assert tuple(kind.value for kind in Kind) == cli.KINDS
     assert tuple(fmt.value for fmt in Format) == cli.FORMATS
+
+
+def test_launch_pauses_the_collector_until_the_app_is_ready(
+    monkeypatch: pytest.MonkeyPatch, demo_db: Path
+) -> None:
+    seen: list[tuple[str, bool]] = []
+
+    class FakeApp:
+        def __init__(self, on_ready: Callable[[], None], **kwargs: object) -> None:
+            self.on_ready = on_ready
+            self.return_code = 0
+
+        def run(self) -> None:
+            seen.append(("starting", gc.isenabled()))
+            self.on_ready()
+            seen.append(("ready", gc.isenabled()))
+
+    monkeypatch.setattr("agentdesk.app.AgentDeskApp", FakeApp)
+    assert gc.isenabled()
+    try:
+        assert cli.launch(cli.load_settings(), demo_db, "junior") == 0
+        assert seen == [("starting", False), ("ready", True)]
+        assert gc.get_freeze_count() > 0  # what start-up made is out of later collections
+    finally:
+        gc.unfreeze()
+    assert gc.isenabled()
+
+
+def test_launch_turns_the_collector_back_on_when_the_app_fails(
+    monkeypatch: pytest.MonkeyPatch, demo_db: Path
+) -> None:
+    class FailingApp:
+        def __init__(self, **kwargs: object) -> None:
+            pass
+
+        def run(self) -> None:
+            raise RuntimeError("boom")
+
+    monkeypatch.setattr("agentdesk.app.AgentDeskApp", FailingApp)
+    with pytest.raises(RuntimeError):
+        cli.launch(cli.load_settings(), demo_db, "junior")
+    assert gc.isenabled()
 
 
 # -- demo -------------------------------------------------------------------------------------
