@@ -17,6 +17,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
+from math import ceil
 
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
@@ -26,6 +28,7 @@ from textual.color import Color
 from textual.geometry import Region, Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
+from textual.scrollbar import ScrollBar
 from textual.strip import Strip
 
 from agentdesk.domain.model import CustomerTier, Priority, TicketRow, TicketStatus
@@ -81,11 +84,17 @@ def column_widths(width: int) -> list[int]:
     return widths
 
 
+@lru_cache(maxsize=8)
+def _column_widths(width: int) -> tuple[int, ...]:
+    return tuple(column_widths(width))
+
+
 def _fit(text: str, width: int, right: bool = False) -> str:
     """Pad or cut `text` to exactly `width` cells, marking a cut with an ellipsis."""
-    if cell_len(text) > width:
+    length = cell_len(text)
+    if length > width:
         return set_cell_size(text, max(0, width - 1)) + "…" if width > 0 else ""
-    padding = " " * (width - cell_len(text))
+    padding = " " * (width - length)
     return padding + text if right else text + padding
 
 
@@ -445,8 +454,27 @@ class TicketTable(ScrollView, can_focus=True):
 
     # -- windowing -------------------------------------------------------------------------
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
-        super().watch_scroll_y(old_value, new_value)
+        # ScrollView's, but the scrollbar is repainted only when its thumb moves on screen.
+        if self.show_vertical_scrollbar:
+            self._move_scrollbar(new_value)
+        if round(old_value) != round(new_value):
+            self.refresh(self.size.region)
         self._request_window()
+
+    def _move_scrollbar(self, position: float) -> None:
+        """Move the scrollbar to `position`, repainting it only if that changes how it looks.
+
+        In a long queue the thumb moves by one eighth of a cell every few hundred rows, but
+        Textual repaints the scrollbar on any change of position: that cost as much as
+        painting the table. The position itself is always kept exact (dragging uses it).
+        """
+        bar = self.vertical_scrollbar
+        position = bar.validate_position(position)
+        drawn = _thumb(bar, bar.position)
+        if drawn is not None and drawn == _thumb(bar, position):
+            bar.set_reactive(ScrollBar.position, position)
+        else:
+            bar.position = position
 
     def on_resize(self, event: events.Resize) -> None:
         self.virtual_size = Size(self.scrollable_content_region.width, self._row_count + 1)
@@ -522,14 +550,20 @@ class TicketTable(ScrollView, can_focus=True):
         self, cells: Sequence[Cell], width: int, base: Style, background: Color | None
     ) -> Strip:
         """One line of cells; `background` None paints every cell in `base` alone."""
+        widths = _column_widths(width)
         segments = [Segment(" ", base)]
-        for column, column_width, cell in zip(COLUMNS, column_widths(width), cells, strict=True):
+        for column, column_width, cell in zip(COLUMNS, widths, cells, strict=True):
             style = base
             if background is not None and cell.component is not None:
                 style = base + self._over(cell.component, background)
             segments.append(Segment(_fit(cell.text, column_width, column.right), style))
             segments.append(Segment(" ", base))
-        return Strip(segments).adjust_cell_length(width, base)
+        used = sum(widths) + len(widths) + 1
+        if used > width:  # narrower than the fixed columns: cut
+            return Strip(segments, used).adjust_cell_length(width, base)
+        if used < width:
+            segments.append(Segment(" " * (width - used), base))
+        return Strip(segments, width)  # the length is known: Strip need not measure it
 
     def render_line(self, y: int) -> Strip:
         paint = self._paint or _PaintContext.of(self)
@@ -570,6 +604,23 @@ class TicketTable(ScrollView, can_focus=True):
             placeholder = base + self._over("ticket-table--placeholder", background)
             return self._cells_strip(_PLACEHOLDER, width, placeholder, None)
         return self._cells_strip(row_cells(row, self._now), width, base, background)
+
+
+def _thumb(bar: ScrollBar, position: float) -> list[Segment] | None:
+    """How `bar` looks at `position`, by Textual's own drawing of it (None: not known)."""
+    render_bar = getattr(bar.renderer, "render_bar", None)
+    if render_bar is None:
+        return None
+    window = bar.window_size if bar.window_size < bar.window_virtual_size else 0
+    drawn = render_bar(
+        size=bar.size.height,
+        virtual_size=ceil(bar.window_virtual_size),
+        window_size=ceil(window),
+        position=position,
+        thickness=bar.thickness,
+        vertical=bar.vertical,
+    )
+    return list(drawn.segments)
 
 
 @dataclass(frozen=True, slots=True)

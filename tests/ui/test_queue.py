@@ -543,6 +543,28 @@ async def test_kept_lines_follow_focus_time_and_data() -> None:
         assert line(1).cell_length == table.scrollable_content_region.width < 120
 
 
+@pytest.mark.parametrize(("total", "repaints"), [(100_000, False), (40, True)])
+async def test_scrollbar_repaints_only_when_its_thumb_moves(total: int, repaints: bool) -> None:
+    app = TableHarness(total)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.pause()
+        table = app.query_one(TicketTable)
+        bar = table.vertical_scrollbar
+        rendered: list[float] = []
+        render = bar.render
+
+        def counting() -> Any:
+            rendered.append(bar.position)
+            return render()
+
+        bar.render = counting  # type: ignore[method-assign]
+        table.move_cursor(table.size.height - 1)  # scrolls by one row
+        await pilot.pause()
+        assert table.scroll_offset.y == 1
+        assert bar.position == 1  # exact, for dragging
+        assert bool(rendered) is repaints
+
+
 async def test_queue_stops_the_start_up_spinner_beneath_it(tmp_path: Path) -> None:
     app = build_app(tmp_path)
     async with app.run_test() as pilot:
@@ -599,3 +621,14 @@ async def test_page_reads_start_after_the_paint_that_asked_for_them(tmp_path: Pa
         await settle(pilot)
         assert "read" in events
         assert events.index("paint") < events.index("read")
+
+
+@pytest.mark.parametrize("width", [40, 80, 130])
+async def test_rows_fill_the_line_at_any_width(width: int) -> None:
+    app = TableHarness(1_000)
+    async with app.run_test(size=(width, 20)) as pilot:
+        await pilot.pause()
+        table = app.query_one(TicketTable)
+        for y in (0, 1, 2):  # the header, the cursor row, a row
+            text = "".join(segment.text for segment in table.render_line(y))
+            assert len(text) == table.scrollable_content_region.width, text
