@@ -153,7 +153,11 @@ class AgentDeskApp(App[None]):
             return
         self.ready = True
         self._check_keymap()
+        startup = self.query_one("#startup")
         await self.push_screen(QueueScreen())
+        # The start-up screen stays beneath the queue; its spinner would go on animating
+        # there, and Textual repaints the top screen with each frame of the one beneath.
+        await startup.remove()
         if self._on_ready is not None:
             self._on_ready()
 

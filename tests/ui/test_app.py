@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from textual.command import CommandInput
 from textual.pilot import Pilot
-from textual.widgets import Input
+from textual.widgets import Input, LoadingIndicator
 
 from agentdesk.app import EXIT_STORE_FAILED, AgentDeskApp
 from agentdesk.commands import ticket_number
@@ -57,6 +57,15 @@ async def test_first_paint_comes_before_the_store_opens(tmp_path: Path) -> None:
         await settle(pilot)
         assert isinstance(app.screen, QueueScreen)
         assert app.agent.handle == "junior"
+
+
+async def test_start_up_message_and_spinner_go_once_the_queue_is_up(tmp_path: Path) -> None:
+    app = build_app(tmp_path)
+    async with app.run_test() as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, QueueScreen)
+        beneath = app.screen_stack[0]
+        assert not beneath.query("#startup") and not beneath.query(LoadingIndicator)
 
 
 async def test_on_ready_is_called_once_the_queue_is_up(tmp_path: Path) -> None:
