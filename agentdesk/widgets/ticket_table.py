@@ -38,7 +38,7 @@ from agentdesk.keymap import bind
 PAGE_SIZE = 100
 # Enough pages for several screens either side of the cursor, small enough to stay cheap.
 MAX_CACHED_PAGES = 24
-# Rendered lines kept: several screens' worth; dropped all at once past this (cheap to rebuild).
+# Rendered lines kept: several screens' worth; past this, those far from the view are dropped.
 MAX_CACHED_STRIPS = 400
 
 STATUS_LABELS = {
@@ -270,6 +270,7 @@ class TicketTable(ScrollView, can_focus=True):
         self._strips: dict[tuple[int, bool], Strip] = {}
         self._strips_context: _PaintContext | None = None
         self._paint: _PaintContext | None = None
+        self._prerender_due = False
 
     # -- data in ---------------------------------------------------------------------------
     @property
@@ -525,7 +526,39 @@ class TicketTable(ScrollView, can_focus=True):
         if self._paint != self._strips_context:
             self._strips.clear()
             self._strips_context = self._paint
+        if not self._prerender_due:
+            self._prerender_due = True
+            self.call_after_refresh(self._prerender_next_screens)
         return super().render_lines(crop)
+
+    def _prerender_next_screens(self) -> None:
+        """Render the loaded rows a screen below and above the view, after the frame.
+
+        A page down shows a screenful of rows never painted; rendered now, between keys,
+        they are ready when it comes instead of being rendered inside its frame.
+        """
+        self._prerender_due = False
+        paint = self._strips_context
+        if paint is None or not self._row_count:
+            return
+        top, visible = self.scroll_offset.y, self._visible_rows
+        below = range(top + visible, min(top + 2 * visible, self._row_count))
+        above = range(max(0, top - visible), top)
+        for index in (*below, *above):
+            key = (index, index == self._cursor)
+            if key not in self._strips and self.row_at(index) is not None:
+                self._keep_strip(key, self._render_row(index, index - top + 1, paint))
+
+    def _keep_strip(self, key: tuple[int, bool], strip: Strip) -> None:
+        if len(self._strips) >= MAX_CACHED_STRIPS:
+            # Keep what is on screen and a screen or two around it; drop the rest.
+            top, visible = self.scroll_offset.y, self._visible_rows
+            near = range(top - 2 * visible, top + 3 * visible)
+            for old in [old for old in self._strips if old[0] >= 0 and old[0] not in near]:
+                del self._strips[old]
+            if len(self._strips) >= MAX_CACHED_STRIPS:
+                self._strips.clear()
+        self._strips[key] = strip
 
     def _over(self, component: str, background: Color) -> Style:
         """A component's colour and text style, its alpha blended over `background`.
@@ -572,9 +605,7 @@ class TicketTable(ScrollView, can_focus=True):
         strip = self._strips.get(key)
         if strip is None:
             strip = self._render_row(index, y, paint)
-            if len(self._strips) >= MAX_CACHED_STRIPS:
-                self._strips.clear()
-            self._strips[key] = strip
+            self._keep_strip(key, strip)
         return strip
 
     def _render_row(self, index: int, y: int, paint: _PaintContext) -> Strip:

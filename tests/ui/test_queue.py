@@ -27,6 +27,7 @@ from agentdesk.widgets.status_bar import StatusBar
 from agentdesk.widgets.ticket_table import (
     COLUMNS,
     MAX_CACHED_PAGES,
+    MAX_CACHED_STRIPS,
     PAGE_SIZE,
     TicketTable,
     column_widths,
@@ -466,19 +467,30 @@ def test_row_cells_colour_sla_by_state() -> None:
 
 
 class RenderCounts:
-    """Lines of `table` that Textual repaints, and rows the table renders afresh for them."""
+    """Lines of `table` that Textual repaints, and rows the table renders afresh for them
+    (`rows`, inside a frame) or ahead of need (`ahead`, between frames)."""
 
     def __init__(self, table: TicketTable) -> None:
         self.lines: list[int] = []  # y of each line repainted
         self.rows: list[tuple[int, bool]] = []  # (row index, is the cursor on it)
+        self.ahead: list[int] = []
         render_line, render_row = table.render_line, table._render_row
+        painting = False
 
         def counting_line(y: int) -> Strip:
+            nonlocal painting
             self.lines.append(y)
-            return render_line(y)
+            painting = True
+            try:
+                return render_line(y)
+            finally:
+                painting = False
 
         def counting_row(index: int, y: int, paint: Any) -> Strip:
-            self.rows.append((index, index == table.cursor_row))
+            if painting:
+                self.rows.append((index, index == table.cursor_row))
+            else:
+                self.ahead.append(index)
             return render_row(index, y, paint)
 
         table.render_line = counting_line  # type: ignore[method-assign]
@@ -487,6 +499,7 @@ class RenderCounts:
     def clear(self) -> None:
         self.lines.clear()
         self.rows.clear()
+        self.ahead.clear()
 
 
 async def test_a_cursor_move_renders_only_the_lines_that_changed() -> None:
@@ -510,6 +523,25 @@ async def test_a_cursor_move_renders_only_the_lines_that_changed() -> None:
         assert table.scroll_offset.y == 1
         assert len(counts.lines) == table.size.height
         assert counts.rows == [(table.cursor_row, True)]
+
+
+async def test_page_down_finds_the_next_screen_already_rendered() -> None:
+    app = TableHarness(100_000)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.pause()
+        table = app.query_one(TicketTable)
+        counts = RenderCounts(table)
+        for _ in range(3):
+            counts.clear()
+            await pilot.press("pagedown")
+            await pilot.pause()
+            # Rendered between keys, after the previous frame: only the cursor's line is new.
+            assert len(counts.lines) == table.size.height
+            assert counts.rows == [(table.cursor_row, True)]
+            top, visible = table.scroll_offset.y, table.size.height - 1
+            assert counts.ahead  # and the screen below is ready for the next one
+            assert all((i, False) in table._strips for i in range(top + visible, top + 2 * visible))
+        assert len(table._strips) <= MAX_CACHED_STRIPS
 
 
 async def test_kept_lines_follow_focus_time_and_data() -> None:
