@@ -157,7 +157,7 @@ class AgentDeskApp(App[None]):
         await self.push_screen(QueueScreen())
         # The start-up screen stays beneath the queue; its spinner would go on animating
         # there, and Textual repaints the top screen with each frame of the one beneath.
-        await startup.remove()
+        startup.display = False
         if self._on_ready is not None:
             self._on_ready()
 

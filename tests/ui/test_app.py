@@ -59,13 +59,15 @@ async def test_first_paint_comes_before_the_store_opens(tmp_path: Path) -> None:
         assert app.agent.handle == "junior"
 
 
-async def test_start_up_message_and_spinner_go_once_the_queue_is_up(tmp_path: Path) -> None:
+async def test_start_up_message_and_spinner_hide_once_the_queue_is_up(tmp_path: Path) -> None:
     app = build_app(tmp_path)
     async with app.run_test() as pilot:
         await settle(pilot)
         assert isinstance(app.screen, QueueScreen)
         beneath = app.screen_stack[0]
-        assert not beneath.query("#startup") and not beneath.query(LoadingIndicator)
+        for spinner in beneath.query(LoadingIndicator):
+            assert not all(node.display for node in spinner.ancestors_with_self)
+        assert not beneath.query_one("#startup").display  # the message too
 
 
 async def test_on_ready_is_called_once_the_queue_is_up(tmp_path: Path) -> None:
