@@ -16,7 +16,7 @@ from textual.containers import Horizontal
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Footer, Input, LoadingIndicator, Tab, Tabs
+from textual.widgets import Footer, Input, Tab, Tabs
 
 from agentdesk.domain.model import TicketRow
 from agentdesk.keymap import bind
@@ -137,7 +137,6 @@ class QueueScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self._still_the_screens_beneath()
         status = self.query_one(StatusBar)
         agent = self.desk.agent
         info = self.desk.store.info()
@@ -150,18 +149,6 @@ class QueueScreen(Screen[None]):
         now = self.desk.now()
         into_minute = now.second + now.microsecond / 1_000_000
         self.set_timer(SLA_REPAINT_SECONDS - into_minute, self._start_minute_ticks)
-
-    def _still_the_screens_beneath(self) -> None:
-        """Stop spinners left animating on the screens under this one (the start-up screen's).
-
-        Textual treats the screen just beneath the top one as a possible background, so each
-        frame of a spinner there repaints the whole queue: 16 full frames a second, each
-        delaying the next keypress's paint. Hidden, it stops asking to be painted.
-        """
-        for screen in self.app.screen_stack:
-            if screen is not self:
-                for indicator in screen.query(LoadingIndicator):
-                    indicator.display = False
 
     def _start_minute_ticks(self) -> None:
         self._minute_tick()

@@ -15,7 +15,7 @@ from textual.app import App, ComposeResult
 from textual.geometry import Region
 from textual.screen import Screen
 from textual.strip import Strip
-from textual.widgets import Input, LoadingIndicator
+from textual.widgets import Input
 
 from agentdesk.domain.model import Channel, CustomerTier, Priority, TicketRow, TicketStatus
 from agentdesk.screens import queue as queue_module
@@ -595,16 +595,6 @@ async def test_scrollbar_repaints_only_when_its_thumb_moves(total: int, repaints
         assert table.scroll_offset.y == 1
         assert bar.position == 1  # exact, for dragging
         assert bool(rendered) is repaints
-
-
-async def test_queue_stops_the_start_up_spinner_beneath_it(tmp_path: Path) -> None:
-    app = build_app(tmp_path)
-    async with app.run_test() as pilot:
-        await settle(pilot)
-        queue_of(app)
-        spinners = [s for screen in app.screen_stack for s in screen.query(LoadingIndicator)]
-        assert spinners
-        assert not any(spinner.display for spinner in spinners)
 
 
 async def test_full_collections_wait_for_the_minute_tick(
