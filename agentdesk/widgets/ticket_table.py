@@ -6,7 +6,9 @@ around the viewport and the cursor. Whoever owns the data answers with `add_page
 movement never waits: rows not loaded yet are painted as placeholders until their page lands.
 
 Painting is cheap because each row's line is rendered once and kept (see `_strips`): a cursor
-move repaints only the two lines that changed, and a scroll reuses every line still on screen.
+move repaints only the two lines that changed, a scroll reuses every line still on screen, and
+the rows a page up or down would show are rendered between keys. Kept lines reach the screen
+as the same objects, so the caches Textual keeps on each line (filters, cuts) hold as well.
 
 Data in (`reset`, `add_page`, `now`), messages out (`PageNeeded`, `TicketHighlighted`,
 `TicketSelected`); this module never imports the store.
@@ -529,7 +531,39 @@ class TicketTable(ScrollView, can_focus=True):
         if not self._prerender_due:
             self._prerender_due = True
             self.call_after_refresh(self._prerender_next_screens)
-        return super().render_lines(crop)
+        if not self._plain_box():
+            return super().render_lines(crop)
+        # Textual's own pass (`_styles_cache`) would copy every line to apply a border,
+        # padding, tint or opacity this table does not have, and so lose the per-line caches
+        # below: our kept lines go to the screen as they are, widened to the scrollbar's edge
+        # and run through the app's filters, each cached on the line itself.
+        width = self.region.width
+        base_background, background = self.background_colors
+        inner = (base_background + background).rich_color
+        pad = Style(bgcolor=inner)
+        filters = self.get_line_filters()
+        strips: list[Strip] = []
+        for y in crop.line_range:
+            strip = self.render_line(y).adjust_cell_length(width, pad)
+            for line_filter in filters:
+                strip = strip.apply_filter(line_filter, background)
+            strips.append(strip)
+        if crop.column_span != (0, width):
+            first, end = crop.column_span
+            strips = [strip.crop(first, end) for strip in strips]
+        return strips
+
+    def _plain_box(self) -> bool:
+        """No border, padding, outline, tint, hatch or transparency: nothing to add to lines."""
+        styles = self.styles
+        return (
+            not any(styles.gutter)
+            and not any(edge for edge, _ in styles.outline)
+            and not styles.tint.a
+            and self.opacity == 1
+            and styles.text_opacity == 1
+            and (not styles.has_rule("hatch") or styles.hatch == "none")
+        )
 
     def _prerender_next_screens(self) -> None:
         """Render the loaded rows a screen below and above the view, after the frame.

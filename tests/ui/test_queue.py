@@ -10,10 +10,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from rich.style import Style
 from textual import events
 from textual.app import App, ComposeResult
 from textual.geometry import Region
 from textual.screen import Screen
+from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.widgets import Input
 
@@ -467,19 +469,22 @@ def test_row_cells_colour_sla_by_state() -> None:
 
 
 class RenderCounts:
-    """Lines of `table` that Textual repaints, and rows the table renders afresh for them
-    (`rows`, inside a frame) or ahead of need (`ahead`, between frames)."""
+    """What `table` asks Textual to repaint (`refreshed`: the regions, none for all of it),
+    and the rows it renders afresh, inside a frame (`rows`) or ahead of need (`ahead`)."""
 
     def __init__(self, table: TicketTable) -> None:
-        self.lines: list[int] = []  # y of each line repainted
+        self.refreshed: list[tuple[Region, ...]] = []
         self.rows: list[tuple[int, bool]] = []  # (row index, is the cursor on it)
         self.ahead: list[int] = []
-        render_line, render_row = table.render_line, table._render_row
+        refresh, render_line, render_row = table.refresh, table.render_line, table._render_row
         painting = False
+
+        def counting_refresh(*regions: Region, **options: Any) -> TicketTable:
+            self.refreshed.append(regions)
+            return refresh(*regions, **options)
 
         def counting_line(y: int) -> Strip:
             nonlocal painting
-            self.lines.append(y)
             painting = True
             try:
                 return render_line(y)
@@ -493,11 +498,22 @@ class RenderCounts:
                 self.ahead.append(index)
             return render_row(index, y, paint)
 
+        table.refresh = counting_refresh  # type: ignore[method-assign]
         table.render_line = counting_line  # type: ignore[method-assign]
         table._render_row = counting_row  # type: ignore[method-assign]
 
+    def repainted_lines(self, table: TicketTable) -> set[int]:
+        """The lines of `table` asked to be repainted."""
+        whole = (table.size.region,)
+        return {
+            y
+            for regions in self.refreshed
+            for region in regions or whole
+            for y in region.line_range
+        }
+
     def clear(self) -> None:
-        self.lines.clear()
+        self.refreshed.clear()
         self.rows.clear()
         self.ahead.clear()
 
@@ -510,18 +526,18 @@ async def test_a_cursor_move_renders_only_the_lines_that_changed() -> None:
         counts = RenderCounts(table)
         await pilot.press("down")
         await pilot.pause()
-        assert sorted(counts.lines) == [1, 2]  # the rows the cursor left and reached
+        assert counts.repainted_lines(table) == {1, 2}  # the rows the cursor left and reached
         assert sorted(counts.rows) == [(0, False), (1, True)]
-        # At the bottom edge the view scrolls by one: every line is repainted, but only the
-        # row coming into view is rendered; the others (the one the cursor left included)
-        # were rendered before.
+        # At the bottom edge the view scrolls by one: the whole table is repainted, but only
+        # the row coming into view is rendered; the others (the one the cursor left
+        # included) were rendered before.
         table.move_cursor(table.size.height - 2)
         await pilot.pause()
         counts.clear()
         await pilot.press("down")
         await pilot.pause()
         assert table.scroll_offset.y == 1
-        assert len(counts.lines) == table.size.height
+        assert counts.repainted_lines(table) == set(range(table.size.height))
         assert counts.rows == [(table.cursor_row, True)]
 
 
@@ -536,7 +552,6 @@ async def test_page_down_finds_the_next_screen_already_rendered() -> None:
             await pilot.press("pagedown")
             await pilot.pause()
             # Rendered between keys, after the previous frame: only the cursor's line is new.
-            assert len(counts.lines) == table.size.height
             assert counts.rows == [(table.cursor_row, True)]
             top, visible = table.scroll_offset.y, table.size.height - 1
             assert counts.ahead  # and the screen below is ready for the next one
@@ -654,3 +669,41 @@ async def test_rows_fill_the_line_at_any_width(width: int) -> None:
         for y in (0, 1, 2):  # the header, the cursor row, a row
             text = "".join(segment.text for segment in table.render_line(y))
             assert len(text) == table.scrollable_content_region.width, text
+
+
+def cells(strip: Strip) -> list[tuple[str, Style | None]]:
+    return [(character, segment.style) for segment in strip for character in segment.text]
+
+
+@pytest.mark.parametrize("focused", [True, False])
+async def test_table_lines_match_textuals_own_styling_pass(focused: bool) -> None:
+    app = TableHarness(1_000)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.pause()
+        table = app.query_one(TicketTable)
+        table.move_cursor(3)
+        if not focused:
+            table.blur()
+        await pilot.pause()
+        crops = [table.size.region, Region(5, 2, 40, 6)]
+        for crop in crops:
+            ours = table.render_lines(crop)
+            table._styles_cache.clear()
+            textuals = ScrollView.render_lines(table, crop)
+            assert [cells(line) for line in ours] == [cells(line) for line in textuals]
+
+
+class BoxedTable(TableHarness):
+    CSS = "TicketTable { border: round $accent; padding: 0 1; }"
+
+
+async def test_a_table_with_a_border_and_padding_still_paints_its_rows() -> None:
+    app = BoxedTable(1_000)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.pause()
+        table = app.query_one(TicketTable)
+        lines = [
+            "".join(s.text for s in line) for line in table.render_lines(table.region.reset_offset)
+        ]
+        assert lines[0].startswith("╭")
+        assert "#1 " in lines[2] and lines[2].startswith("│ ")
