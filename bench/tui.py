@@ -18,10 +18,11 @@ right after each write from the program (and at least every 20 ms in case a noti
 rather than in a busy loop. `--poll subprocess` keeps the old way for comparison. Either way the
 time is from send-keys to a `capture-pane -e` that differs, as a user watching would see it.
 
-Before each key the screen must have been still for --settle-ms (50): a keypress can paint in
-more than one frame (the highlight, then the subject line under the table, a page of rows), and
-without the wait a late frame of the previous key was taken for this key's paint (Down p50 read
-5 ms, below the floor). It also puts keys at a human pace: sent 1 ms after a paint, a key waits
+Before each key the screen must have been still for --settle-ms (50), with no row still
+loading: a keypress can paint in more than one frame (the highlight, then the subject line under
+the table, a page of rows), and without the wait a late frame of the previous key was taken for
+this key's paint (Down p50 read 5 ms, below the floor; Home after End 1 ms, the rows of the last
+page landing). It also puts keys at a human pace: sent 1 ms after a paint, a key waits
 for Textual's next 60 fps frame slot (the floor's Down p50 is 16 ms with --settle-ms 0, 4 ms
 with it). Each run uses its own tmux server (`-L`), so other tmux users neither slow nor
 disturb it.
@@ -43,6 +44,8 @@ import uuid
 from pathlib import Path
 
 QUEUE_ROW = re.compile(r"#\d+\s+(urgent|high|normal|low)\b")
+# A row whose page is still being read (the table paints "···" cells until it lands).
+PLACEHOLDER = re.compile("···")
 WIDTH, HEIGHT = 130, 40
 # A missed or merged output notice must not stall the measurement: read the screen this often.
 CONTROL_POLL_SECONDS = 0.02
@@ -102,10 +105,11 @@ class Session:
         raise RuntimeError(f"never painted {pattern.pattern!r}:\n{self.screen()}")
 
     def settled_screen(self, quiet: float, timeout: float = 5) -> str:
-        """The screen once it has not changed for `quiet` seconds (at once if `quiet` is 0)."""
+        """The screen once it has not changed for `quiet` seconds and shows no row still
+        loading (at once if `quiet` is 0)."""
         screen = self.screen(escapes=True)
         changed = started = time.perf_counter()
-        while quiet > 0 and time.perf_counter() - changed < quiet:
+        while quiet > 0 and (time.perf_counter() - changed < quiet or PLACEHOLDER.search(screen)):
             if time.perf_counter() - started > timeout:
                 raise RuntimeError("the screen never settled")
             if self.control is not None:
