@@ -1,6 +1,6 @@
 """KB search latency on a benchmark store (see make_store.py): p50/p95 for word and prefix queries.
 
-    python bench/kb_search.py --db /tmp/agentdesk-bench.db
+python bench/kb_search.py --db /tmp/agentdesk-bench.db
 """
 
 from __future__ import annotations
@@ -15,11 +15,43 @@ from pathlib import Path
 from agentdesk.store.sqlite import SqliteStore
 
 WORD_QUERIES = [
-    "refund", "password reset", "invoice", "shipping address", "cancel order", "gift card",
-    "promo code", "account", "delivery", "payment method", "subscription", "credit card",
-    "order status", "membership", "return policy", "email", "username", "tracking",
+    "refund",
+    "password reset",
+    "invoice",
+    "shipping address",
+    "cancel order",
+    "gift card",
+    "promo code",
+    "account",
+    "delivery",
+    "payment method",
+    "subscription",
+    "credit card",
+    "order status",
+    "membership",
+    "return policy",
+    "email",
+    "username",
+    "tracking",
 ]
-PREFIX_QUERIES = ["refu", "pass", "inv", "ship", "canc", "gif", "pro", "acc", "del", "pay", "sub", "cre"]
+# Search runs as you type: a word followed by a space is finished and matched whole, the last
+# word without one is a prefix. "word" queries are finished words, as the KB screen sends them
+# once the space is typed; "prefix" queries are half-typed words.
+WORD_QUERIES = [f"{query} " for query in WORD_QUERIES]
+PREFIX_QUERIES = [
+    "refu",
+    "pass",
+    "inv",
+    "ship",
+    "canc",
+    "gif",
+    "pro",
+    "acc",
+    "del",
+    "pay",
+    "sub",
+    "cre",
+]
 
 
 def percentile(samples: list[float], fraction: float) -> float:

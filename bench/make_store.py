@@ -24,8 +24,36 @@ from agentdesk.domain.model import Channel, Customer, CustomerTier, KbArticle, P
 from agentdesk.store.sqlite import SqliteStore
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
-FIRST = ["Ada", "Bo", "Chen", "Dara", "Eli", "Fay", "Gus", "Hana", "Ivo", "Jun", "Kai", "Lea", "Mo", "Nia"]
-LAST = ["Ng", "Okafor", "Patel", "Quist", "Rossi", "Silva", "Tanaka", "Ueda", "Vogel", "Weiss", "Xu", "Young"]
+FIRST = [
+    "Ada",
+    "Bo",
+    "Chen",
+    "Dara",
+    "Eli",
+    "Fay",
+    "Gus",
+    "Hana",
+    "Ivo",
+    "Jun",
+    "Kai",
+    "Lea",
+    "Mo",
+    "Nia",
+]
+LAST = [
+    "Ng",
+    "Okafor",
+    "Patel",
+    "Quist",
+    "Rossi",
+    "Silva",
+    "Tanaka",
+    "Ueda",
+    "Vogel",
+    "Weiss",
+    "Xu",
+    "Young",
+]
 DEPARTMENTS = ["general", "billing", "technical", "logistics"]
 
 

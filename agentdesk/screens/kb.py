@@ -156,14 +156,16 @@ class KbScreen(Screen[KbInsert | None]):
 
     @property
     def current_query(self) -> str:
-        return self.query_one("#kb-query", Input).value.strip()
+        # A trailing space is kept: it tells the store the last word is finished (matched
+        # whole, not as a prefix).
+        return self.query_one("#kb-query", Input).value.lstrip()
 
     @work(exclusive=True, group="kb-search")
     async def search(self, text: str) -> None:
-        query = text.strip()
+        query = text.lstrip()
         store = desk(self).store
         try:
-            if query:
+            if query.strip():
                 hits = await store.search_kb(query)
             else:
                 hits = await self._suggestions()

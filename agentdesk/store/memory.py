@@ -178,13 +178,14 @@ class MemoryStore(Store):
         words = query_words(text)
         if not words:
             return []
+        prefix = last_is_prefix(words, text)
         hits: list[KbHit] = []
         for article in self._articles.values():
             title = [w.lower() for w in _WORD.findall(article.title)]
             body = [w.lower() for w in _WORD.findall(article.body)]
             score = 0.0
             for index, word in enumerate(words):
-                last = index == len(words) - 1 and last_is_prefix(words)
+                last = index == len(words) - 1 and prefix
                 in_title = sum(1 for t in title if t == word or (last and t.startswith(word)))
                 in_body = sum(1 for t in body if t == word or (last and t.startswith(word)))
                 if in_title + in_body == 0:
@@ -192,7 +193,7 @@ class MemoryStore(Store):
                 # A title match counts ten body matches, as the SQLite ranking weighs them.
                 score += 10 * in_title + in_body
             else:
-                snippet = _snippet(article.body[:160], words)
+                snippet = _snippet(article.body[:160], words, prefix)
                 hits.append(KbHit(article.id, article.title, snippet, score))
         hits.sort(key=lambda h: (-h.score, h.title))
         return hits[:limit]
@@ -295,13 +296,13 @@ class MemoryStore(Store):
             return change.ticket
 
 
-def _snippet(excerpt: str, words: list[str]) -> str:
+def _snippet(excerpt: str, words: list[str], prefix: bool) -> str:
     """The excerpt as Textual markup with the matched words in bold."""
     segments: list[tuple[str, bool]] = []
     last = 0
     for match in _WORD.finditer(excerpt):
         token = match.group().lower()
-        if token in words or (last_is_prefix(words) and token.startswith(words[-1])):
+        if token in words or (prefix and token.startswith(words[-1])):
             segments += [(excerpt[last : match.start()], False), (match.group(), True)]
             last = match.end()
     segments.append((excerpt[last:], False))

@@ -649,6 +649,12 @@ async def test_kb_search_needs_every_word_and_prefix_only_last(store: Store) -> 
     assert await store.search_kb("nothing-like-this") == []
 
 
+async def test_kb_search_a_space_finishes_the_last_word(store: Store) -> None:
+    assert [hit.article_id for hit in await store.search_kb("refu")] == ["kb-refund"]
+    assert await store.search_kb("refu ") == []  # a finished word is matched whole
+    assert [hit.article_id for hit in await store.search_kb("refund ")] == ["kb-refund"]
+
+
 async def test_kb_title_matches_rank_higher(store: Store) -> None:
     await store.add_articles(
         [

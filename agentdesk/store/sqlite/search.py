@@ -27,9 +27,13 @@ def query_words(text: str) -> list[str]:
     return [word.lower() for word in WORD.findall(text) if any(ch.isalnum() for ch in word)]
 
 
-def last_is_prefix(words: list[str]) -> bool:
-    """Whether the last word counts as a prefix (the user is usually still typing it)."""
-    return bool(words) and len(words[-1]) >= MIN_PREFIX
+def last_is_prefix(words: list[str], text: str = "") -> bool:
+    """Whether the last word counts as a prefix: the user is still typing it.
+
+    A space after it means the word is finished, and a whole word is matched: cheaper than a
+    prefix (no merging of every word it starts) and what the user meant.
+    """
+    return bool(words) and len(words[-1]) >= MIN_PREFIX and not text[-1:].isspace()
 
 
 def fts_query(text: str) -> str | None:
@@ -42,7 +46,7 @@ def fts_query(text: str) -> str | None:
     if not words:
         return None
     quoted = [f'"{word}"' for word in words]
-    if last_is_prefix(words):
+    if last_is_prefix(words, text):
         quoted[-1] += "*"
     return " ".join(quoted)
 
