@@ -60,14 +60,6 @@ def agents(connection: Connection) -> list[Agent]:
     ]
 
 
-def agent_by_handle(connection: Connection, handle: str) -> Agent:
-    a = tables.agents
-    row = connection.execute(select(a).where(a.c.handle == handle)).first()
-    if row is None:
-        raise NotFound(f"no agent with handle {handle!r}")
-    return convert.agent_from_row(row._mapping)
-
-
 def add_agents(tx: Transaction, items: Sequence[Agent]) -> None:
     a = tables.agents
     owners: dict[str, str] = {}
