@@ -1,6 +1,6 @@
 """Knowledge-base search helpers: safe FTS5 queries and snippets as Textual markup.
 
-Stdlib only, so the in-memory store can share the snippet rules without importing SQLAlchemy.
+Backend-neutral (stdlib only): the memory and SQLite stores share these rules.
 """
 
 from __future__ import annotations

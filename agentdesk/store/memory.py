@@ -27,7 +27,7 @@ from agentdesk.domain.model import (
 )
 from agentdesk.store.base import Mutation, Scope, Store, StoreInfo, TicketQuery
 from agentdesk.store.errors import Conflict, NotFound
-from agentdesk.store.sqlite.search import last_is_prefix, query_words, segments_to_markup
+from agentdesk.store.kb_query import last_is_prefix, query_words, segments_to_markup
 
 _WORD = re.compile(r"\w+")
 

@@ -24,10 +24,10 @@ from agentdesk.domain.actions import NewTicket
 from agentdesk.domain.model import Agent, KbArticle, TicketStatus
 from agentdesk.store.base import Scope, TicketQuery
 from agentdesk.store.errors import NotFound, SchemaTooNew, Unavailable
+from agentdesk.store.kb_query import segments_to_markup
 from agentdesk.store.sqlite import SqliteStore
 from agentdesk.store.sqlite.database import Database
 from agentdesk.store.sqlite.revisions import HEAD_REVISION, KNOWN_REVISIONS
-from agentdesk.store.sqlite.search import segments_to_markup
 from tests.fixtures import AGENTS, ARTICLES, NOW, seed
 
 REPO = Path(__file__).resolve().parents[2]

@@ -9,15 +9,15 @@ from sqlalchemy import Connection, exc, select, text
 
 from agentdesk.domain.model import KbArticle, KbHit
 from agentdesk.store.errors import NotFound
-from agentdesk.store.sqlite import convert, tables
-from agentdesk.store.sqlite.database import Transaction, gc_paused
-from agentdesk.store.sqlite.reference import upsert
-from agentdesk.store.sqlite.search import (
+from agentdesk.store.kb_query import (
     SNIPPET_CLOSE,
     SNIPPET_OPEN,
     fts_query,
     snippet_to_markup,
 )
+from agentdesk.store.sqlite import convert, tables
+from agentdesk.store.sqlite.database import Transaction, gc_paused
+from agentdesk.store.sqlite.reference import upsert
 
 # Ranking costs FTS5 several microseconds per matching article, so a query that matches more
 # than this many ranks only the most recently added ones: a word found in half of 100,000
