@@ -64,6 +64,14 @@ class TicketStatus(StrEnum):
     CLOSED = "closed"
 
 
+class Complexity(StrEnum):
+    """How hard a ticket's intent is to handle: simple requests suit juniors, complex ones seniors."""
+
+    SIMPLE = "simple"
+    STANDARD = "standard"
+    COMPLEX = "complex"
+
+
 class MessageKind(StrEnum):
     CUSTOMER = "customer"
     REPLY = "reply"
@@ -128,10 +136,16 @@ class Ticket:
     intent: str
     created_at: datetime
     updated_at: datetime
+    # The classifier's confidence in `intent` (0..1); None when a person or a rule set it.
+    intent_confidence: float | None = None
+    complexity: Complexity = Complexity.STANDARD
     # SLA clock targets, fixed when the ticket is created; a transfer keeps them.
     first_response_due: datetime | None = None
     resolution_due: datetime | None = None
     first_response_at: datetime | None = None
+    # Set while the ticket waits on the customer: the SLA clock is paused from this moment, and
+    # the due times move on by the paused (business) time when it resumes.
+    sla_paused_at: datetime | None = None
     assignee_id: str | None = None
     required_skill: str | None = None
     resolution: str = ""

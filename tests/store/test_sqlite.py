@@ -268,6 +268,33 @@ def test_revision_constants_match_the_migration_scripts() -> None:
     assert tuple(oldest_first) == KNOWN_REVISIONS
 
 
+async def test_a_store_from_the_first_release_upgrades_keeping_its_tickets(tmp_path: Path) -> None:
+    from alembic import command
+
+    from agentdesk.store.sqlite.migrate import alembic_config
+
+    path = tmp_path / "desk.db"
+    store = await seeded(path)
+    before = await store.ticket_rows(TicketQuery(scope=Scope.ALL), 0, 100)
+    await store.close()
+    database = open_database(path)
+    config = alembic_config()
+    with database.writing() as tx:
+        config.attributes["connection"] = tx.connection
+        command.downgrade(config, "0001")
+    database.close()
+    assert sqlite_rows(path, "SELECT version_num FROM alembic_version") == [("0001",)]
+
+    store = SqliteStore(path)
+    await store.open()
+    after = await store.ticket_rows(TicketQuery(scope=Scope.ALL), 0, 100)
+    ticket = await store.ticket(after[0].id)
+    await store.close()
+    assert sqlite_rows(path, "SELECT version_num FROM alembic_version") == [(HEAD_REVISION,)]
+    assert after == before
+    assert ticket.complexity == "standard" and ticket.sla_paused_at is None
+
+
 def test_migrated_schema_matches_the_table_classes(tmp_path: Path) -> None:
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext

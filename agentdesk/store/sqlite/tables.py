@@ -101,12 +101,15 @@ class TicketRecord(_Table, table=True):
     priority_rank: int
     channel: str
     intent: str
+    intent_confidence: float | None = None
+    complexity: str = "standard"
     created_at: int
     updated_at: int
     first_response_due: int | None = None
     resolution_due: int | None = None
     first_response_at: int | None = None
     sla_due: int
+    sla_paused_at: int | None = None
     assignee_id: str | None = None
     required_skill: str | None = None
     resolution: str
