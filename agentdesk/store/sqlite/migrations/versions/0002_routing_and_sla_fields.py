@@ -28,7 +28,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("tickets") as batch:
-        batch.drop_column("sla_paused_at")
-        batch.drop_column("complexity")
-        batch.drop_column("intent_confidence")
+    # SQLite ≥ 3.35 drops a column in place; a batch copy of `tickets` would trip the foreign
+    # keys that messages and audit events hold on it.
+    for column in ("sla_paused_at", "complexity", "intent_confidence"):
+        op.drop_column("tickets", column)
