@@ -18,6 +18,7 @@ from agentdesk.domain.lifecycle import Action, next_status
 from agentdesk.domain.model import (
     AuditEvent,
     Channel,
+    Complexity,
     Customer,
     LinkKind,
     Message,
@@ -60,6 +61,8 @@ class NewTicket:
     created_at: datetime | None = None
     id: str | None = None
     message_id: str | None = None
+    intent_confidence: float | None = None
+    complexity: Complexity = Complexity.STANDARD
 
 
 def _audit(
@@ -109,6 +112,8 @@ def create_ticket(
         priority=new.priority,
         channel=new.channel,
         intent=new.intent,
+        intent_confidence=new.intent_confidence,
+        complexity=new.complexity,
         created_at=created,
         updated_at=created,
         first_response_due=first_due,
@@ -130,6 +135,8 @@ def create_ticket(
         "channel": new.channel.value,
         "intent": new.intent,
         "required_skill": new.required_skill,
+        "intent_confidence": new.intent_confidence,
+        "complexity": new.complexity.value,
         "created_at": created.isoformat(),
         "follow_up_of": follow_up_of,
     }

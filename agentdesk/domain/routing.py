@@ -7,11 +7,40 @@ eligible for by skill and department. Backends must order and filter exactly lik
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 
-from agentdesk.domain.model import Agent, Ticket, TicketStatus
+from agentdesk.domain.model import Agent, Complexity, Priority, Ticket, TicketStatus
 
 PULLABLE_STATUSES: frozenset[TicketStatus] = frozenset({TicketStatus.NEW, TicketStatus.OPEN})
+
+# Where tickets go when the classifier is unsure or the request is out of scope: a person
+# triages them rather than a specialist receiving the wrong work.
+TRIAGE_DEPARTMENT = "triage"
+
+
+@dataclass(frozen=True, slots=True)
+class IntentRoute:
+    """Where tickets of one intent go, what they need and how urgent they usually are."""
+
+    department: str
+    skill: str | None = None
+    complexity: Complexity = Complexity.STANDARD
+    priority: Priority = Priority.NORMAL
+
+
+@dataclass(frozen=True, slots=True)
+class RoutingPolicy:
+    """The routing rules in force: intent routes plus the fallback for unknown intents."""
+
+    routes: Mapping[str, IntentRoute] = field(default_factory=dict)
+    triage_department: str = TRIAGE_DEPARTMENT
+    # Below this classifier confidence a ticket goes to triage instead of its intent's route.
+    min_confidence: float = 0.0
+
+    def route_for(self, intent: str) -> IntentRoute | None:
+        return self.routes.get(intent)
 
 
 def is_eligible(ticket: Ticket, agent: Agent) -> bool:
