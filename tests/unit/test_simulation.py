@@ -1,0 +1,137 @@
+"""The routing dry run: arrivals, waits, breaches and loads on small hand-checked histories."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from agentdesk.domain.model import (
+    Agent,
+    AgentTier,
+    Channel,
+    Customer,
+    CustomerTier,
+    Priority,
+    Ticket,
+    TicketStatus,
+)
+from agentdesk.domain.simulation import SimTicket, simulate
+from tests.fixtures import NOW
+
+STANDARD = Customer("cu-std", "Standard Customer")
+VIP = Customer("cu-vip", "Very Important", tier=CustomerTier.VIP)
+
+
+def ticket(number: int, minute: int, *, department: str = "general", due: int = 30) -> Ticket:
+    created = NOW + timedelta(minutes=minute)
+    return Ticket(
+        id=f"t{number}",
+        number=number,
+        subject=f"ticket {number}",
+        customer_id=STANDARD.id,
+        department_id=department,
+        status=TicketStatus.NEW,
+        priority=Priority.NORMAL,
+        channel=Channel.EMAIL,
+        intent="",
+        created_at=created,
+        updated_at=created,
+        first_response_due=created + timedelta(minutes=due),
+        resolution_due=created + timedelta(minutes=4 * due),
+    )
+
+
+def item(
+    number: int, minute: int, handle: int = 10, *, customer: Customer = STANDARD, **kw: object
+) -> SimTicket:
+    return SimTicket(ticket(number, minute, **kw), customer, timedelta(minutes=handle))  # type: ignore[arg-type]
+
+
+def agent(handle: str, *, capacity: int = 1, tier: AgentTier = AgentTier.JUNIOR) -> Agent:
+    return Agent(f"ag-{handle}", handle, handle.title(), tier=tier, capacity=capacity)
+
+
+def anyone(ticket: Ticket, customer: Customer, agent: Agent, load: int) -> bool:
+    return True
+
+
+def oldest_first(ticket: Ticket, customer: Customer, agent: Agent, now: datetime) -> float:
+    return (now - ticket.created_at).total_seconds()
+
+
+def test_a_busy_agent_makes_the_next_ticket_wait() -> None:
+    result = simulate(
+        [item(1, 0), item(2, 1)], [agent("solo")], eligible=anyone, score=oldest_first
+    )
+    (queue,) = result.queues
+    assert queue.tickets == 2 and queue.max_wait == timedelta(minutes=9)
+    assert queue.mean_wait == timedelta(minutes=4.5)
+    assert result.first_response_breaches == 0
+    assert result.agents[0].handled == 2 and result.agents[0].peak_load == 1
+
+
+def test_waiting_past_the_first_response_target_is_a_breach() -> None:
+    result = simulate(
+        [item(1, 0, handle=40), item(2, 1, handle=40)],
+        [agent("solo")],
+        eligible=anyone,
+        score=oldest_first,
+    )
+    assert result.first_response_breaches == 1  # ticket 2 picked at minute 40, due at 31
+    assert result.resolution_breaches == 0  # 80 minutes, due at 121
+
+
+def test_capacity_lets_an_agent_work_tickets_side_by_side() -> None:
+    result = simulate(
+        [item(1, 0), item(2, 1)], [agent("duo", capacity=2)], eligible=anyone, score=oldest_first
+    )
+    assert result.queues[0].max_wait == timedelta(0)
+    assert result.agents[0].peak_load == 2
+
+
+def test_a_freed_agent_pulls_the_best_scored_waiting_ticket() -> None:
+    def billing_first(ticket: Ticket, customer: Customer, agent: Agent, now: datetime) -> float:
+        return 1.0 if ticket.department_id == "billing" else 0.0
+
+    history = [item(1, 0), item(2, 1), item(3, 2, department="billing")]
+    result = simulate(history, [agent("solo")], eligible=anyone, score=billing_first)
+    waits = {queue.department: queue.max_wait for queue in result.queues}
+    assert waits == {"billing": timedelta(minutes=8), "general": timedelta(minutes=19)}
+
+
+def test_an_ineligible_agent_leaves_the_ticket_to_someone_who_may_take_it() -> None:
+    def seniors_for_vips(ticket: Ticket, customer: Customer, agent: Agent, load: int) -> bool:
+        return customer.tier is not CustomerTier.VIP or agent.tier is not AgentTier.JUNIOR
+
+    history = [item(1, 0, handle=30), item(2, 1, customer=VIP)]
+    team = [agent("junior"), agent("senior", tier=AgentTier.SENIOR)]
+    result = simulate(history, team, eligible=seniors_for_vips, score=oldest_first)
+    handled = {load.handle: load.handled for load in result.agents}
+    assert handled == {"junior": 1, "senior": 1}
+    assert result.queues[0].max_wait == timedelta(0)
+
+
+def test_a_ticket_nobody_may_take_is_counted_as_never_picked_and_breached() -> None:
+    def nobody(ticket: Ticket, customer: Customer, agent: Agent, load: int) -> bool:
+        return False
+
+    result = simulate([item(1, 0)], [agent("solo")], eligible=nobody, score=oldest_first)
+    assert result.never_picked == 1 and result.queues[0].never_picked == 1
+    assert result.first_response_breaches == 1 and result.resolution_breaches == 1
+
+
+def test_push_mode_deals_equal_tickets_round_robin() -> None:
+    history = [item(n, n, handle=120) for n in range(1, 7)]
+    team = [agent("a", capacity=5), agent("b", capacity=5), agent("c", capacity=5)]
+    result = simulate(history, team, eligible=anyone, score=oldest_first, push=True)
+    assert [load.handled for load in result.agents] == [2, 2, 2]
+
+
+def test_an_unavailable_agent_takes_nothing() -> None:
+    away = Agent("ag-away", "away", "Away", available=False)
+    result = simulate([item(1, 0)], [away, agent("here")], eligible=anyone, score=oldest_first)
+    assert {load.handle: load.handled for load in result.agents} == {"away": 0, "here": 1}
+
+
+def test_no_history_gives_an_empty_result() -> None:
+    result = simulate([], [agent("solo")], eligible=anyone, score=oldest_first)
+    assert result.tickets == 0 and result.queues == ()
