@@ -290,11 +290,19 @@ def read_csv(text: str, progress: Progress | None = None) -> tuple[list[str], li
 
 
 def read_records(
-    data: bytes, fmt: Format, kind: Kind, progress: Progress | None = None
+    data: bytes,
+    fmt: Format,
+    kind: Kind,
+    progress: Progress | None = None,
+    extra_fields: tuple[Field, ...] = (),
 ) -> list[Record]:
-    """Decode and parse the file; file-level problems (encoding, syntax, columns) raise."""
+    """Decode and parse the file; file-level problems (encoding, syntax, columns) raise.
+
+    `extra_fields` are accepted beside the kind's own, for commands that read more than an
+    import does (a simulation's handle times).
+    """
     text = decode(data)
-    known = {f.name: f for f in FIELDS[kind]}
+    known = {f.name: f for f in (*FIELDS[kind], *extra_fields)}
     checker = Checker()
     if fmt is Format.CSV:
         columns, records = read_csv(text, progress)
