@@ -6,6 +6,7 @@ shared verbs `open_ticket(ticket_id)` and `report_error(error, action=...)`.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import importlib
 from collections.abc import Awaitable, Callable
@@ -18,7 +19,9 @@ from textual.widgets import Input, LoadingIndicator, Static
 
 from agentdesk import keymap, themes
 from agentdesk.commands import COMMAND_PROVIDERS
-from agentdesk.config import Settings
+from agentdesk.config import ConfigError, Settings
+from agentdesk.config_reload import reload_settings
+from agentdesk.config_transfer import check_departments
 from agentdesk.domain.errors import DomainError
 from agentdesk.domain.model import Agent
 from agentdesk.keymap import bind
@@ -55,6 +58,14 @@ class AgentDeskApp(App[None]):
             "Open the command palette",
             show=False,
             priority=True,
+        ),
+        bind(
+            "app.reload_settings",
+            "f5",
+            "reload_settings",
+            "Reload settings",
+            "Read the config file again; a broken one changes nothing",
+            show=False,
         ),
     ]
 
@@ -134,6 +145,8 @@ class AgentDeskApp(App[None]):
         self.set_keymap(dict(self.settings.keymap))
         for notice in self._startup_notices:
             self.notify(notice, title="Theme", severity="warning", timeout=10)
+        for notice in self.settings.notices:
+            self.notify(notice, title="Config file", severity="warning", timeout=20)
         # Open the store at once, on its own thread: the start-up message paints meanwhile,
         # and is only seen when opening takes a while. (Waiting for that paint before even
         # starting to open cost a launch some 35 ms.)
@@ -151,6 +164,7 @@ class AgentDeskApp(App[None]):
         except StoreError as error:
             self._give_up(f"cannot start as {self.agent_handle!r}: {error}")
             return
+        self._apply_to_store(self.settings)
         self.ready = True
         self._check_keymap()
         startup = self.query_one("#startup")
@@ -160,6 +174,69 @@ class AgentDeskApp(App[None]):
         startup.display = False
         if self._on_ready is not None:
             self._on_ready()
+
+    # -- settings ----------------------------------------------------------------------------
+    def _apply_to_store(self, settings: Settings) -> None:
+        """Hand the store the SLA targets and transfer rules it works by."""
+        self.store.policies = dict(settings.sla)
+        self.store.transfer_rules = settings.transfer_rules
+        if settings.transfer_rules:
+            self.run_worker(
+                self._check_transfer_rules(settings), group="rules-check", exclusive=True
+            )
+
+    async def _check_transfer_rules(self, settings: Settings) -> None:
+        """Leave out (and report) rules whose department the store does not have.
+
+        Checked after the queue is up, as it reads the departments; until then intake
+        skips such rules anyway.
+        """
+        try:
+            known = {department.id for department in await self.store.departments()}
+        except StoreError as error:
+            self.report_error(error, action="check the transfer rules")
+            return
+        kept, problems = check_departments(settings.transfer_rules, known)
+        if self.settings is not settings:
+            return  # reloaded meanwhile; the newer rules get their own check
+        self.store.transfer_rules = kept
+        if problems:
+            self.notify(
+                "\n".join(problems),
+                title=f"Transfer rules in {settings.config_path}",
+                severity="warning",
+                timeout=15,
+            )
+
+    def action_reload_settings(self) -> None:
+        self.run_worker(self._reload_settings(), name="reload settings", group="settings")
+
+    async def _reload_settings(self) -> None:
+        """Bring in the whole config file, or on any error keep every current setting."""
+        previous = self.settings
+        try:
+            settings = await asyncio.to_thread(reload_settings, previous)
+        except ConfigError as error:
+            self.notify(
+                f"{error}\nThe current settings stay in force.",
+                title="Settings not reloaded",
+                severity="error",
+                timeout=20,
+            )
+            return
+        self.settings = settings
+        if self.ready:
+            self._apply_to_store(settings)
+        # Only what the file changed: a theme picked from the palette since stays.
+        if settings.theme != previous.theme:
+            if settings.theme in self.available_themes:
+                self.theme = settings.theme
+            else:
+                self.notify(f"Unknown theme {settings.theme!r}", title="Theme", severity="warning")
+        if settings.keymap != previous.keymap:
+            self.set_keymap(dict(settings.keymap))
+            self._check_keymap()
+        self.notify(f"Settings reloaded from {settings.config_path}.", title="Settings")
 
     def _give_up(self, message: str) -> None:
         self.exit_message = f"agentdesk: {message}"

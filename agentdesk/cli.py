@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
 from agentdesk import __version__
-from agentdesk.config import ConfigError, Settings, load_settings
+from agentdesk.config import ConfigError, Settings
+from agentdesk.config_reload import load_or_fall_back
 from agentdesk.domain.errors import DomainError
 from agentdesk.store.errors import ImportFailed, StoreError
 
@@ -161,6 +162,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exit_.code if isinstance(exit_.code, int) else EXIT_USAGE
     try:
         settings = _settings(args)
+        for notice in settings.notices:
+            _say(f"agentdesk: warning: {notice}")
         if args.command == "demo":
             return run_demo(args, settings)
         if args.command == "import":
@@ -195,7 +198,7 @@ def _settings(args: argparse.Namespace) -> Settings:
     config: Path | None = getattr(args, "config", None)
     if config is not None and not config.exists():
         raise CliError(f"no config file at {config}")
-    return load_settings(config)
+    return load_or_fall_back(config)
 
 
 def _db_path(args: argparse.Namespace, default: Path) -> Path:
@@ -350,8 +353,23 @@ def run_import(args: argparse.Namespace, settings: Settings) -> int:
     bar = ProgressBar(sys.stderr.isatty() and len(data) >= PROGRESS_MIN_BYTES, minimum=0)
 
     async def work() -> ImportResult:
+        from agentdesk.config_transfer import check_departments
+        from agentdesk.intake import ModelClassifier
+
         async with open_sqlite(path) as store:
-            return await import_data(store, kind, data, fmt, now=datetime.now(UTC), progress=bar)
+            known = {department.id for department in await store.departments()}
+            store.transfer_rules, problems = check_departments(settings.transfer_rules, known)
+            for problem in problems:
+                _say(f"agentdesk: warning: {problem}")
+            return await import_data(
+                store,
+                kind,
+                data,
+                fmt,
+                now=datetime.now(UTC),
+                progress=bar,
+                classify=ModelClassifier(),
+            )
 
     try:
         result = _run(work)

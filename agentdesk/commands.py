@@ -125,6 +125,11 @@ class QueueCommands(DeskProvider):
 class AppCommands(DeskProvider):
     def entries(self) -> Iterable[tuple[str, Callable[[], Any], str]]:
         yield "app: keys", self.desk.action_help, "Show the keys for this screen"
+        yield (
+            "app: reload settings",
+            self.desk.action_reload_settings,
+            "Read the config file again (a broken file changes nothing)",
+        )
         yield "app: quit", self.desk.exit, "Quit agentdesk"
 
 

@@ -17,6 +17,7 @@ from platformdirs import user_config_dir, user_data_dir
 
 from agentdesk.domain.model import Priority, SlaPolicy
 from agentdesk.domain.sla import DEFAULT_POLICIES
+from agentdesk.domain.transfers import TransferRule
 
 APP_NAME = "agentdesk"
 DEFAULT_THEME = "agentdesk-dark"
@@ -36,6 +37,9 @@ class Settings:
     # binding id (e.g. "ticket.reply") -> comma-separated keys (e.g. "r,ctrl+r")
     keymap: dict[str, str] = field(default_factory=dict)
     sla: dict[Priority, SlaPolicy] = field(default_factory=lambda: dict(DEFAULT_POLICIES))
+    transfer_rules: tuple[TransferRule, ...] = ()
+    # Problems met while loading that did not stop it (a broken file, the last good one used).
+    notices: tuple[str, ...] = ()
 
     @property
     def themes_dir(self) -> Path:
@@ -107,11 +111,13 @@ def _keymap(raw: object) -> dict[str, str]:
     return keymap
 
 
-KNOWN_KEYS = {"agent", "theme", "database", "keymap", "sla"}
+KNOWN_KEYS = {"agent", "theme", "database", "keymap", "sla", "transfer"}
 
 
 def load_settings(path: Path | None = None, env: Mapping[str, str] | None = None) -> Settings:
     """Read the config file if it exists; a missing file means defaults."""
+    from agentdesk.config_transfer import transfer_rules  # it imports ConfigError from here
+
     env = os.environ if env is None else env
     path = path or config_path(env)
     raw: dict[str, object] = {}
@@ -137,4 +143,5 @@ def load_settings(path: Path | None = None, env: Mapping[str, str] | None = None
         theme=_string(raw, "theme", "") or DEFAULT_THEME,
         keymap=_keymap(raw.get("keymap")),
         sla=_sla(raw.get("sla")),
+        transfer_rules=transfer_rules(raw.get("transfer")),
     )

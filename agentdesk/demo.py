@@ -18,6 +18,7 @@ from enum import StrEnum
 from importlib.resources import files
 
 from agentdesk.domain.actions import NewTicket
+from agentdesk.domain.intake import Arrival
 from agentdesk.domain.model import (
     PRIORITY_ORDER,
     Agent,
@@ -34,7 +35,9 @@ from agentdesk.domain.model import (
     Ticket,
     TicketLink,
 )
+from agentdesk.domain.routing import IntentRoute, RoutingPolicy
 from agentdesk.domain.scripts import render, ticket_values
+from agentdesk.intake import receive
 from agentdesk.store.base import Store
 from agentdesk.transfer import Format, Kind, parse_articles, parse_scripts, read_records
 
@@ -87,6 +90,16 @@ demo_mappings: dict[str, IntentMapping] = {
     "change_shipping_address": IntentMapping("logistics", "delivery", _H),
     "set_up_shipping_address": IntentMapping("logistics", "delivery", _L),
 }
+
+
+def demo_routing() -> RoutingPolicy:
+    routes = {
+        intent: IntentRoute(m.department, m.skill, priority=m.priority)
+        for intent, m in demo_mappings.items()
+    }
+    return RoutingPolicy(routes)
+
+
 # Money and anger: these are escalated more often than their default says.
 ESCALATING_INTENTS = frozenset({"complaint", "payment_issue"})
 
@@ -370,7 +383,6 @@ def make_tickets(
     for request in chosen:
         customer = rng.choices(customers, customer_weights)[0]
         channel = rng.choices(channels, channel_weights)[0]
-        mapping = demo_mappings[request.intent]
         priority = _priority(rng, request.intent, customer)
         created = now - _age(rng, priority)
         tickets.append(
@@ -378,11 +390,9 @@ def make_tickets(
                 subject=_subject(request.text),
                 body=_body(request.text, channel, customer),
                 customer_id=customer.id,
-                department_id=mapping.department,
                 priority=priority,
                 channel=channel,
                 intent=request.intent,
-                required_skill=mapping.skill,
                 created_at=created,
                 id=_demo_id(rng, created),
                 message_id=_demo_id(rng, created),
@@ -408,7 +418,12 @@ async def seed_demo(
     await store.add_customers(customers)
     await store.add_articles(articles)
     await store.add_scripts(scripts)
-    created = await store.add_tickets(make_tickets(rng, requests, customers, tickets, now), now=now)
+    # Intake routes them by their known intents; the demo's own priorities stand.
+    arrivals = [
+        Arrival(new, priority_given=True)
+        for new in make_tickets(rng, requests, customers, tickets, now)
+    ]
+    created = await receive(store, arrivals, now=now, policy=demo_routing(), rules=())
     work = _Work(store, rng, now, {c.id: c for c in customers}, scripts)
     await work.play(created)
     return DemoSeeded(

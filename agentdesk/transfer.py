@@ -9,9 +9,15 @@ Tickets (`tickets`)
     subject*, body* (the customer's first message),
     customer_id | customer_name | customer_email (at least one),
     customer_phone, customer_tier (standard|vip), customer_language (e.g. `en`),
-    department (a department id; default `general`), priority (urgent|high|normal|low;
-    default normal), channel (email|chat|phone|web|social; default email), intent,
-    required_skill, created_at (default: the time of import), id (kept if given).
+    department (a department id), priority (urgent|high|normal|low), channel
+    (email|chat|phone|web|social; default email), intent, required_skill, created_at
+    (default: the time of import), id (kept if given).
+    Tickets go through intake (`agentdesk.intake.receive`): a row without an intent is
+    classified when the intent model is installed; a row without a department is routed by
+    its intent (to triage when unsure, out of scope or unrouted) and the transfer rules
+    apply to it. A row naming its department keeps it, with its required_skill, and no rule
+    moves it; a row naming its priority keeps it (else the intent's route sets it, else
+    normal).
     Customers: a known `customer_id` is used as is; an unknown one is created from the
     customer_* fields (customer_name then required). Without an id, the customer is found or
     created by e-mail address (case-insensitive), else by name.
@@ -50,6 +56,7 @@ from typing import TextIO
 
 from agentdesk.domain.actions import NewTicket
 from agentdesk.domain.ids import new_id
+from agentdesk.domain.intake import Arrival
 from agentdesk.domain.model import (
     Channel,
     Customer,
@@ -61,6 +68,7 @@ from agentdesk.domain.model import (
     Ticket,
 )
 from agentdesk.domain.scripts import placeholder_key, placeholders
+from agentdesk.intake import Classify, receive
 from agentdesk.store.base import Scope, Store, TicketQuery
 from agentdesk.store.errors import ImportFailed, NotFound
 
@@ -461,7 +469,7 @@ def parse_scripts(records: list[Record]) -> list[Script]:
 
 @dataclass(slots=True)
 class ParsedTickets:
-    tickets: list[NewTicket]
+    tickets: list[Arrival]
     new_customers: list[Customer]
 
 
@@ -479,7 +487,7 @@ async def parse_tickets(
     existing_ids = await _ticket_ids(store)
     known_customers: dict[str, bool] = {}  # id -> exists in the store
     new_customers: dict[str, Customer] = {}
-    tickets: list[NewTicket] = []
+    tickets: list[Arrival] = []
 
     async def customer_exists(customer_id: str) -> bool:
         if customer_id not in known_customers:
@@ -498,8 +506,8 @@ async def parse_tickets(
         ticket_id = values.text("id") or None
         if ticket_id and ticket_id in existing_ids:
             values.error("id", f"ticket {ticket_id!r} already exists")
-        department = values.text("department") or "general"
-        if department not in departments:
+        department = values.text("department")
+        if department and department not in departments:
             values.error(
                 "department", f"{department!r} is not one of {', '.join(departments) or '(none)'}"
             )
@@ -508,22 +516,30 @@ async def parse_tickets(
             values.error("created_at", f"{created_at.isoformat()} is in the future")
         customer_id = await _customer_for(values, customer_exists, new_customers)
         skill = values.text("required_skill") or None
+        new = NewTicket(
+            subject=subject,
+            body=body,
+            customer_id=customer_id,
+            department_id=department or "general",
+            priority=Priority(values.choice("priority", Priority.NORMAL.value)),
+            channel=Channel(values.choice("channel", Channel.EMAIL.value)),
+            intent=values.text("intent"),
+            required_skill=skill,
+            created_at=created_at,
+            id=ticket_id,
+        )
         tickets.append(
-            NewTicket(
-                subject=subject,
-                body=body,
-                customer_id=customer_id,
-                department_id=department,
-                priority=Priority(values.choice("priority", Priority.NORMAL.value)),
-                channel=Channel(values.choice("channel", Channel.EMAIL.value)),
-                intent=values.text("intent"),
-                required_skill=skill,
-                created_at=created_at,
-                id=ticket_id,
+            Arrival(
+                new, department_given=bool(department), priority_given=_given(record, "priority")
             )
         )
     checker.fail_if_any()
     return ParsedTickets(tickets, list(new_customers.values()))
+
+
+def _given(record: Record, name: str) -> bool:
+    value = record.raw.get(name)
+    return isinstance(value, str) and bool(value.strip())
 
 
 async def _customer_for(
@@ -573,8 +589,13 @@ async def import_data(
     *,
     now: datetime,
     progress: Progress | None = None,
+    classify: Classify | None = None,
 ) -> ImportResult:
-    """Check every record, then write them all; any problem raises ImportFailed, writing nothing."""
+    """Check every record, then write them all; any problem raises ImportFailed, writing nothing.
+
+    Tickets go through intake with the store's routing policy and transfer rules; `classify`
+    gives an intent to rows without one.
+    """
     records = read_records(data, fmt, kind, progress)
     if kind is Kind.KB:
         articles = parse_articles(records, now=now)
@@ -592,7 +613,7 @@ async def import_data(
     _report(progress, "writing", 0, 1)
     if parsed.new_customers:
         await store.add_customers(parsed.new_customers)
-    await store.add_tickets(parsed.tickets, now=now)
+    await receive(store, parsed.tickets, now=now, classify=classify)
     _report(progress, "writing", 1, 1)
     return ImportResult(kind, len(parsed.tickets), len(parsed.new_customers))
 

@@ -31,6 +31,7 @@ from agentdesk.domain.model import (
 )
 from agentdesk.domain.scripts import check_ready
 from agentdesk.domain.sla import due_times
+from agentdesk.domain.transfers import RuleMove
 
 IdFactory = Callable[[], str]
 
@@ -63,6 +64,10 @@ class NewTicket:
     message_id: str | None = None
     intent_confidence: float | None = None
     complexity: Complexity = Complexity.STANDARD
+    # What intake decided on arrival (domain/intake.py), kept in the ticket's audit trail.
+    decisions: tuple[str, ...] = ()
+    # The transfer rule that moved the ticket on arrival, if one did.
+    moved_by: RuleMove | None = None
 
 
 def _audit(
@@ -122,7 +127,25 @@ def create_ticket(
         follow_up_of=follow_up_of,
     )
     message = Message(new.message_id or make_id(), ticket.id, MessageKind.CUSTOMER, body, created)
-    audit = _audit(make_id, ticket, None, "ticket.created", created, number=number)
+    messages = [message]
+    audit = [_audit(make_id, ticket, None, "ticket.created", created, number=number)]
+    if new.decisions:
+        audit.append(
+            _audit(make_id, ticket, None, "ticket.routed", created, decisions=list(new.decisions))
+        )
+    if new.moved_by is not None:
+        moved = new.moved_by
+        note, event = transfer_record(
+            replace(ticket, department_id=moved.source),
+            new.department_id,
+            moved.note,
+            actor_id=None,
+            now=created,
+            rule=moved.rule,
+            make_id=make_id,
+        )
+        messages.append(note)
+        audit.append(event)
     payload: dict[str, object] = {
         "ticket_id": ticket.id,
         "message_id": message.id,
@@ -140,7 +163,16 @@ def create_ticket(
         "created_at": created.isoformat(),
         "follow_up_of": follow_up_of,
     }
-    return Change("ticket.create", ticket, payload, (message,), (audit,), created=True)
+    if new.decisions:
+        payload["decisions"] = list(new.decisions)
+    if new.moved_by is not None:
+        payload["moved_by"] = {
+            "rule": new.moved_by.rule,
+            "source": new.moved_by.source,
+            "note": new.moved_by.note,
+            "message_id": messages[-1].id,
+        }
+    return Change("ticket.create", ticket, payload, tuple(messages), tuple(audit), created=True)
 
 
 def assign(
@@ -311,6 +343,40 @@ def customer_reply(
     return Change(kind, updated, payload, (message,), tuple(audit_events))
 
 
+def transfer_record(
+    ticket: Ticket,
+    department_id: str,
+    note: str,
+    *,
+    actor_id: str | None,
+    now: datetime,
+    rule: str | None = None,
+    make_id: IdFactory = new_id,
+) -> tuple[Message, AuditEvent]:
+    """The note the next agent reads and the audit event of moving `ticket` to a department.
+
+    `rule` names the transfer rule that moved it; a person's transfer has none.
+    """
+    by = f" by rule '{rule}'" if rule else ""
+    message = Message(
+        make_id(),
+        ticket.id,
+        MessageKind.NOTE,
+        f"Transferred from {ticket.department_id} to {department_id}{by}: {note}",
+        now,
+        actor_id,
+    )
+    detail: dict[str, object] = {
+        "source": ticket.department_id,
+        "target": department_id,
+        "note": note,
+    }
+    if rule:
+        detail["rule"] = rule
+    audit = _audit(make_id, ticket, actor_id, "ticket.transferred", now, **detail)
+    return message, audit
+
+
 def transfer(
     ticket: Ticket,
     department_id: str,
@@ -325,25 +391,10 @@ def transfer(
     if department_id == ticket.department_id:
         raise InvalidInput("department", f"the ticket is already in {department_id}")
     status = next_status(ticket.status, Action.TRANSFER)
-    message = Message(
-        make_id(),
-        ticket.id,
-        MessageKind.NOTE,
-        f"Transferred from {ticket.department_id} to {department_id}: {text}",
-        now,
-        actor_id,
+    message, audit = transfer_record(
+        ticket, department_id, text, actor_id=actor_id, now=now, make_id=make_id
     )
     updated = _bump(ticket, now, status=status, department_id=department_id, assignee_id=None)
-    audit = _audit(
-        make_id,
-        ticket,
-        actor_id,
-        "ticket.transferred",
-        now,
-        source=ticket.department_id,
-        target=department_id,
-        note=text,
-    )
     payload = {
         "ticket_id": ticket.id,
         "message_id": message.id,

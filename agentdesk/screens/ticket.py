@@ -32,6 +32,7 @@ from agentdesk.screens.close_ticket import CloseDialog
 from agentdesk.screens.csat import CsatDialog
 from agentdesk.screens.customer_message import CustomerMessageDialog
 from agentdesk.screens.desk import EXPECTED_ERRORS, Desk, desk, report_error
+from agentdesk.screens.intent_picker import IntentPicker
 from agentdesk.screens.kb import KbInsert, KbScreen
 from agentdesk.screens.script_picker import ScriptPicker
 from agentdesk.screens.transfer import TransferDialog
@@ -152,6 +153,14 @@ class TicketScreen(Screen[None]):
             "transfer",
             "Transfer",
             "Move the ticket to another department with a note",
+        ),
+        bind(
+            "ticket.intent",
+            "y",
+            "intent",
+            "Intent",
+            "Change the intent: its route and the transfer rules apply, and may move the ticket",
+            show=False,  # the footer is full; `?` lists it
         ),
         bind(
             "ticket.close",
@@ -306,6 +315,8 @@ class TicketScreen(Screen[None]):
             return _NEEDS[action] in allowed_actions(ticket.status) or None
         if action == "csat":
             return ticket.status is TicketStatus.CLOSED or None
+        if action == "intent":
+            return ticket.status is not TicketStatus.CLOSED or None
         return True
 
     # -- composing ---------------------------------------------------------------------------
@@ -425,6 +436,36 @@ class TicketScreen(Screen[None]):
         department = self.view.department_names.get(ticket.department_id, ticket.department_id)
         self.notify(f"#{ticket.number} moved to {department}.")
         self.dismiss(None)
+
+    def action_intent(self) -> None:
+        if self.ticket is not None:
+            self.app.push_screen(IntentPicker(current=self.ticket.intent), self._intent_chosen)
+
+    def _intent_chosen(self, intent: str | None) -> None:
+        if intent is not None:
+            self.reclassify(intent)
+
+    @work(group="ticket-write")
+    async def reclassify(self, intent: str) -> None:
+        before = self.ticket
+        try:
+            ticket = await self.desk.store.reclassify(
+                self.ticket_id, intent, actor_id=self.desk.agent.id, now=self.desk.now()
+            )
+        except EXPECTED_ERRORS as error:
+            report_error(self, error, doing="change the intent")
+            if isinstance(error, Conflict):
+                self.load_ticket()
+            return
+        moved = before is not None and ticket.department_id != before.department_id
+        if moved and self.view is not None:
+            names = self.view.department_names
+            department = names.get(ticket.department_id, ticket.department_id)
+            self.notify(f"#{ticket.number} is now {intent} and moved to {department}.")
+            self.dismiss(None)
+            return
+        self.notify(f"#{ticket.number} is now {intent}.")
+        self.load_ticket()
 
     def action_close(self) -> None:
         view = self.view

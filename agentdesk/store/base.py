@@ -14,17 +14,19 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Protocol
 
-from agentdesk.domain import actions
+from agentdesk.domain import actions, intake
 from agentdesk.domain.actions import Change, NewTicket
 from agentdesk.domain.model import (
     Agent,
     AuditEvent,
     Customer,
+    CustomerTier,
     Department,
     KbArticle,
     KbHit,
     LinkKind,
     Message,
+    MessageKind,
     Operation,
     Priority,
     Script,
@@ -34,7 +36,9 @@ from agentdesk.domain.model import (
     TicketRow,
     TicketStatus,
 )
+from agentdesk.domain.routing import RoutingPolicy
 from agentdesk.domain.sla import DEFAULT_POLICIES
+from agentdesk.domain.transfers import TransferRule
 from agentdesk.store.errors import NotFound
 
 
@@ -76,6 +80,10 @@ class Store(ABC):
     """Async, speaks domain types, raises only `agentdesk.store.errors`."""
 
     policies: dict[Priority, SlaPolicy] = DEFAULT_POLICIES
+    # Intent routes and transfer rules in force, for reclassifying (the app sets them from
+    # the settings, and again when the settings are reloaded).
+    routing_policy: RoutingPolicy = RoutingPolicy()
+    transfer_rules: tuple[TransferRule, ...] = ()
 
     # -- lifecycle -------------------------------------------------------------------------
     @abstractmethod
@@ -256,6 +264,35 @@ class Store(ABC):
         change = await self._mutate(
             ticket_id,
             lambda t, _: actions.transfer(t, department_id, note, actor_id=actor_id, now=now),
+        )
+        return change.ticket
+
+    async def reclassify(
+        self, ticket_id: str, intent: str, *, actor_id: str, now: datetime
+    ) -> Ticket:
+        """Set the intent a person chose; routes and transfer rules apply (`intake.reclassify`)."""
+        ticket = await self.ticket(ticket_id)
+        messages = await self.messages(ticket_id)
+        first = next((m.body for m in messages if m.kind is MessageKind.CUSTOMER), "")
+        try:
+            tier: CustomerTier | None = (await self.customer(ticket.customer_id)).tier
+        except NotFound:
+            tier = None
+        departments = {department.id for department in await self.departments()}
+        policy, rules = self.routing_policy, self.transfer_rules
+        change = await self._mutate(
+            ticket_id,
+            lambda t, _: intake.reclassify(
+                t,
+                intent,
+                actor_id=actor_id,
+                now=now,
+                policy=policy,
+                rules=rules,
+                first_message=first,
+                customer_tier=tier,
+                departments=departments,
+            ),
         )
         return change.ticket
 

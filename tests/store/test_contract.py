@@ -19,6 +19,7 @@ from agentdesk.domain.actions import NewTicket
 from agentdesk.domain.errors import IllegalTransition, InvalidInput, MissingPlaceholders
 from agentdesk.domain.model import (
     Agent,
+    Complexity,
     Customer,
     CustomerTier,
     Department,
@@ -30,6 +31,8 @@ from agentdesk.domain.model import (
     TicketLink,
     TicketStatus,
 )
+from agentdesk.domain.routing import IntentRoute, RoutingPolicy
+from agentdesk.domain.transfers import RuleMove, TransferRule
 from agentdesk.store.base import Scope, Store, TicketQuery
 from agentdesk.store.errors import Conflict, NotFound
 from tests.fixtures import AGENTS, ARTICLES, CUSTOMERS, DEPARTMENTS, NOW, SCRIPTS, TICKETS
@@ -403,6 +406,75 @@ async def test_transfer(store: Store) -> None:
         1,
         3,
     ]
+
+
+VIP_COMPLAINTS = TransferRule(
+    "vip-complaints",
+    "billing",
+    "VIP complaint: offer a goodwill credit.",
+    intents=frozenset({"complaint"}),
+    customer_tiers=frozenset({CustomerTier.VIP}),
+)
+
+
+async def test_reclassify_takes_the_route_and_a_rule_transfers(store: Store) -> None:
+    store.routing_policy = RoutingPolicy(
+        {"complaint": IntentRoute("general", "complaints", Complexity.COMPLEX, Priority.HIGH)}
+    )
+    gone = replace(VIP_COMPLAINTS, name="gone", department="nowhere")
+    store.transfer_rules = (gone, VIP_COMPLAINTS)
+    # #6: Ada (VIP), logistics, change_shipping_address, normal, assigned below.
+    ticket = await by_number(store, 6)
+    await store.assign(ticket.id, SENIOR.id, actor_id=SENIOR.id, now=NOW)
+    before = await op_count(store)
+    moved = await store.reclassify(ticket.id, "complaint", actor_id=SENIOR.id, now=LATER)
+    assert (moved.intent, moved.intent_confidence) == ("complaint", None)
+    assert (moved.required_skill, moved.complexity) == ("complaints", Complexity.COMPLEX)
+    assert moved.priority is Priority.HIGH
+    assert (moved.department_id, moved.assignee_id) == ("billing", None)
+    assert moved.first_response_due == ticket.first_response_due  # the SLA clock is kept
+    assert await store.ticket(ticket.id) == moved
+    events = (await store.audit_events(ticket.id))[-2:]
+    assert [event.kind for event in events] == ["ticket.reclassified", "ticket.transferred"]
+    assert events[1].detail["rule"] == "vip-complaints"
+    assert events[1].actor_id == SENIOR.id
+    note = (await store.messages(ticket.id))[-1]
+    assert note.kind is MessageKind.NOTE and "goodwill credit" in note.body
+    (op,) = await store.operations(after_seq=before)
+    assert (op.kind, op.payload["rule"]) == ("ticket.reclassify", "vip-complaints")
+
+    # Bob is no VIP: #2 only changes its intent, and stays where it is.
+    bob = await by_number(store, 2)
+    same_place = await store.reclassify(bob.id, "complaint", actor_id=SENIOR.id, now=LATER)
+    assert (same_place.department_id, same_place.intent) == ("logistics", "complaint")
+    with pytest.raises(InvalidInput):
+        await store.reclassify(bob.id, "complaint", actor_id=SENIOR.id, now=LATER)
+    with pytest.raises(NotFound):
+        await store.reclassify("no-such-ticket", "complaint", actor_id=SENIOR.id, now=LATER)
+
+
+async def test_a_rule_move_on_arrival_is_stored_with_its_note_and_audit(store: Store) -> None:
+    new = NewTicket(
+        "Rude courier",
+        "Again!",
+        "cu-ada",
+        "billing",
+        intent="complaint",
+        decisions=("intent complaint given", "rule 'vip-complaints' → billing"),
+        moved_by=RuleMove("vip-complaints", "logistics", "VIP complaint."),
+    )
+    (ticket,) = await store.add_tickets([new], now=NOW)
+    assert ticket.department_id == "billing"
+    kinds = [event.kind for event in await store.audit_events(ticket.id)]
+    assert kinds == ["ticket.created", "ticket.routed", "ticket.transferred"]
+    routed = (await store.audit_events(ticket.id))[1]
+    assert routed.detail == {"decisions": list(new.decisions)}
+    customer, note = await store.messages(ticket.id)
+    assert customer.kind is MessageKind.CUSTOMER and customer.body == "Again!"
+    assert (
+        note.body
+        == "Transferred from logistics to billing by rule 'vip-complaints': VIP complaint."
+    )
 
 
 async def test_confirmation_reopen_and_confirm_close(store: Store) -> None:

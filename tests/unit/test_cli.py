@@ -15,6 +15,7 @@ import pytest
 
 from agentdesk import __version__, cli
 from agentdesk.cli import main
+from agentdesk.config import Settings, load_settings
 from agentdesk.store.errors import Unavailable
 
 DEMO_TICKETS = 30
@@ -151,7 +152,7 @@ def test_launch_pauses_the_collector_until_the_app_is_ready(
     monkeypatch.setattr("agentdesk.app.AgentDeskApp", FakeApp)
     assert gc.isenabled()
     try:
-        assert cli.launch(cli.load_settings(), demo_db, "junior") == 0
+        assert cli.launch(load_settings(), demo_db, "junior") == 0
         assert seen == [("starting", False), ("ready", True)]
         assert gc.get_freeze_count() > 0  # what start-up made is out of later collections
     finally:
@@ -171,7 +172,7 @@ def test_launch_turns_the_collector_back_on_when_the_app_fails(
 
     monkeypatch.setattr("agentdesk.app.AgentDeskApp", FailingApp)
     with pytest.raises(RuntimeError):
-        cli.launch(cli.load_settings(), demo_db, "junior")
+        cli.launch(load_settings(), demo_db, "junior")
     assert gc.isenabled()
 
 
@@ -226,7 +227,7 @@ def test_launch_passes_the_app_exit_code_on(
             return None
 
     monkeypatch.setattr("agentdesk.app.AgentDeskApp", FakeApp)
-    settings = cli.load_settings()
+    settings = load_settings()
     assert cli.launch(settings, demo_db, "junior") == 0
     FakeApp.code, FakeApp.message = 2, "agentdesk: cannot start as 'x'"
     assert cli.launch(settings, demo_db, "x") == 2
@@ -369,3 +370,65 @@ def test_progress_bar_starts_only_for_enough_work() -> None:
     assert (task.description, task.completed, task.total) == ("Exporting", 50, 500)
     bar.stop()
     assert bar._progress is None
+
+
+# -- config: transfer rules and the last good copy ---------------------------------------------
+def test_import_applies_transfer_rules_and_reports_unknown_departments(
+    capsys: pytest.CaptureFixture[str],
+    demo_db: Path,
+    isolated: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("agentdesk.intake.load_intent_model", lambda: None)  # hermetic
+    (isolated / "config.toml").write_text(
+        '[[transfer.rules]]\nname = "lost"\ndepartment = "fraud"\nkeywords = ["lost"]\n'
+        '[[transfer.rules]]\nname = "parcels"\ndepartment = "logistics"\nkeywords = ["parcel"]\n',
+        encoding="utf-8",
+    )
+    source = tmp_path / "new.csv"
+    source.write_text(
+        "subject,body,customer_name\nParcel lost,It never came,Zoe Quinn\n", encoding="utf-8"
+    )
+    assert main(["import", "tickets", str(source), "--db", str(demo_db)]) == 0
+    err = capsys.readouterr().err
+    assert err.startswith(
+        "agentdesk: warning: transfer rule 'lost': no department 'fraud' (known: billing, "
+        "general, logistics, technical); the rule is ignored\n"
+    )
+    last = json.loads(export_lines(demo_db, "tickets", capsys)[-1])
+    assert (last["subject"], last["department"]) == ("Parcel lost", "logistics")
+
+
+def test_a_broken_config_falls_back_to_the_last_good_one(
+    capsys: pytest.CaptureFixture[str],
+    demo_db: Path,
+    isolated: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    opened: list[Settings] = []
+
+    def fake_launch(settings: Settings, path: Path, handle: str) -> int:
+        opened.append(settings)
+        return 0
+
+    monkeypatch.setattr(cli, "launch", fake_launch)
+    config = isolated / "config.toml"
+    config.write_text(
+        f'agent = "senior"\ndatabase = "{demo_db}"\ntheme = "agentdesk-light"\n', encoding="utf-8"
+    )
+    assert main([]) == 0
+    assert (isolated / "data" / "last-good-config.toml").is_file()
+    config.write_text('agent = "senior"\ntheme = 5\n', encoding="utf-8")
+    assert main([]) == 0
+    err = capsys.readouterr().err
+    assert err.startswith("agentdesk: warning: theme: expected a non-empty string, got 5\n")
+    assert "last good settings" in err
+    good, fallback = opened
+    assert fallback.theme == "agentdesk-light" and fallback.db_path == demo_db
+    assert fallback.notices and not good.notices
+    # With no copy to fall back on, a broken file stops the launch as before.
+    (isolated / "data" / "last-good-config.toml").unlink()
+    assert main([]) == 1
+    assert capsys.readouterr().err.startswith("agentdesk: theme: expected a non-empty string")
+    assert len(opened) == 2
