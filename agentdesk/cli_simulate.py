@@ -80,6 +80,7 @@ async def load_inputs(
 ) -> tuple[list[SimTicket], list[Agent]]:
     from agentdesk import transfer
     from agentdesk.demo import AGENTS, DEPARTMENTS
+    from agentdesk.intake import receive
     from agentdesk.roster import read_agents
     from agentdesk.store.memory import MemoryStore
 
@@ -106,7 +107,15 @@ async def load_inputs(
         raise SimulationInputError(f"{history_path}: no ticket has a created_at (arrival) time")
     parsed = await transfer.parse_tickets(store, records, now=latest + timedelta(days=1))
     await store.add_customers(parsed.new_customers)
-    tickets = await store.add_tickets(parsed.tickets, now=latest)
+    store.transfer_rules = settings.transfer_rules
+    # The history goes through intake like arriving tickets: classified where it has no
+    # intent, routed by intent, moved by the transfer rules under test.
+    classify = None
+    if any(not arrival.ticket.intent for arrival in parsed.tickets):
+        from agentdesk.intake import ModelClassifier
+
+        classify = ModelClassifier()
+    tickets = await receive(store, parsed.tickets, now=latest, classify=classify)
     customers: dict[str, Customer] = {}
     history: list[SimTicket] = []
     for ticket, handle in zip(tickets, handle_times, strict=True):
