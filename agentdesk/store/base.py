@@ -20,21 +20,20 @@ from agentdesk.domain.model import (
     Agent,
     AuditEvent,
     Customer,
+    CustomerTier,
     Department,
     KbArticle,
     KbHit,
     LinkKind,
     Message,
     Operation,
-    Priority,
     Script,
-    SlaPolicy,
     Ticket,
     TicketLink,
     TicketRow,
     TicketStatus,
 )
-from agentdesk.domain.sla import DEFAULT_POLICIES
+from agentdesk.domain.sla import DEFAULT_SLA, SlaPolicies
 from agentdesk.store.errors import NotFound
 
 
@@ -75,7 +74,9 @@ class StoreInfo:
 class Store(ABC):
     """Async, speaks domain types, raises only `agentdesk.store.errors`."""
 
-    policies: dict[Priority, SlaPolicy] = DEFAULT_POLICIES
+    # SLA targets and calendar for new tickets and for resuming paused clocks; the app sets
+    # the configured ones.
+    policies: SlaPolicies = DEFAULT_SLA
 
     # -- lifecycle -------------------------------------------------------------------------
     @abstractmethod
@@ -190,6 +191,12 @@ class Store(ABC):
     async def claim_next(self, agent: Agent, now: datetime) -> Ticket | None:
         """Atomically assign the first ticket of `routing.pull_order` the agent is eligible for."""
 
+    async def _customer_tier(self, customer_id: str) -> CustomerTier:
+        try:
+            return (await self.customer(customer_id)).tier
+        except NotFound:
+            return CustomerTier.STANDARD
+
     # -- ticket actions --------------------------------------------------------------------
     async def create_ticket(self, new: NewTicket, *, now: datetime) -> Ticket:
         (ticket,) = await self.add_tickets([new], now=now)
@@ -232,6 +239,8 @@ class Store(ABC):
         self, ticket_id: str, body: str, *, now: datetime, confirms_resolution: bool = False
     ) -> Ticket:
         """Returns the ticket the message landed on: a new follow-up if the old one was closed."""
+        # A follow-up gets the customer's tier's targets; a ticket never changes customer.
+        tier = await self._customer_tier((await self.ticket(ticket_id)).customer_id)
 
         def apply(ticket: Ticket, ctx: MutationContext) -> Change:
             number = ctx.next_number() if ticket.status is TicketStatus.CLOSED else None
@@ -242,6 +251,7 @@ class Store(ABC):
                 confirms_resolution=confirms_resolution,
                 follow_up_number=number,
                 policies=self.policies,
+                tier=tier,
             )
 
         change = await self._mutate(ticket_id, apply)
@@ -255,7 +265,9 @@ class Store(ABC):
             raise NotFound(f"no department {department_id!r}")
         change = await self._mutate(
             ticket_id,
-            lambda t, _: actions.transfer(t, department_id, note, actor_id=actor_id, now=now),
+            lambda t, _: actions.transfer(
+                t, department_id, note, actor_id=actor_id, now=now, policies=self.policies
+            ),
         )
         return change.ticket
 
@@ -291,7 +303,14 @@ class Store(ABC):
         change = await self._mutate(
             ticket_id,
             lambda t, _: actions.close_confirmed(
-                t, resolution, evidence, actor_id=actor_id, now=now, links=links, csat=csat
+                t,
+                resolution,
+                evidence,
+                actor_id=actor_id,
+                now=now,
+                links=links,
+                csat=csat,
+                policies=self.policies,
             ),
         )
         return change.ticket
