@@ -351,6 +351,7 @@ def run_import(args: argparse.Namespace, settings: Settings) -> int:
 
     async def work() -> ImportResult:
         async with open_sqlite(path) as store:
+            store.policies = settings.sla  # imported tickets get the configured SLA targets
             return await import_data(store, kind, data, fmt, now=datetime.now(UTC), progress=bar)
 
     try:
