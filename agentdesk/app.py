@@ -22,12 +22,14 @@ from agentdesk.commands import COMMAND_PROVIDERS
 from agentdesk.config import ConfigError, Settings
 from agentdesk.config_reload import reload_settings
 from agentdesk.config_transfer import check_departments
+from agentdesk.domain import alerts
 from agentdesk.domain.errors import DomainError
 from agentdesk.domain.model import Agent
+from agentdesk.domain.sla import row_clock
 from agentdesk.keymap import bind
 from agentdesk.screens.help import HelpScreen
 from agentdesk.screens.queue import QueueScreen
-from agentdesk.store.base import Store
+from agentdesk.store.base import Scope, Store, TicketQuery
 from agentdesk.store.errors import Conflict, StoreError
 
 
@@ -39,6 +41,10 @@ StoreOpener = Callable[[], Awaitable[Store]]
 
 # Exit code when the store cannot be opened or the agent is unknown (the CLI passes it on).
 EXIT_STORE_FAILED = 2
+# How often the agent's SLA clocks are looked at for alerts (digests are throttled further),
+# and how many of the agent's tickets are watched.
+SLA_WATCH_SECONDS = 20.0
+SLA_WATCH_LIMIT = 500
 
 
 class AgentDeskApp(App[None]):
@@ -89,6 +95,7 @@ class AgentDeskApp(App[None]):
         self.agent: Agent
         self.ready = False  # True once the store is open and the agent known
         self.exit_message: str | None = None  # why the app gave up, for the CLI
+        self.sla_alerts = alerts.AlertLog()
         self._startup_notices = self._install_themes()
 
     def now(self) -> datetime:
@@ -172,13 +179,14 @@ class AgentDeskApp(App[None]):
         # The start-up screen stays beneath the queue; its spinner would go on animating
         # there, and Textual repaints the top screen with each frame of the one beneath.
         startup.display = False
+        self.set_interval(SLA_WATCH_SECONDS, self.watch_sla)
         if self._on_ready is not None:
             self._on_ready()
 
     # -- settings ----------------------------------------------------------------------------
     def _apply_to_store(self, settings: Settings) -> None:
         """Hand the store the SLA targets and transfer rules it works by."""
-        self.store.policies = dict(settings.sla)
+        self.store.policies = settings.sla
         self.store.transfer_rules = settings.transfer_rules
         if settings.transfer_rules:
             self.run_worker(
@@ -249,6 +257,29 @@ class AgentDeskApp(App[None]):
                 await store.close()
             except StoreError as error:
                 self.log.error(f"closing the store failed: {error}")
+
+    # -- SLA alerts ------------------------------------------------------------------------
+    def watch_sla(self) -> None:
+        """Look at the agent's SLA clocks; news goes out as one throttled digest."""
+        self.run_worker(self._review_sla(), name="watch sla", group="sla-alerts", exclusive=True)
+
+    async def _review_sla(self) -> None:
+        query = TicketQuery(scope=Scope.MINE, agent_id=self.agent.id)
+        try:
+            rows = await self.store.ticket_rows(query, 0, SLA_WATCH_LIMIT)
+        except StoreError as error:
+            # Not worth a notice every few seconds; the queue reports the store's trouble.
+            self.log.warning(f"SLA watch could not read the tickets: {error}")
+            return
+        now = self.now()
+        clocks = [
+            alerts.WatchedClock(row.id, row.number, clock.target, clock.state)
+            for row in rows
+            if (clock := row_clock(row, now, self.store.policies)) is not None
+        ]
+        self.sla_alerts, digest = alerts.review(self.sla_alerts, clocks, now)
+        if digest is not None:
+            self.notify(digest.message, title=digest.title, severity=digest.severity, timeout=10)
 
     # -- shared verbs ----------------------------------------------------------------------
     def report_error(self, error: Exception, *, action: str) -> None:

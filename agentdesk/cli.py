@@ -357,6 +357,7 @@ def run_import(args: argparse.Namespace, settings: Settings) -> int:
         from agentdesk.intake import ModelClassifier
 
         async with open_sqlite(path) as store:
+            store.policies = settings.sla  # imported tickets get the configured SLA targets
             known = {department.id for department in await store.departments()}
             store.transfer_rules, problems = check_departments(settings.transfer_rules, known)
             for problem in problems:

@@ -8,10 +8,11 @@ functions. Nothing here reads a clock or makes an id on its own: `now` and `make
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 
+from agentdesk.domain import sla
 from agentdesk.domain.errors import InvalidInput
 from agentdesk.domain.ids import new_id
 from agentdesk.domain.lifecycle import Action, next_status
@@ -20,17 +21,16 @@ from agentdesk.domain.model import (
     Channel,
     Complexity,
     Customer,
+    CustomerTier,
     LinkKind,
     Message,
     MessageKind,
     Priority,
-    SlaPolicy,
     Ticket,
     TicketLink,
     TicketStatus,
 )
 from agentdesk.domain.scripts import check_ready
-from agentdesk.domain.sla import due_times
 from agentdesk.domain.transfers import RuleMove
 
 IdFactory = Callable[[], str]
@@ -99,14 +99,16 @@ def create_ticket(
     *,
     number: int,
     now: datetime,
-    policies: Mapping[Priority, SlaPolicy] | None = None,
+    policies: sla.SlaRules = None,
+    tier: CustomerTier = CustomerTier.STANDARD,
     follow_up_of: str | None = None,
     make_id: IdFactory = new_id,
 ) -> Change:
+    """A new ticket; its SLA due times follow the policy for its priority and `tier`."""
     subject = _require_text(new.subject, "subject")
     body = _require_text(new.body, "body")
     created = new.created_at or now
-    first_due, resolution_due = due_times(new.priority, created, policies)
+    first_due, resolution_due = sla.due_times(new.priority, tier, created, policies)
     ticket = Ticket(
         id=new.id or make_id(),
         number=number,
@@ -252,6 +254,7 @@ def reply(
         assignee_id=assignee,
         links=_links_added(ticket, links),
     )
+    updated = sla.paused_if_waiting(updated, now)  # a reply never ends a wait
     kind = "ticket.note" if internal else "ticket.reply"
     audit = _audit(
         make_id, ticket, author_id, kind, now, message_id=message.id, status=status.value
@@ -275,7 +278,8 @@ def customer_reply(
     now: datetime,
     confirms_resolution: bool = False,
     follow_up_number: int | None = None,
-    policies: Mapping[Priority, SlaPolicy] | None = None,
+    policies: sla.SlaRules = None,
+    tier: CustomerTier = CustomerTier.STANDARD,
     make_id: IdFactory = new_id,
 ) -> Change:
     """A message from the customer.
@@ -304,6 +308,7 @@ def customer_reply(
             number=follow_up_number,
             now=now,
             policies=policies,
+            tier=tier,
             follow_up_of=ticket.id,
             make_id=make_id,
         )
@@ -324,7 +329,9 @@ def customer_reply(
     changes: dict[str, object] = {"status": status}
     if confirming:
         changes["closed_at"] = now
-    updated = _bump(ticket, now, **changes)
+    updated = sla.follow_status(
+        _bump(ticket, now, **changes), now=now, calendar=sla.as_policies(policies).calendar
+    )
     kind = "ticket.customer_confirmed" if confirming else "ticket.customer_reply"
     audit_events = [
         _audit(make_id, ticket, None, kind, now, message_id=message.id, status=status.value)
@@ -384,9 +391,13 @@ def transfer(
     *,
     actor_id: str,
     now: datetime,
+    policies: sla.SlaRules = None,
     make_id: IdFactory = new_id,
 ) -> Change:
-    """Move the ticket to another department's queue, unassigned, keeping its SLA clock."""
+    """Move the ticket to another department's queue, unassigned, keeping its SLA clock.
+
+    A waiting ticket becomes open again, so a paused clock resumes (on `policies`' calendar).
+    """
     text = _require_text(note, "note")
     if department_id == ticket.department_id:
         raise InvalidInput("department", f"the ticket is already in {department_id}")
@@ -394,7 +405,11 @@ def transfer(
     message, audit = transfer_record(
         ticket, department_id, text, actor_id=actor_id, now=now, make_id=make_id
     )
-    updated = _bump(ticket, now, status=status, department_id=department_id, assignee_id=None)
+    updated = sla.follow_status(
+        _bump(ticket, now, status=status, department_id=department_id, assignee_id=None),
+        now=now,
+        calendar=sla.as_policies(policies).calendar,
+    )
     payload = {
         "ticket_id": ticket.id,
         "message_id": message.id,
@@ -429,6 +444,7 @@ def request_confirmation(
         first_response_at=ticket.first_response_at or now,
         links=_links_added(ticket, links),
     )
+    updated = sla.paused_if_waiting(updated, now)
     audit = _audit(
         make_id, ticket, actor_id, "ticket.confirmation_requested", now, message_id=message.id
     )
@@ -452,9 +468,14 @@ def close_confirmed(
     now: datetime,
     links: tuple[TicketLink, ...] = (),
     csat: int | None = None,
+    policies: sla.SlaRules = None,
     make_id: IdFactory = new_id,
 ) -> Change:
-    """Close on the customer's confirmation, recorded as a system message naming the evidence."""
+    """Close on the customer's confirmation, recorded as a system message naming the evidence.
+
+    Closing ends the wait too: the paused resolution clock resumes and stops at once, so the
+    time the customer took to confirm is not counted against the target.
+    """
     text = _require_text(resolution, "resolution")
     proof = _require_text(evidence, "customer confirmation")
     if csat is not None and csat not in CSAT_RANGE:
@@ -477,6 +498,7 @@ def close_confirmed(
         csat=csat if csat is not None else ticket.csat,
         links=_links_added(ticket, links),
     )
+    updated = sla.follow_status(updated, now=now, calendar=sla.as_policies(policies).calendar)
     audit = _audit(
         make_id, ticket, actor_id, "ticket.closed", now, message_id=message.id, csat=csat
     )

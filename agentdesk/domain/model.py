@@ -245,3 +245,4 @@ class TicketRow:
     first_response_due: datetime | None
     resolution_due: datetime | None
     first_response_at: datetime | None
+    sla_paused_at: datetime | None = None

@@ -6,13 +6,14 @@ Pure functions over domain objects so the screen stays thin and every rule here 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from agentdesk.domain.model import (
     Agent,
     Customer,
+    CustomerTier,
     LinkKind,
     Message,
     MessageKind,
@@ -21,7 +22,16 @@ from agentdesk.domain.model import (
     TicketStatus,
 )
 from agentdesk.domain.scripts import ticket_values
-from agentdesk.domain.sla import SlaState, clock_state, format_remaining
+from agentdesk.domain.sla import (
+    FIRST_RESPONSE,
+    RESOLUTION,
+    SlaClock,
+    SlaRules,
+    SlaState,
+    as_policies,
+    format_remaining,
+    running_clock,
+)
 
 QUOTE_LIMIT = 280
 EXCERPT_LIMIT = 600
@@ -192,22 +202,49 @@ class TimerView:
     text: str  # "12m left", "overdue 5m", "met 09:12", "late by 20m", "no target"
 
 
-def sla_timers(ticket: Ticket, now: datetime) -> tuple[TimerView, TimerView]:
-    """Both SLA clocks of a ticket: a countdown while running, the outcome once stopped."""
+def sla_timers(
+    ticket: Ticket,
+    now: datetime,
+    policies: SlaRules = None,
+    tier: CustomerTier = CustomerTier.STANDARD,
+) -> tuple[TimerView, TimerView]:
+    """Both SLA clocks of a ticket: a countdown while running, the outcome once stopped.
+
+    While the ticket waits on the customer a running clock reads `paused` with the business
+    time it has left; warnings measure against the policy for its priority and `tier`.
+    """
+    rules = as_policies(policies)
+    policy = rules.policy(ticket.priority, tier)
+
+    def running(target: str, minutes: int) -> Callable[[datetime], SlaClock]:
+        return lambda due: running_clock(
+            target,
+            due,
+            now,
+            started=ticket.created_at,
+            paused_at=ticket.sla_paused_at,
+            calendar=rules.calendar,
+            minutes=minutes,
+        )
+
     first = _timer(
         "First response",
-        ticket.created_at,
         ticket.first_response_due,
         ticket.first_response_at,
-        now,
+        running(FIRST_RESPONSE, policy.first_response_minutes),
     )
     done = ticket.closed_at if ticket.status is TicketStatus.CLOSED else None
-    resolution = _timer("Resolution", ticket.created_at, ticket.resolution_due, done, now)
+    resolution = _timer(
+        "Resolution", ticket.resolution_due, done, running(RESOLUTION, policy.resolution_minutes)
+    )
     return first, resolution
 
 
 def _timer(
-    label: str, started: datetime, due: datetime | None, stopped: datetime | None, now: datetime
+    label: str,
+    due: datetime | None,
+    stopped: datetime | None,
+    running: Callable[[datetime], SlaClock],
 ) -> TimerView:
     if due is None:
         return TimerView(label, SlaState.MET if stopped else SlaState.OK, "no target")
@@ -215,8 +252,9 @@ def _timer(
         if stopped <= due:
             return TimerView(label, SlaState.MET, f"met {stopped:%H:%M}")
         return TimerView(label, SlaState.BREACHED, f"late by {format_remaining(stopped - due)}")
-    remaining = due - now
-    state = clock_state(started, due, now)
-    if remaining.total_seconds() <= 0:
-        return TimerView(label, state, f"overdue {format_remaining(-remaining)}")
-    return TimerView(label, state, f"{format_remaining(remaining)} left")
+    clock = running(due)
+    if clock.state is SlaState.PAUSED:
+        return TimerView(label, clock.state, f"paused, {format_remaining(clock.remaining)} left")
+    if clock.remaining.total_seconds() <= 0:
+        return TimerView(label, clock.state, f"overdue {format_remaining(-clock.remaining)}")
+    return TimerView(label, clock.state, f"{format_remaining(clock.remaining)} left")

@@ -180,6 +180,9 @@ class QueueScreen(Screen[None]):
 
     def _repaint_clocks(self) -> None:
         now = self.desk.now()
+        policies = self.desk.store.policies  # may have been reloaded since the last tick
+        if policies is not self.table.sla_policies:
+            self.table.sla_policies = policies
         self.table.now = now
         self.query_one(StatusBar).clock = now.strftime("%H:%M %Z").strip()
 

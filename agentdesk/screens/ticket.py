@@ -17,6 +17,7 @@ from textual.widgets import Footer, Label
 from agentdesk.domain.lifecycle import Action, allowed_actions
 from agentdesk.domain.model import (
     Customer,
+    CustomerTier,
     LinkKind,
     Message,
     Script,
@@ -301,8 +302,11 @@ class TicketScreen(Screen[None]):
         self.refresh_bindings()
 
     def _tick(self) -> None:
-        if self.ticket is not None:
-            self.query_one(SlaTimers).show(sla_timers(self.ticket, self.desk.now()))
+        view = self.view
+        if view is not None:
+            tier = view.customer.tier if view.customer else CustomerTier.STANDARD
+            timers = sla_timers(view.ticket, self.desk.now(), self.desk.store.policies, tier)
+            self.query_one(SlaTimers).show(timers)
 
     # -- what applies ------------------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:

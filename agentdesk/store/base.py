@@ -28,16 +28,14 @@ from agentdesk.domain.model import (
     Message,
     MessageKind,
     Operation,
-    Priority,
     Script,
-    SlaPolicy,
     Ticket,
     TicketLink,
     TicketRow,
     TicketStatus,
 )
 from agentdesk.domain.routing import RoutingPolicy
-from agentdesk.domain.sla import DEFAULT_POLICIES
+from agentdesk.domain.sla import DEFAULT_SLA, SlaPolicies
 from agentdesk.domain.transfers import TransferRule
 from agentdesk.store.errors import NotFound
 
@@ -79,7 +77,9 @@ class StoreInfo:
 class Store(ABC):
     """Async, speaks domain types, raises only `agentdesk.store.errors`."""
 
-    policies: dict[Priority, SlaPolicy] = DEFAULT_POLICIES
+    # SLA targets and calendar for new tickets and for resuming paused clocks; the app sets
+    # the configured ones.
+    policies: SlaPolicies = DEFAULT_SLA
     # Intent routes and transfer rules in force, for reclassifying (the app sets them from
     # the settings, and again when the settings are reloaded).
     routing_policy: RoutingPolicy = RoutingPolicy()
@@ -198,6 +198,12 @@ class Store(ABC):
     async def claim_next(self, agent: Agent, now: datetime) -> Ticket | None:
         """Atomically assign the first ticket of `routing.pull_order` the agent is eligible for."""
 
+    async def _customer_tier(self, customer_id: str) -> CustomerTier:
+        try:
+            return (await self.customer(customer_id)).tier
+        except NotFound:
+            return CustomerTier.STANDARD
+
     # -- ticket actions --------------------------------------------------------------------
     async def create_ticket(self, new: NewTicket, *, now: datetime) -> Ticket:
         (ticket,) = await self.add_tickets([new], now=now)
@@ -240,6 +246,8 @@ class Store(ABC):
         self, ticket_id: str, body: str, *, now: datetime, confirms_resolution: bool = False
     ) -> Ticket:
         """Returns the ticket the message landed on: a new follow-up if the old one was closed."""
+        # A follow-up gets the customer's tier's targets; a ticket never changes customer.
+        tier = await self._customer_tier((await self.ticket(ticket_id)).customer_id)
 
         def apply(ticket: Ticket, ctx: MutationContext) -> Change:
             number = ctx.next_number() if ticket.status is TicketStatus.CLOSED else None
@@ -250,6 +258,7 @@ class Store(ABC):
                 confirms_resolution=confirms_resolution,
                 follow_up_number=number,
                 policies=self.policies,
+                tier=tier,
             )
 
         change = await self._mutate(ticket_id, apply)
@@ -263,7 +272,9 @@ class Store(ABC):
             raise NotFound(f"no department {department_id!r}")
         change = await self._mutate(
             ticket_id,
-            lambda t, _: actions.transfer(t, department_id, note, actor_id=actor_id, now=now),
+            lambda t, _: actions.transfer(
+                t, department_id, note, actor_id=actor_id, now=now, policies=self.policies
+            ),
         )
         return change.ticket
 
@@ -328,7 +339,14 @@ class Store(ABC):
         change = await self._mutate(
             ticket_id,
             lambda t, _: actions.close_confirmed(
-                t, resolution, evidence, actor_id=actor_id, now=now, links=links, csat=csat
+                t,
+                resolution,
+                evidence,
+                actor_id=actor_id,
+                now=now,
+                links=links,
+                csat=csat,
+                policies=self.policies,
             ),
         )
         return change.ticket

@@ -90,6 +90,7 @@ class MemoryStore(Store):
             first_response_due=ticket.first_response_due,
             resolution_due=ticket.resolution_due,
             first_response_at=ticket.first_response_at,
+            sla_paused_at=ticket.sla_paused_at,
         )
 
     def _matches(self, ticket: Ticket, query: TicketQuery) -> bool:
@@ -263,7 +264,13 @@ class MemoryStore(Store):
                 raise Conflict("a ticket with that id already exists")
             start = self._last_number
             changes = [
-                actions.create_ticket(new, number=start + i + 1, now=now, policies=self.policies)
+                actions.create_ticket(
+                    new,
+                    number=start + i + 1,
+                    now=now,
+                    policies=self.policies,
+                    tier=self._customers[new.customer_id].tier,
+                )
                 for i, new in enumerate(tickets)
             ]
             self._last_number += len(changes)

@@ -1,4 +1,4 @@
-"""The two SLA clocks of a ticket, coloured by state (ok, warning, breached, met)."""
+"""The two SLA clocks of a ticket, coloured by state (ok, warning, breached, met, paused)."""
 
 from __future__ import annotations
 
@@ -40,6 +40,10 @@ class SlaTimers(Vertical):
     }
     SlaTimers .-met {
         color: $text-muted;
+    }
+    SlaTimers .-paused {
+        color: $text-muted;
+        text-style: italic;
     }
     """
 

@@ -10,8 +10,8 @@ move repaints only the two lines that changed, a scroll reuses every line still 
 the rows a page up or down would show are rendered between keys. Kept lines reach the screen
 as the same objects, so the caches Textual keeps on each line (filters, cuts) hold as well.
 
-Data in (`reset`, `add_page`, `now`), messages out (`PageNeeded`, `TicketHighlighted`,
-`TicketSelected`); this module never imports the store.
+Data in (`reset`, `add_page`, `now`, `sla_policies`), messages out (`PageNeeded`,
+`TicketHighlighted`, `TicketSelected`); this module never imports the store.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ from textual.scrollbar import ScrollBar
 from textual.strip import Strip
 
 from agentdesk.domain.model import CustomerTier, Priority, TicketRow, TicketStatus
-from agentdesk.domain.sla import current_clock, format_remaining
+from agentdesk.domain.sla import DEFAULT_SLA, SlaPolicies, SlaState, format_remaining, row_clock
 from agentdesk.keymap import bind
 
 PAGE_SIZE = 100
@@ -106,18 +106,13 @@ class Cell:
     component: str | None = None  # a component class name, styled by the app's theme
 
 
-def row_cells(row: TicketRow, now: datetime) -> list[Cell]:
+def row_cells(row: TicketRow, now: datetime, policies: SlaPolicies = DEFAULT_SLA) -> list[Cell]:
     """What each column shows for `row` at `now`, with the component class that colours it."""
-    clock = current_clock(
-        row.created_at,
-        row.first_response_due,
-        row.resolution_due,
-        row.first_response_at,
-        row.status,
-        now,
-    )
+    clock = row_clock(row, now, policies)
     if clock is None:
         sla = Cell("—", "ticket-table--muted")
+    elif clock.state is SlaState.PAUSED:
+        sla = Cell("paused", "ticket-table--sla-paused")
     else:
         sla = Cell(format_remaining(clock.remaining), f"ticket-table--sla-{clock.state.value}")
     priority_component = {
@@ -176,6 +171,7 @@ class TicketTable(ScrollView, can_focus=True):
         "ticket-table--sla-ok",
         "ticket-table--sla-warning",
         "ticket-table--sla-breached",
+        "ticket-table--sla-paused",
         "ticket-table--priority-urgent",
         "ticket-table--priority-high",
         "ticket-table--vip",
@@ -204,6 +200,7 @@ class TicketTable(ScrollView, can_focus=True):
         & > .ticket-table--sla-ok { color: $success; }
         & > .ticket-table--sla-warning { color: $warning; }
         & > .ticket-table--sla-breached { color: $error; text-style: bold; }
+        & > .ticket-table--sla-paused { color: $text-muted; text-style: italic; }
         & > .ticket-table--priority-urgent { color: $error; text-style: bold; }
         & > .ticket-table--priority-high { color: $warning; }
         & > .ticket-table--vip { color: $accent; }
@@ -261,6 +258,7 @@ class TicketTable(ScrollView, can_focus=True):
         super().__init__(name=name, id=id, classes=classes)
         self._empty_message = empty_message
         self._now = datetime.now(UTC)
+        self._sla_policies = DEFAULT_SLA
         self._row_count = 0
         self._cursor = 0
         self._generation = 0
@@ -294,6 +292,17 @@ class TicketTable(ScrollView, can_focus=True):
     def now(self, value: datetime) -> None:
         """The time SLA countdowns and ages are measured against; repaints the rows."""
         self._now = value
+        self._strips.clear()
+        self.refresh()
+
+    @property
+    def sla_policies(self) -> SlaPolicies:
+        return self._sla_policies
+
+    @sla_policies.setter
+    def sla_policies(self, value: SlaPolicies) -> None:
+        """The targets and calendar the SLA column's warnings are measured on."""
+        self._sla_policies = value
         self._strips.clear()
         self.refresh()
 
@@ -664,11 +673,15 @@ class TicketTable(ScrollView, can_focus=True):
                 )
                 return self._cells_strip(_PLACEHOLDER, width, placeholder, None)
             # The cursor row is painted in the cursor colours alone, for contrast.
-            return self._cells_strip(row_cells(row, self._now), width, paint.cursor, None)
+            return self._cells_strip(
+                row_cells(row, self._now, self._sla_policies), width, paint.cursor, None
+            )
         if row is None:
             placeholder = base + self._over("ticket-table--placeholder", background)
             return self._cells_strip(_PLACEHOLDER, width, placeholder, None)
-        return self._cells_strip(row_cells(row, self._now), width, base, background)
+        return self._cells_strip(
+            row_cells(row, self._now, self._sla_policies), width, base, background
+        )
 
 
 def _thumb(bar: ScrollBar, position: float) -> list[Segment] | None:

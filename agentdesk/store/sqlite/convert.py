@@ -154,6 +154,7 @@ def ticket_row_from_row(row: Row) -> TicketRow:
         first_response_due=from_micros_or_none(row["first_response_due"]),
         resolution_due=from_micros_or_none(row["resolution_due"]),
         first_response_at=from_micros_or_none(row["first_response_at"]),
+        sla_paused_at=from_micros_or_none(row["sla_paused_at"]),
     )
 
 

@@ -37,6 +37,7 @@ ROW_COLUMNS = (
     "tickets.first_response_due",
     "tickets.resolution_due",
     "tickets.first_response_at",
+    "tickets.sla_paused_at",
     "customers.name AS customer_name",
     "customers.tier AS customer_tier",
 )

@@ -417,7 +417,7 @@ class SqliteStore(Store):
         await self._sqlalchemy_ready()
         from agentdesk.store.sqlite import tickets as ticket_queries
 
-        return await self._write(ticket_queries.add, list(tickets), now, dict(self.policies))
+        return await self._write(ticket_queries.add, list(tickets), now, self.policies)
 
     async def operations(self, after_seq: int = 0, limit: int = 1000) -> list[Operation]:
         await self._sqlalchemy_ready()

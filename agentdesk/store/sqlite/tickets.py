@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -21,13 +21,13 @@ from agentdesk.domain.actions import Change, NewTicket
 from agentdesk.domain.model import (
     Agent,
     AuditEvent,
+    CustomerTier,
     Message,
-    Priority,
-    SlaPolicy,
     Ticket,
     TicketRow,
 )
 from agentdesk.domain.routing import PULLABLE_STATUSES
+from agentdesk.domain.sla import SlaPolicies
 from agentdesk.store.base import Mutation
 from agentdesk.store.errors import Conflict, NotFound
 from agentdesk.store.sqlite import convert, direct, tables
@@ -55,6 +55,7 @@ ROW_COLUMNS = (
     T.c.first_response_due,
     T.c.resolution_due,
     T.c.first_response_at,
+    T.c.sla_paused_at,
     C.c.name.label("customer_name"),
     C.c.tier.label("customer_tier"),
 )
@@ -109,13 +110,22 @@ def batch_after(connection: Connection, after_number: int, size: int) -> list[Ti
 
 # -- writing ---------------------------------------------------------------------------------
 def customer_names(connection: Connection, customer_ids: Iterable[str]) -> dict[str, str]:
+    return {key: name for key, (name, _) in customer_facts(connection, customer_ids).items()}
+
+
+def customer_facts(
+    connection: Connection, customer_ids: Iterable[str]
+) -> dict[str, tuple[str, CustomerTier]]:
+    """Name and tier of each customer found, a query per few hundred ids."""
     wanted = list(dict.fromkeys(customer_ids))
-    names: dict[str, str] = {}
+    facts: dict[str, tuple[str, CustomerTier]] = {}
     for start in range(0, len(wanted), CHUNK):
         chunk = wanted[start : start + CHUNK]
-        statement = select(C.c.id, C.c.name).where(C.c.id.in_(chunk))
-        names.update({row.id: row.name for row in connection.execute(statement)})
-    return names
+        statement = select(C.c.id, C.c.name, C.c.tier).where(C.c.id.in_(chunk))
+        facts.update(
+            {row.id: (row.name, CustomerTier(row.tier)) for row in connection.execute(statement)}
+        )
+    return facts
 
 
 def persist(tx: Transaction, change: Change) -> None:
@@ -160,7 +170,7 @@ def add(
     tx: Transaction,
     news: Sequence[NewTicket],
     now: datetime,
-    policies: Mapping[Priority, SlaPolicy],
+    policies: SlaPolicies,
 ) -> list[Ticket]:
     with gc_paused(len(news) >= BULK):
         return _add(tx, news, now, policies)
@@ -170,25 +180,32 @@ def _add(
     tx: Transaction,
     news: Sequence[NewTicket],
     now: datetime,
-    policies: Mapping[Priority, SlaPolicy],
+    policies: SlaPolicies,
 ) -> list[Ticket]:
     if not news:
         return []
     connection = tx.connection
-    names = customer_names(connection, (new.customer_id for new in news))
+    facts = customer_facts(connection, (new.customer_id for new in news))
     for new in news:
-        if new.customer_id not in names:
+        if new.customer_id not in facts:
             raise NotFound(f"no customer {new.customer_id!r}")
     numbers = tx.next_numbers(len(news))
     make_id = IdBlock()
     changes = [
-        actions.create_ticket(new, number=number, now=now, policies=policies, make_id=make_id)
+        actions.create_ticket(
+            new,
+            number=number,
+            now=now,
+            policies=policies,
+            tier=facts[new.customer_id][1],
+            make_id=make_id,
+        )
         for new, number in zip(news, numbers, strict=True)
     ]
     bulk_insert(
         connection,
         T,
-        [convert.ticket_values(c.ticket, names[c.ticket.customer_id]) for c in changes],
+        [convert.ticket_values(c.ticket, facts[c.ticket.customer_id][0]) for c in changes],
     )
     _insert_children(
         connection,
