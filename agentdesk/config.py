@@ -15,7 +15,9 @@ from pathlib import Path
 
 from platformdirs import user_config_dir, user_data_dir
 
+from agentdesk.config_routing import default_policy, parse_routing
 from agentdesk.domain.model import Priority, SlaPolicy
+from agentdesk.domain.routing import RoutingPolicy
 from agentdesk.domain.sla import DEFAULT_POLICIES
 
 APP_NAME = "agentdesk"
@@ -36,6 +38,7 @@ class Settings:
     # binding id (e.g. "ticket.reply") -> comma-separated keys (e.g. "r,ctrl+r")
     keymap: dict[str, str] = field(default_factory=dict)
     sla: dict[Priority, SlaPolicy] = field(default_factory=lambda: dict(DEFAULT_POLICIES))
+    routing: RoutingPolicy = field(default_factory=default_policy)
 
     @property
     def themes_dir(self) -> Path:
@@ -107,7 +110,7 @@ def _keymap(raw: object) -> dict[str, str]:
     return keymap
 
 
-KNOWN_KEYS = {"agent", "theme", "database", "keymap", "sla"}
+KNOWN_KEYS = {"agent", "theme", "database", "keymap", "sla", "routing"}
 
 
 def load_settings(path: Path | None = None, env: Mapping[str, str] | None = None) -> Settings:
@@ -137,4 +140,5 @@ def load_settings(path: Path | None = None, env: Mapping[str, str] | None = None
         theme=_string(raw, "theme", "") or DEFAULT_THEME,
         keymap=_keymap(raw.get("keymap")),
         sla=_sla(raw.get("sla")),
+        routing=parse_routing(raw.get("routing")),
     )

@@ -34,6 +34,8 @@ from agentdesk.domain.model import (
     TicketRow,
     TicketStatus,
 )
+from agentdesk.domain.route_explain import RouteExplanation, explain, latest_explanation
+from agentdesk.domain.routing import DEFAULT_POLICY, RoutingPolicy, TicketFacts
 from agentdesk.domain.sla import DEFAULT_POLICIES
 from agentdesk.store.errors import NotFound
 
@@ -76,6 +78,8 @@ class Store(ABC):
     """Async, speaks domain types, raises only `agentdesk.store.errors`."""
 
     policies: dict[Priority, SlaPolicy] = DEFAULT_POLICIES
+    # Weights and rules of pull-next and push mode; the app sets the configured one.
+    routing: RoutingPolicy = DEFAULT_POLICY
 
     # -- lifecycle -------------------------------------------------------------------------
     @abstractmethod
@@ -187,8 +191,48 @@ class Store(ABC):
         """
 
     @abstractmethod
-    async def claim_next(self, agent: Agent, now: datetime) -> Ticket | None:
-        """Atomically assign the first ticket of `routing.pull_order` the agent is eligible for."""
+    async def claim_next(
+        self, agent: Agent, now: datetime, policy: RoutingPolicy | None = None
+    ) -> Ticket | None:
+        """Atomically assign the agent the ticket `routing.pick` ranks first; None if none.
+
+        Raises `routing.CannotPull` if the agent is unavailable or at capacity. The
+        assignment's audit event carries the route explanation (`route_explanation`).
+        """
+
+    @abstractmethod
+    async def auto_assign(
+        self, ticket_id: str, now: datetime, policy: RoutingPolicy | None = None
+    ) -> Ticket | None:
+        """Push mode: assign the ticket to the agent `routing.choose_agent` picks, taking
+        turns among equals (the turns are kept in the store). None, and nothing written, if
+        the ticket is not waiting in a queue or no agent may take it now."""
+
+    @abstractmethod
+    async def active_load(self, agent_id: str) -> int:
+        """How many tickets wait on the agent (`routing.LOAD_STATUSES`)."""
+
+    # -- routing explanations --------------------------------------------------------------
+    async def route_explanation(self, ticket_id: str) -> RouteExplanation | None:
+        """Why routing assigned the ticket, as recorded then; None if routing did not."""
+        return latest_explanation(await self.audit_events(ticket_id))
+
+    async def explain_route(
+        self, ticket_id: str, agent: Agent, now: datetime, policy: RoutingPolicy | None = None
+    ) -> RouteExplanation:
+        """How pull-next would weigh the ticket for the agent now (nothing is written)."""
+        ticket = await self.ticket(ticket_id)
+        try:
+            customer: Customer | None = await self.customer(ticket.customer_id)
+        except NotFound:
+            customer = None
+        return explain(
+            TicketFacts.of(ticket, customer),
+            agent,
+            load=await self.active_load(agent.id),
+            now=now,
+            policy=policy or self.routing,
+        )
 
     # -- ticket actions --------------------------------------------------------------------
     async def create_ticket(self, new: NewTicket, *, now: datetime) -> Ticket:
