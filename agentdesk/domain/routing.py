@@ -384,6 +384,26 @@ def score(facts: TicketFacts, agent: Agent, now: datetime, policy: RoutingPolicy
     )
 
 
+def score_ceiling(
+    agent: Agent,
+    skill: str | None,
+    complexity: Complexity,
+    priority: Priority,
+    policy: RoutingPolicy,
+) -> float:
+    """The most a ticket of this kind can score for the agent, however late or old it is.
+
+    Lets a store skip whole groups of tickets that cannot beat the best one found so far.
+    """
+    weights = policy.weights
+    return (
+        weights.sla_risk
+        + weights.priority * priority_value(priority)
+        + weights.waiting
+        + weights.skill_fit * skill_fit(agent, skill, complexity, policy)
+    )
+
+
 def score_parts(
     facts: TicketFacts, agent: Agent, now: datetime, policy: RoutingPolicy
 ) -> tuple[ScorePart, ...]:

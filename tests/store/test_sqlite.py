@@ -464,7 +464,8 @@ async def test_pull_next_reads_its_partial_indexes(tmp_path: Path) -> None:
         ]
         assert routing.buckets(connection, LEAD, DEFAULT_POLICY)
         assert routing.active_load(connection, SENIOR.id) == 0
-        assert len(list(routing.candidates(connection, SENIOR, DEFAULT_POLICY))) == 6
+        found = list(routing.candidates(connection, SENIOR, NOW, DEFAULT_POLICY))
+        assert 1 <= len(found) <= 6 and found[0].number == 1
     database.close()
 
 

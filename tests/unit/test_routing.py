@@ -38,6 +38,7 @@ from agentdesk.domain.routing import (
     pull_order,
     rank,
     score,
+    score_ceiling,
     score_parts,
     skill_fit,
     sla_risk,
@@ -403,6 +404,8 @@ def test_score_is_the_sum_of_its_bounded_parts(queue: list[TicketFacts], agent: 
         total = score(facts, agent, NOW, DEFAULT_POLICY)
         assert total == pytest.approx(sum(part.points for part in parts))
         assert 0.0 <= total <= DEFAULT_POLICY.weights.total
+        kind = (facts.required_skill, facts.complexity, facts.priority)
+        assert total <= score_ceiling(agent, *kind, DEFAULT_POLICY)
 
 
 @given(queues(), agents, st.randoms(use_true_random=False))

@@ -2,17 +2,20 @@
 
 Scoring every open ticket would cost tens of milliseconds on 100,000 of them, so pull-next
 reads candidates from the partial index `ix_tickets_routing` (tickets waiting in a queue, in
-queue order within each department, skill and complexity), one bucket at a time:
+queue order within each department, skill and complexity):
 
-- only buckets the agent may take at all (their departments; skills and complexities that
-  `routing.takes_work` allows), found by hopping through the index (a few lookups);
-- from each bucket and priority, the first `PER_BUCKET` tickets by SLA deadline, then age,
-  that the customer rules (VIP, language) let the agent take.
+- only groups of work the agent may do at all: their departments, and the skills and
+  complexities `routing.takes_work` allows, found by hopping through the index;
+- per group and priority, the first `PER_BUCKET` tickets by SLA deadline, then age, that the
+  customer rules (VIP, language) let the agent take;
+- groups best first by `routing.score_ceiling`, the most any of their tickets could score;
+  once that is below the best score found, the groups left cannot hold the winner.
 
-Within one such bucket the score falls as the deadline and the arrival move later, so the
-bucket's best ticket is its first one whenever a later deadline also means a later arrival
-(true for tickets created under one SLA policy); the few more read per bucket cover tickets
-whose clock moved. `routing.pick` then ranks the candidates, so both backends apply one rule.
+Within a group and priority the score falls as the deadline and the arrival move later, so
+its best ticket is its first whenever a later deadline also means a later arrival (true for
+tickets created under one SLA policy); the few more read per group cover tickets whose clock
+moved (answered, then sent back to a queue). `routing.pick` ranks what was read, so both
+backends apply one rule; the contract suite checks they agree.
 
 Everything here runs on the store's thread, on the raw sqlite3 connection, inside the write
 transaction (BEGIN IMMEDIATE) of the claim: nobody can take the winner in between.
@@ -43,6 +46,7 @@ from agentdesk.domain.routing import (
     AgentLoad,
     RoutingPolicy,
     TicketFacts,
+    score_ceiling,
     serves_department,
     takes_vip,
     takes_work,
@@ -209,15 +213,38 @@ def _facts(row: Any) -> TicketFacts:
 
 
 def candidates(
-    connection: sqlite3.Connection, agent: Agent, policy: RoutingPolicy
+    connection: sqlite3.Connection, agent: Agent, now: datetime, policy: RoutingPolicy
 ) -> Iterator[TicketFacts]:
-    """The tickets pull-next ranks for the agent (see the module docstring), read lazily."""
+    """The tickets pull-next ranks for the agent (see the module docstring), read lazily.
+
+    Groups are read best first by the most a ticket in them could score; once that ceiling
+    is below the best score found, no ticket in the groups left can win, so they are skipped.
+    """
     sql, extra = _candidate_sql(agent, policy)
-    for department, skill, complexity in buckets(connection, agent, policy):
-        for priority in PRIORITY_ORDER:
-            parameters = [department, skill, complexity.value, priority.rank, *extra, PER_BUCKET]
-            for row in connection.execute(sql, parameters).fetchall():
-                yield _facts(row)
+    groups = sorted(
+        (
+            (
+                -score_ceiling(agent, skill, complexity, priority, policy),
+                priority.rank,
+                department,
+                skill or "",
+                complexity.value,
+            )
+            for department, skill, complexity in buckets(connection, agent, policy)
+            for priority in PRIORITY_ORDER
+        ),
+    )
+    best: float | None = None
+    for negative_ceiling, rank, department, skill, complexity in groups:
+        if best is not None and -negative_ceiling < best:
+            return
+        parameters = [department, skill or None, complexity, rank, *extra, PER_BUCKET]
+        for row in connection.execute(sql, parameters).fetchall():
+            facts = _facts(row)
+            if routing.can_take(facts, agent, policy):
+                found = routing.score(facts, agent, now, policy)
+                best = found if best is None else max(best, found)
+            yield facts
 
 
 def facts_of(connection: sqlite3.Connection, ticket_id: str) -> TicketFacts | None:
@@ -245,7 +272,8 @@ def claim(tx: Transaction, agent: Agent, now: datetime, policy: RoutingPolicy) -
     """
     connection = raw_connection(tx.connection)
     load = active_load(connection, agent.id)
-    chosen = routing.pick(candidates(connection, agent, policy), agent, load, now, policy)
+    queue = candidates(connection, agent, now, policy)
+    chosen = routing.pick(queue, agent, load, now, policy)
     if chosen is None:
         return None
     explanation = explain(chosen.facts, agent, load=load, now=now, policy=policy, mode=PULL)
