@@ -360,10 +360,13 @@ def waiting_value(created_at: datetime, now: datetime, policy: RoutingPolicy) ->
 
 
 def fit_gap(agent: Agent, skill: str | None, complexity: Complexity, policy: RoutingPolicy) -> int:
-    """How far the agent's level and tier exceed what the work needs (0 is a perfect fit)."""
+    """How far the agent's level and tier exceed what the work needs (0 is a perfect fit;
+    an agent short of either fits not at all)."""
     level = agent.skills.get(skill, 0) if skill is not None else TIER_LEVEL[agent.tier]
-    over_level = max(level - policy.needed_level(complexity), 0)
-    over_tier = max(tier_rank(agent.tier) - tier_rank(policy.needed_tier(complexity)), 0)
+    over_level = level - policy.needed_level(complexity)
+    over_tier = tier_rank(agent.tier) - tier_rank(policy.needed_tier(complexity))
+    if over_level < 0 or over_tier < 0:
+        return MAX_FIT_GAP
     return over_level + over_tier
 
 
@@ -411,13 +414,16 @@ def score_parts(
     if facts.due is None:
         due_text = "no SLA clock"
     elif facts.due <= now:
-        due_text = f"SLA breached {format_remaining(now - facts.due)} ago"
+        due_text = f"breached {format_remaining(now - facts.due)} ago"
     else:
-        due_text = f"SLA due in {format_remaining(facts.due - now)}"
+        due_text = f"due in {format_remaining(facts.due - now)}"
     skill = facts.required_skill
-    level = f"{skill} level {agent.skills.get(skill, 0)}" if skill else f"{agent.tier.value}"
+    # Short: the ticket view shows it beside the points, in a narrow panel.
     need = policy.needed_level(facts.complexity)
-    fit_text = f"{level} for {facts.complexity.value} work (needs {need}), {agent.tier.value}"
+    if skill:
+        fit_text = f"{skill} {agent.skills.get(skill, 0)}, needs {need}"
+    else:
+        fit_text = f"{agent.tier.value} ({TIER_LEVEL[agent.tier]}), needs {need}"
     return (
         ScorePart("sla_risk", sla_risk(facts.due, now, policy), weights.sla_risk, due_text),
         ScorePart(
@@ -427,7 +433,7 @@ def score_parts(
             "waiting",
             waiting_value(facts.created_at, now, policy),
             weights.waiting,
-            f"waiting {format_remaining(max(now - facts.created_at, timedelta(0)))}",
+            f"waited {format_remaining(max(now - facts.created_at, timedelta(0)))}",
         ),
         ScorePart(
             "skill_fit",
@@ -475,7 +481,7 @@ def pick(
     """The ticket pull-next gives the agent; raises CannotPull if they may take none now."""
     refused = [check.detail for check in agent_checks(agent, load) if not check.passed]
     if refused:
-        raise CannotPull(f"you cannot pull a ticket: {'; '.join(refused)}")
+        raise CannotPull("; ".join(f"you are {reason}" for reason in refused))
     eligible = (
         ScoredTicket(facts, score(facts, agent, now, policy))
         for facts in candidates

@@ -38,7 +38,7 @@ def test_an_explanation_adds_up_and_reads_as_text() -> None:
     assert explanation.max_total == 100
     lines = explanation.lines()
     assert lines[0] == f"#42: Score {explanation.total:.0f} of 100 (pulled by agent)"
-    assert lines[1].startswith("SLA risk   18/35  SLA due in 1h00m")
+    assert lines[1] == "SLA risk   18/35  due in 1h00m"
     assert "  ✓ capacity: 2 of 5 active tickets" in lines
     assert "  ✓ skill: refunds level 3, needs 2 (standard)" in lines
 

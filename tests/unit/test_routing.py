@@ -255,6 +255,10 @@ def test_skill_fit_prefers_the_least_overqualified_agent() -> None:
     assert skill_fit(expert, *simple, DEFAULT_POLICY) == 0.0
     # Without a required skill, the tier stands for the level.
     assert fit_gap(JUNIOR, None, Complexity.STANDARD, DEFAULT_POLICY) == 0
+    # Short of the level or the tier: no fit at all (such an agent is not eligible either).
+    assert skill_fit(JUNIOR, "refunds", Complexity.COMPLEX, DEFAULT_POLICY) == 0.0
+    assert skill_fit(JUNIOR, "orders", Complexity.SIMPLE, DEFAULT_POLICY) == 0.0
+    assert skill_fit(JUNIOR, None, Complexity.COMPLEX, DEFAULT_POLICY) == 0.0
 
 
 def test_score_parts_are_named_weighted_and_explained() -> None:
@@ -268,13 +272,15 @@ def test_score_parts_are_named_weighted_and_explained() -> None:
     ]
     assert [p.points for p in parts] == pytest.approx([17.5, 20.0, 5.0, 25 * (1 - 1 / 6)])
     assert [p.detail for p in parts] == [
-        "SLA due in 1h00m",
+        "due in 1h00m",
         "high",
-        "waiting 4h00m",
-        "refunds level 3 for standard work (needs 2), junior",
+        "waited 4h00m",
+        "refunds 3, needs 2",
     ]
     breached = score_parts(replace(facts, due=NOW - 2 * HOUR), AGENT, NOW, DEFAULT_POLICY)
-    assert breached[0].detail == "SLA breached 2h00m ago"
+    assert breached[0].detail == "breached 2h00m ago"
+    unskilled = score_parts(replace(facts, required_skill=None), SENIOR, NOW, DEFAULT_POLICY)
+    assert unskilled[3].detail == "senior (4), needs 2"
     assert score_parts(replace(facts, due=None), AGENT, NOW, DEFAULT_POLICY)[0].detail == (
         "no SLA clock"
     )
