@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from textual.content import Content
 
 from agentdesk.domain.actions import NewTicket
-from agentdesk.domain.model import Agent, KbArticle, TicketStatus
+from agentdesk.domain.model import Agent, Complexity, KbArticle, TicketStatus
 from agentdesk.store.base import Scope, TicketQuery
 from agentdesk.store.errors import NotFound, SchemaTooNew, Unavailable
 from agentdesk.store.kb_query import segments_to_markup
@@ -361,11 +361,39 @@ async def test_two_processes_never_claim_the_same_ticket(tmp_path: Path) -> None
     assert set(everything) == eligible
     for agent, numbers in zip(claimers, claimed, strict=True):
         for number in numbers[:10]:
-            assert (await store.ticket_by_number(number)).assignee_id == agent.id
+            ticket = await store.ticket_by_number(number)
+            assert ticket.assignee_id == agent.id
+            explanation = await store.route_explanation(ticket.id)
+            assert explanation is not None and explanation.agent_id == agent.id
     assigns = [op for op in await store.operations(limit=10_000) if op.kind == "ticket.assign"]
     assert len(assigns) == len(eligible)
     assert len({op.payload["ticket_id"] for op in assigns}) == len(eligible)
     await store.close()
+
+
+async def test_push_turns_survive_reopening(tmp_path: Path) -> None:
+    path = tmp_path / "desk.db"
+    store = await seeded(path)
+    twins = [
+        Agent("ag-t1", "twin1", "T1", skills={"faq": 1}, departments=("faq",)),
+        Agent("ag-t2", "twin2", "T2", skills={"faq": 1}, departments=("faq",)),
+    ]
+    await store.add_agents(twins)
+    news = [
+        NewTicket(f"Q{i}", "?", "cu-bob", "faq", required_skill="faq", complexity=Complexity.SIMPLE)
+        for i in range(3)
+    ]
+    tickets = await store.add_tickets(news, now=NOW)
+    first = await store.auto_assign(tickets[0].id, NOW)
+    await store.close()
+    store = SqliteStore(path)
+    await store.open()
+    second = await store.auto_assign(tickets[1].id, NOW)
+    third = await store.auto_assign(tickets[2].id, NOW)
+    await store.close()
+    assert [t.assignee_id for t in (first, second, third) if t] == ["ag-t1", "ag-t2", "ag-t1"]
+    turns = sqlite_rows(path, "SELECT name, value FROM counters WHERE name LIKE 'push_turn:%'")
+    assert sorted(turns) == [("push_turn:ag-t1", 3), ("push_turn:ag-t2", 2)]
 
 
 async def test_kill_9_leaves_whole_actions_only(tmp_path: Path) -> None:
