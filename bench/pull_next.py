@@ -13,7 +13,9 @@ Each pull picks a random available agent and measures
   ranked by the domain) on a read transaction of a connection of its own;
 - claim: `store.claim_next` end to end: the hop to the store's thread, BEGIN IMMEDIATE, the
   decision, the assignment with its audit event and operation-log entry, and the commit
-  (synchronous=FULL, so an fsync).
+  (synchronous=FULL, so an fsync);
+- reply: for comparison, `store.reply` on 200 of the pulled tickets: any single write costs
+  about as much as a claim here, the commit being most of either.
 """
 
 from __future__ import annotations
@@ -176,6 +178,8 @@ async def measure(db: Path, pulls: int) -> dict[str, object]:
     now = datetime.now(UTC)
     decisions: list[float] = []
     claims: list[float] = []
+    replies: list[float] = []
+    pulled: list[tuple[str, str]] = []
     outcomes = {"claimed": 0, "nothing": 0, "at_capacity": 0}
     for _ in range(pulls):
         agent = rng.choice(agents)
@@ -189,11 +193,18 @@ async def measure(db: Path, pulls: int) -> dict[str, object]:
         finally:
             claims.append((time.perf_counter() - started) * 1000)
         outcomes["claimed" if ticket is not None else "nothing"] += 1
+        if ticket is not None:
+            pulled.append((ticket.id, agent.id))
+    for ticket_id, agent_id in pulled[:200]:
+        started = time.perf_counter()
+        await store.reply(ticket_id, "Looking into it now.", author_id=agent_id, now=now)
+        replies.append((time.perf_counter() - started) * 1000)
     reader.close()
     await store.close()
     return {
         "decision": summary(decisions),
         "claim": summary(claims),
+        "reply": summary(replies),
         "outcomes": outcomes,
         "agents_available": len(agents),
     }
