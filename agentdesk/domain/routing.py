@@ -92,10 +92,6 @@ class ScoreWeights:
     waiting: float = 10.0
     skill_fit: float = 25.0
 
-    def of(self, part: str) -> float:
-        weight: float = getattr(self, part)
-        return weight
-
     @property
     def total(self) -> float:
         return self.sla_risk + self.priority + self.waiting + self.skill_fit
