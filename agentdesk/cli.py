@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
-from agentdesk import __version__
+from agentdesk import __version__, cli_route
 from agentdesk.config import ConfigError, Settings
 from agentdesk.config_reload import load_or_fall_back
 from agentdesk.domain.errors import DomainError
@@ -150,6 +150,7 @@ def build_parser() -> argparse.ArgumentParser:
         type=Path,
         help="the file to write (default: standard output)",
     )
+    cli_route.add_parser(commands, parents=[common, agent])
     return parser
 
 
@@ -170,6 +171,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_import(args, settings)
         if args.command == "export":
             return run_export(args, settings)
+        if args.command == "route":
+            return cli_route.run(args, settings)
         return run_app(args, settings)
     except (CliError, ConfigError, StoreError, DomainError) as error:
         return _fail(str(error))
@@ -245,6 +248,7 @@ def launch(settings: Settings, path: Path, handle: str) -> int:
 
         async def open_store() -> Store:
             store = open_sqlite(path)
+            store.routing_policy = settings.routing
             await store.open()
             return store
 

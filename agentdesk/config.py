@@ -18,6 +18,7 @@ from typing import TypeVar
 
 from platformdirs import user_config_dir, user_data_dir
 
+from agentdesk.config_routing import default_policy, parse_routing
 from agentdesk.domain.calendar import (
     ALL_DAY,
     ALWAYS_OPEN,
@@ -30,6 +31,7 @@ from agentdesk.domain.calendar import (
     zone,
 )
 from agentdesk.domain.model import CustomerTier, Priority, SlaPolicy
+from agentdesk.domain.routing import RoutingPolicy
 from agentdesk.domain.sla import DEFAULT_POLICIES, SlaPolicies
 from agentdesk.domain.transfers import TransferRule
 
@@ -54,6 +56,7 @@ class Settings:
     transfer_rules: tuple[TransferRule, ...] = ()
     # Problems met while loading that did not stop it (a broken file, the last good one used).
     notices: tuple[str, ...] = ()
+    routing: RoutingPolicy = field(default_factory=default_policy)
 
     @property
     def themes_dir(self) -> Path:
@@ -297,7 +300,7 @@ def _keymap(raw: object) -> dict[str, str]:
     return keymap
 
 
-KNOWN_KEYS = {"agent", "theme", "database", "keymap", "sla", "transfer"}
+KNOWN_KEYS = {"agent", "theme", "database", "keymap", "sla", "routing", "transfer"}
 
 
 def load_settings(path: Path | None = None, env: Mapping[str, str] | None = None) -> Settings:
@@ -330,4 +333,5 @@ def load_settings(path: Path | None = None, env: Mapping[str, str] | None = None
         keymap=_keymap(raw.get("keymap")),
         sla=_sla(raw.get("sla")),
         transfer_rules=transfer_rules(raw.get("transfer")),
+        routing=parse_routing(raw.get("routing")),
     )

@@ -11,12 +11,14 @@ from __future__ import annotations
 import json
 import random
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 from importlib.resources import files
 
+from agentdesk.config_routing import default_policy, default_routes
+from agentdesk.domain import routing
 from agentdesk.domain.actions import NewTicket
 from agentdesk.domain.intake import Arrival
 from agentdesk.domain.model import (
@@ -35,7 +37,7 @@ from agentdesk.domain.model import (
     Ticket,
     TicketLink,
 )
-from agentdesk.domain.routing import IntentRoute, RoutingPolicy
+from agentdesk.domain.routing import IntentRoute
 from agentdesk.domain.scripts import render, ticket_values
 from agentdesk.intake import receive
 from agentdesk.store.base import Store
@@ -51,55 +53,11 @@ DEPARTMENTS = (
 SKILLS = ("orders", "accounts", "refunds", "billing", "delivery", "complaints", "feedback")
 
 
-@dataclass(frozen=True, slots=True)
-class IntentMapping:
-    department: str
-    skill: str | None
-    priority: Priority
+_N = Priority.NORMAL
 
-
-_N, _H, _L = Priority.NORMAL, Priority.HIGH, Priority.LOW
-
-# Bitext intent -> where its tickets go, which skill they need and how urgent they usually are.
-demo_mappings: dict[str, IntentMapping] = {
-    "cancel_order": IntentMapping("general", "orders", _N),
-    "change_order": IntentMapping("general", "orders", _N),
-    "place_order": IntentMapping("general", "orders", _N),
-    "contact_customer_service": IntentMapping("general", None, _L),
-    "contact_human_agent": IntentMapping("general", None, _N),
-    "newsletter_subscription": IntentMapping("general", None, _L),
-    "complaint": IntentMapping("general", "complaints", _H),
-    "review": IntentMapping("general", "feedback", _L),
-    "check_cancellation_fee": IntentMapping("billing", "billing", _L),
-    "check_invoice": IntentMapping("billing", "billing", _N),
-    "get_invoice": IntentMapping("billing", "billing", _L),
-    "check_payment_methods": IntentMapping("billing", "billing", _L),
-    "payment_issue": IntentMapping("billing", "billing", _H),
-    "check_refund_policy": IntentMapping("billing", "refunds", _L),
-    "get_refund": IntentMapping("billing", "refunds", _H),
-    "track_refund": IntentMapping("billing", "refunds", _N),
-    "create_account": IntentMapping("technical", "accounts", _N),
-    "delete_account": IntentMapping("technical", "accounts", _N),
-    "edit_account": IntentMapping("technical", "accounts", _N),
-    "switch_account": IntentMapping("technical", "accounts", _L),
-    "recover_password": IntentMapping("technical", "accounts", _H),
-    "registration_problems": IntentMapping("technical", "accounts", _N),
-    "track_order": IntentMapping("logistics", "delivery", _N),
-    "delivery_options": IntentMapping("logistics", "delivery", _L),
-    "delivery_period": IntentMapping("logistics", "delivery", _N),
-    "change_shipping_address": IntentMapping("logistics", "delivery", _H),
-    "set_up_shipping_address": IntentMapping("logistics", "delivery", _L),
-}
-
-
-def demo_routing() -> RoutingPolicy:
-    routes = {
-        intent: IntentRoute(m.department, m.skill, priority=m.priority)
-        for intent, m in demo_mappings.items()
-    }
-    return RoutingPolicy(routes)
-
-
+# Bitext intent -> where its tickets go, which skill they need, how hard and how urgent they
+# usually are: the routing table agentdesk ships (`agentdesk/routing.toml`).
+demo_mappings: Mapping[str, IntentRoute] = default_routes()
 # Money and anger: these are escalated more often than their default says.
 ESCALATING_INTENTS = frozenset({"complaint", "payment_issue"})
 
@@ -138,6 +96,7 @@ AGENTS = (
         {"orders": 2, "delivery": 2, "accounts": 1, "feedback": 2},
         ("general", "logistics"),
         capacity=6,
+        languages=("en", "es"),
     ),
     _agent(
         "senior",
@@ -155,7 +114,8 @@ AGENTS = (
         (),
         role=Role.LEAD,
         capacity=3,
-        languages=("en", "fr"),
+        # The lead covers the languages nobody else on shift speaks.
+        languages=("en", "fr", "de", "es", "pt"),
     ),
     _agent(
         "amara",
@@ -423,7 +383,7 @@ async def seed_demo(
         Arrival(new, priority_given=True)
         for new in make_tickets(rng, requests, customers, tickets, now)
     ]
-    created = await receive(store, arrivals, now=now, policy=demo_routing(), rules=())
+    created = await receive(store, arrivals, now=now, policy=default_policy(), rules=())
     work = _Work(store, rng, now, {c.id: c for c in customers}, scripts)
     await work.play(created)
     return DemoSeeded(
@@ -542,19 +502,33 @@ class _Work:
                 continue
             if self.rng.random() >= SOLVED_SHARE:
                 continue
-            eligible = [a for a in AGENTS if _fits(ticket, a)]
+            eligible = [a for a in AGENTS if self._fits(ticket, a)]
             if eligible:
                 self.used.add(ticket.id)
                 await self._drive(ticket, self.rng.choice(eligible), Step.CLOSED)
 
     def _take(self, pool: list[Ticket], agent: Agent, min_age: timedelta) -> Ticket | None:
-        for ticket in pool:
-            if ticket.id in self.used or self.now - ticket.created_at < min_age:
-                continue
-            if _fits(ticket, agent):
-                self.used.add(ticket.id)
-                return ticket
-        return None
+        """The first ticket of the pool that suits the agent best (as routing would see it)."""
+        fitting = [
+            ticket
+            for ticket in pool
+            if ticket.id not in self.used
+            and self.now - ticket.created_at >= min_age
+            and self._fits(ticket, agent)
+        ]
+        if not fitting:
+            return None
+        policy = default_policy()
+        chosen = min(
+            fitting,
+            key=lambda t: routing.fit_gap(agent, t.required_skill, t.complexity, policy),
+        )
+        self.used.add(chosen.id)
+        return chosen
+
+    def _fits(self, ticket: Ticket, agent: Agent) -> bool:
+        customer = self.customers.get(ticket.customer_id)
+        return routing.is_eligible(ticket, agent, default_policy(), customer)
 
     def _times(self, ticket: Ticket, count: int) -> list[datetime]:
         """`count` moments between the ticket's arrival and now, in order."""
@@ -676,9 +650,3 @@ class _Work:
                 now=at,
             )
             moved += 1
-
-
-def _fits(ticket: Ticket, agent: Agent) -> bool:
-    if agent.departments and ticket.department_id not in agent.departments:
-        return False
-    return ticket.required_skill is None or ticket.required_skill in agent.skills

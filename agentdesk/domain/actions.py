@@ -304,6 +304,7 @@ def customer_reply(
                 channel=ticket.channel,
                 intent=ticket.intent,
                 required_skill=ticket.required_skill,
+                complexity=ticket.complexity,  # the same work: routing needs the same people
             ),
             number=follow_up_number,
             now=now,

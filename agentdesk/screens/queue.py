@@ -19,6 +19,7 @@ from textual.widget import Widget
 from textual.widgets import Footer, Input, Tab, Tabs
 
 from agentdesk.domain.model import TicketRow
+from agentdesk.domain.routing import CannotPull
 from agentdesk.keymap import bind
 from agentdesk.store.base import Scope, TicketQuery
 from agentdesk.store.errors import StoreError
@@ -70,7 +71,8 @@ class QueueScreen(Screen[None]):
             "n",
             "pull_next",
             "Pull next",
-            "Assign yourself the most urgent ticket you can take, and open it",
+            "Assign yourself the best ticket for you now (SLA risk, priority, waiting, skill "
+            "fit), and open it",
         ),
         bind("queue.open", "enter", "open", "Open", "Open the highlighted ticket"),
         bind(
@@ -317,7 +319,7 @@ class QueueScreen(Screen[None]):
     async def pull_next(self) -> None:
         try:
             ticket = await self.desk.store.claim_next(self.desk.agent, self.desk.now())
-        except StoreError as error:
+        except (StoreError, CannotPull) as error:
             self.desk.report_error(error, action="pull the next ticket")
             return
         if ticket is None:

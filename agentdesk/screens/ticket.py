@@ -27,6 +27,7 @@ from agentdesk.domain.model import (
     TicketStatus,
 )
 from agentdesk.domain.replies import merge_links, placeholder_values, sla_timers
+from agentdesk.domain.route_explain import RouteExplanation
 from agentdesk.domain.scripts import render
 from agentdesk.keymap import bind
 from agentdesk.screens.close_ticket import CloseDialog
@@ -41,6 +42,7 @@ from agentdesk.store.errors import Conflict, NotFound
 from agentdesk.widgets.composer import Composer
 from agentdesk.widgets.conversation import Conversation
 from agentdesk.widgets.customer_panel import CustomerPanel
+from agentdesk.widgets.route_panel import RoutePanel
 from agentdesk.widgets.sla_timers import SlaTimers
 from agentdesk.widgets.ticket_links import TicketLinks
 
@@ -67,6 +69,7 @@ class TicketView:
     history: list[TicketRow]
     department_names: dict[str, str]
     agent_names: dict[str, str]
+    route: RouteExplanation | None = None
 
 
 class TicketScreen(Screen[None]):
@@ -236,6 +239,7 @@ class TicketScreen(Screen[None]):
             with VerticalScroll(id="ticket-side"):
                 yield CustomerPanel(id="customer-panel")
                 yield SlaTimers(id="sla-timers")
+                yield RoutePanel(id="route-panel")
                 yield TicketLinks(id="ticket-links")
         yield Composer(id="composer")
         yield Footer()
@@ -260,12 +264,14 @@ class TicketScreen(Screen[None]):
             history = await store.customer_tickets(ticket.customer_id)
             departments = {d.id: d.name for d in await store.departments()}
             agents = {a.id: a.name for a in await store.agents()}
+            route = await store.route_explanation(ticket_id)
         except EXPECTED_ERRORS as error:
             report_error(self, error, doing="load the ticket")
             return
         if ticket_id != self.ticket_id:
             return
-        await self._show(TicketView(ticket, messages, customer, history, departments, agents))
+        view = TicketView(ticket, messages, customer, history, departments, agents, route)
+        await self._show(view)
 
     async def _show(self, view: TicketView) -> None:
         self.view = view
@@ -293,6 +299,7 @@ class TicketScreen(Screen[None]):
             view.messages, customer_name=customer_name, agent_names=view.agent_names
         )
         self.query_one(CustomerPanel).show(view.customer, view.history, current_id=ticket.id)
+        self.query_one(RoutePanel).show(view.route)
         self.query_one(TicketLinks).show(ticket.links)
         self.composer.recipient = customer_name or "the customer"
         self.composer.can_wait = Action.ASK_CUSTOMER in allowed_actions(ticket.status)

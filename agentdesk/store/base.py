@@ -34,7 +34,8 @@ from agentdesk.domain.model import (
     TicketRow,
     TicketStatus,
 )
-from agentdesk.domain.routing import RoutingPolicy
+from agentdesk.domain.route_explain import RouteExplanation, explain, latest_explanation
+from agentdesk.domain.routing import DEFAULT_POLICY, RoutingPolicy, TicketFacts
 from agentdesk.domain.sla import DEFAULT_SLA, SlaPolicies
 from agentdesk.domain.transfers import TransferRule
 from agentdesk.store.errors import NotFound
@@ -80,9 +81,10 @@ class Store(ABC):
     # SLA targets and calendar for new tickets and for resuming paused clocks; the app sets
     # the configured ones.
     policies: SlaPolicies = DEFAULT_SLA
-    # Intent routes and transfer rules in force, for reclassifying (the app sets them from
-    # the settings, and again when the settings are reloaded).
-    routing_policy: RoutingPolicy = RoutingPolicy()
+    # Intent routes, and the weights and rules of pull-next and push mode, in force; the app
+    # sets the configured ones (and again when the settings are reloaded).
+    routing_policy: RoutingPolicy = DEFAULT_POLICY
+    # Transfer rules for arrivals and reclassification.
     transfer_rules: tuple[TransferRule, ...] = ()
 
     # -- lifecycle -------------------------------------------------------------------------
@@ -195,8 +197,48 @@ class Store(ABC):
         """
 
     @abstractmethod
-    async def claim_next(self, agent: Agent, now: datetime) -> Ticket | None:
-        """Atomically assign the first ticket of `routing.pull_order` the agent is eligible for."""
+    async def claim_next(
+        self, agent: Agent, now: datetime, policy: RoutingPolicy | None = None
+    ) -> Ticket | None:
+        """Atomically assign the agent the ticket `routing.pick` ranks first; None if none.
+
+        Raises `routing.CannotPull` if the agent is unavailable or at capacity. The
+        assignment's audit event carries the route explanation (`route_explanation`).
+        """
+
+    @abstractmethod
+    async def auto_assign(
+        self, ticket_id: str, now: datetime, policy: RoutingPolicy | None = None
+    ) -> Ticket | None:
+        """Push mode: assign the ticket to the agent `routing.choose_agent` picks, taking
+        turns among equals (the turns are kept in the store). None, and nothing written, if
+        the ticket is not waiting in a queue or no agent may take it now."""
+
+    @abstractmethod
+    async def active_load(self, agent_id: str) -> int:
+        """How many tickets wait on the agent (`routing.LOAD_STATUSES`)."""
+
+    # -- routing explanations --------------------------------------------------------------
+    async def route_explanation(self, ticket_id: str) -> RouteExplanation | None:
+        """Why routing assigned the ticket, as recorded then; None if routing did not."""
+        return latest_explanation(await self.audit_events(ticket_id))
+
+    async def explain_route(
+        self, ticket_id: str, agent: Agent, now: datetime, policy: RoutingPolicy | None = None
+    ) -> RouteExplanation:
+        """How pull-next would weigh the ticket for the agent now (nothing is written)."""
+        ticket = await self.ticket(ticket_id)
+        try:
+            customer: Customer | None = await self.customer(ticket.customer_id)
+        except NotFound:
+            customer = None
+        return explain(
+            TicketFacts.of(ticket, customer),
+            agent,
+            load=await self.active_load(agent.id),
+            now=now,
+            policy=policy or self.routing_policy,
+        )
 
     async def _customer_tier(self, customer_id: str) -> CustomerTier:
         try:

@@ -25,6 +25,8 @@ from agentdesk.domain.model import (
     Ticket,
     TicketRow,
 )
+from agentdesk.domain.route_explain import RouteMode, assign_routed, explain
+from agentdesk.domain.routing import AgentLoad, RoutingPolicy, TicketFacts
 from agentdesk.store.base import Mutation, Scope, Store, StoreInfo, TicketQuery
 from agentdesk.store.errors import Conflict, NotFound
 from agentdesk.store.kb_query import last_is_prefix, query_words, segments_to_markup
@@ -46,6 +48,8 @@ class MemoryStore(Store):
         self._scripts: dict[str, Script] = {}
         self._ops: list[Operation] = []
         self._last_number = 0
+        # Push mode's round-robin: agent id -> the turn of their last push assignment.
+        self._push_turns: dict[str, int] = {}
 
     async def open(self) -> None:
         return None
@@ -293,14 +297,55 @@ class MemoryStore(Store):
             self._persist(change)
             return change
 
-    async def claim_next(self, agent: Agent, now: datetime) -> Ticket | None:
+    def _facts(self, ticket: Ticket) -> TicketFacts:
+        return TicketFacts.of(ticket, self._customers.get(ticket.customer_id))
+
+    def _load(self, agent_id: str) -> int:
+        return sum(
+            1
+            for ticket in self._tickets.values()
+            if ticket.assignee_id == agent_id and ticket.status in routing.LOAD_STATUSES
+        )
+
+    async def active_load(self, agent_id: str) -> int:
+        return self._load(agent_id)
+
+    async def claim_next(
+        self, agent: Agent, now: datetime, policy: RoutingPolicy | None = None
+    ) -> Ticket | None:
+        policy = policy or self.routing_policy
         async with self._lock:
-            chosen = routing.pick_next(list(self._tickets.values()), agent)
+            load = self._load(agent.id)
+            candidates = (self._facts(t) for t in self._tickets.values())
+            chosen = routing.pick(candidates, agent, load, now, policy)
             if chosen is None:
                 return None
-            change = actions.assign(chosen, agent.id, actor_id=agent.id, now=now)
+            explanation = explain(
+                chosen.facts, agent, load=load, now=now, policy=policy, mode=RouteMode.PULL
+            )
+            change = assign_routed(self._tickets[chosen.facts.id], explanation, now=now)
             self._persist(change)
             return change.ticket
+
+    async def auto_assign(
+        self, ticket_id: str, now: datetime, policy: RoutingPolicy | None = None
+    ) -> Ticket | None:
+        policy = policy or self.routing_policy
+        async with self._lock:
+            ticket = await self.ticket(ticket_id)
+            facts = self._facts(ticket)
+            if not routing.is_pullable(facts):
+                return None
+            agents = [AgentLoad(a, self._load(a.id)) for a in await self.agents()]
+            choice = routing.choose_agent(facts, agents, policy, self._push_turns)
+            if choice is None:
+                return None
+            explanation = explain(
+                facts, choice.agent, load=choice.load, now=now, policy=policy, mode=RouteMode.PUSH
+            )
+            self._persist(assign_routed(ticket, explanation, now=now))
+            self._push_turns.update(choice.turns)
+            return self._tickets[ticket_id]
 
 
 def _snippet(excerpt: str, words: list[str], prefix: bool) -> str:

@@ -292,54 +292,7 @@ async def test_bulk_ticket_add_is_all_or_nothing(store: Store) -> None:
     assert next_one.number == 7
 
 
-# -- claim_next ----------------------------------------------------------------------------
-BILLING_ONLY = Agent("ag-billing", "billing", "B", skills={"refunds": 3}, departments=("billing",))
-
-
-@pytest.mark.parametrize(
-    ("agent", "expected"),
-    [
-        (SENIOR, [1, 4, 2, 6, 3, 5]),
-        (JUNIOR, [2, 6, 3, 5]),  # orders, accounts
-        (LEAD, [1, 4, 2, 6, 5]),  # no accounts skill: #3 is not for them
-        (BILLING_ONLY, [1, 5]),
-        (Agent("ag-none", "none", "N"), [5]),  # no skills: only tickets that need none
-    ],
-    ids=["senior", "junior", "lead", "billing-only", "no-skills"],
-)
-async def test_claim_next_follows_pull_order_and_eligibility(
-    store: Store, agent: Agent, expected: list[int]
-) -> None:
-    claimed: list[int] = []
-    while True:
-        reference = routing.pick_next(await all_tickets(store), agent)
-        ticket = await store.claim_next(agent, NOW)
-        if ticket is None:
-            assert reference is None
-            break
-        assert reference is not None and ticket.id == reference.id
-        assert ticket.assignee_id == agent.id
-        assert ticket.status is TicketStatus.OPEN and ticket.version == 2
-        assert await store.ticket(ticket.id) == ticket
-        claimed.append(ticket.number)
-    assert claimed == expected
-    before = await op_count(store)
-    assert await store.claim_next(agent, NOW) is None
-    assert await op_count(store) == before
-
-
-async def test_claim_skips_assigned_tickets_and_sees_moved_deadlines(store: Store) -> None:
-    one, four = await by_number(store, 1), await by_number(store, 4)
-    await store.assign(one.id, LEAD.id, actor_id=LEAD.id, now=NOW)
-    # #4 is answered, then transferred: back in a queue, unassigned, with a later deadline.
-    await store.reply(four.id, "Photo please?", author_id=LEAD.id, now=NOW, wait_on_customer=True)
-    await store.transfer(four.id, "general", "Not a courier issue", actor_id=LEAD.id, now=NOW)
-    four_now = await store.ticket(four.id)
-    assert four_now.status is TicketStatus.OPEN and four_now.assignee_id is None
-    claimed = await store.claim_next(SENIOR, NOW)
-    assert claimed is not None and claimed.number == 2
-    claimed = await store.claim_next(SENIOR, NOW)
-    assert claimed is not None and claimed.number == 4
+# -- claim_next and push mode: tests/store/test_contract_routing.py ---------------------
 
 
 # -- ticket actions ------------------------------------------------------------------------

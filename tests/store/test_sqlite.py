@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from textual.content import Content
 
 from agentdesk.domain.actions import NewTicket
-from agentdesk.domain.model import Agent, KbArticle, TicketStatus
+from agentdesk.domain.model import Agent, Complexity, KbArticle, TicketStatus
 from agentdesk.store.base import Scope, TicketQuery
 from agentdesk.store.errors import NotFound, SchemaTooNew, Unavailable
 from agentdesk.store.kb_query import segments_to_markup
@@ -335,7 +335,11 @@ def test_opening_an_up_to_date_database_imports_no_alembic(tmp_path: Path) -> No
 async def test_two_processes_never_claim_the_same_ticket(tmp_path: Path) -> None:
     path = tmp_path / "desk.db"
     store = await seeded(path)
-    claimers = [Agent("ag-a", "claimer-a", "A"), Agent("ag-b", "claimer-b", "B")]
+    # Room for every ticket: capacity is not what this test is about.
+    claimers = [
+        Agent("ag-a", "claimer-a", "A", capacity=1_000),
+        Agent("ag-b", "claimer-b", "B", capacity=1_000),
+    ]
     await store.add_agents(claimers)
     await store.add_tickets(
         [NewTicket(f"Question {i}", "Please help", "cu-bob") for i in range(150)], now=NOW
@@ -357,11 +361,39 @@ async def test_two_processes_never_claim_the_same_ticket(tmp_path: Path) -> None
     assert set(everything) == eligible
     for agent, numbers in zip(claimers, claimed, strict=True):
         for number in numbers[:10]:
-            assert (await store.ticket_by_number(number)).assignee_id == agent.id
+            ticket = await store.ticket_by_number(number)
+            assert ticket.assignee_id == agent.id
+            explanation = await store.route_explanation(ticket.id)
+            assert explanation is not None and explanation.agent_id == agent.id
     assigns = [op for op in await store.operations(limit=10_000) if op.kind == "ticket.assign"]
     assert len(assigns) == len(eligible)
     assert len({op.payload["ticket_id"] for op in assigns}) == len(eligible)
     await store.close()
+
+
+async def test_push_turns_survive_reopening(tmp_path: Path) -> None:
+    path = tmp_path / "desk.db"
+    store = await seeded(path)
+    twins = [
+        Agent("ag-t1", "twin1", "T1", skills={"faq": 1}, departments=("faq",)),
+        Agent("ag-t2", "twin2", "T2", skills={"faq": 1}, departments=("faq",)),
+    ]
+    await store.add_agents(twins)
+    news = [
+        NewTicket(f"Q{i}", "?", "cu-bob", "faq", required_skill="faq", complexity=Complexity.SIMPLE)
+        for i in range(3)
+    ]
+    tickets = await store.add_tickets(news, now=NOW)
+    first = await store.auto_assign(tickets[0].id, NOW)
+    await store.close()
+    store = SqliteStore(path)
+    await store.open()
+    second = await store.auto_assign(tickets[1].id, NOW)
+    third = await store.auto_assign(tickets[2].id, NOW)
+    await store.close()
+    assert [t.assignee_id for t in (first, second, third) if t] == ["ag-t1", "ag-t2", "ag-t1"]
+    turns = sqlite_rows(path, "SELECT name, value FROM counters WHERE name LIKE 'push_turn:%'")
+    assert sorted(turns) == [("push_turn:ag-t1", 3), ("push_turn:ag-t2", 2)]
 
 
 async def test_kill_9_leaves_whole_actions_only(tmp_path: Path) -> None:
@@ -440,13 +472,29 @@ def test_queue_windows_are_read_in_index_order(tmp_path: Path, name: str) -> Non
     assert "USING INDEX" in plan or "USING COVERING INDEX" in plan
 
 
-def test_claim_is_read_in_index_order(tmp_path: Path) -> None:
-    from agentdesk.store.sqlite import tickets
+async def test_pull_next_reads_its_partial_indexes(tmp_path: Path) -> None:
+    """Pull-next's reads walk the partial indexes (INDEXED BY would refuse anything else)."""
+    from agentdesk.domain.routing import DEFAULT_POLICY
+    from agentdesk.store.sqlite import routing
 
+    await (await seeded(tmp_path / "desk.db")).close()
     database = open_database(tmp_path / "desk.db")
-    plan = explain(database, tickets.claim_statement(SENIOR))
+    with database.writing() as tx:
+        connection = routing.raw_connection(tx.connection)
+        sql, extra = routing._candidate_sql(JUNIOR, DEFAULT_POLICY)
+        plan = connection.execute(
+            f"EXPLAIN QUERY PLAN {sql}", ["billing", None, "standard", 0, *extra, 3]
+        ).fetchall()
+        assert [row[-1] for row in plan] == [
+            "SEARCH tickets USING INDEX ix_tickets_routing "
+            "(department_id=? AND required_skill=? AND complexity=? AND priority_rank=?)",
+            "SEARCH customers USING INDEX sqlite_autoindex_customers_1 (id=?) LEFT-JOIN",
+        ]
+        assert routing.buckets(connection, LEAD, DEFAULT_POLICY)
+        assert routing.active_load(connection, SENIOR.id) == 0
+        found = list(routing.candidates(connection, SENIOR, NOW, DEFAULT_POLICY))
+        assert 1 <= len(found) <= 6 and found[0].number == 1
     database.close()
-    assert "TEMP B-TREE" not in plan and "ix_tickets_assignee" in plan
 
 
 def explain(database: Database, statement: object) -> str:

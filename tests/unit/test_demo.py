@@ -16,6 +16,7 @@ from agentdesk.demo import (
 )
 from agentdesk.domain.model import (
     AgentTier,
+    Complexity,
     CustomerTier,
     MessageKind,
     Priority,
@@ -118,11 +119,29 @@ async def test_junior_and_senior_have_work_in_several_states() -> None:
             assert agent.departments == () or row.department_id in agent.departments
 
 
+async def test_demo_work_shows_the_routing_rules() -> None:
+    """Juniors hold simple and standard work, seniors the complex and VIP cases; so do pulls."""
+    store, tickets = await seeded()
+    vips = {t.customer_id for t in tickets if (await store.customer(t.customer_id)).tier == "vip"}
+    junior = await store.agent_by_handle("junior")
+    senior = await store.agent_by_handle("senior")
+    juniors = [t for t in tickets if t.assignee_id == junior.id]
+    assert juniors and all(t.complexity is not Complexity.COMPLEX for t in juniors)
+    assert all(t.customer_id not in vips for t in juniors)
+    seniors = [t for t in tickets if t.assignee_id == senior.id]
+    assert any(t.complexity is Complexity.COMPLEX for t in seniors)
+    pulled = await store.claim_next(junior, NOW)
+    assert pulled is not None and pulled.complexity is not Complexity.COMPLEX
+    pulled = await store.claim_next(senior, NOW)
+    assert pulled is not None
+    assert pulled.complexity is Complexity.COMPLEX or pulled.customer_id in vips
+
+
 async def test_tickets_follow_the_intent_mapping_and_messages_are_in_order() -> None:
     store, tickets = await seeded(80)
     for ticket in tickets:
         mapping = demo_mappings[ticket.intent]
-        assert ticket.required_skill == mapping.skill
+        assert (ticket.required_skill, ticket.complexity) == (mapping.skill, mapping.complexity)
         if ticket.follow_up_of is None and ticket.department_id != mapping.department:
             # Only the lead's transfers move a ticket out of its mapped department.
             events = [e.kind for e in await store.audit_events(ticket.id)]

@@ -38,6 +38,7 @@ from agentdesk.domain.model import (
     Ticket,
     TicketRow,
 )
+from agentdesk.domain.routing import RoutingPolicy
 from agentdesk.store.base import Mutation, Store, StoreInfo, TicketQuery
 from agentdesk.store.errors import StoreError, Unavailable
 from agentdesk.store.sqlite import connection as sqlite_connection
@@ -56,6 +57,7 @@ SQLALCHEMY_SIDE = (
     "agentdesk.store.sqlite.reference",
     "agentdesk.store.sqlite.kb",
     "agentdesk.store.sqlite.oplog",
+    "agentdesk.store.sqlite.routing",
 )
 # How long the store must have been idle before SQLAlchemy is imported in the background:
 # long enough for the screen that asked for the first reads to have painted them.
@@ -432,8 +434,24 @@ class SqliteStore(Store):
 
         return await self._write(tickets.mutate, ticket_id, mutation)
 
-    async def claim_next(self, agent: Agent, now: datetime) -> Ticket | None:
+    async def claim_next(
+        self, agent: Agent, now: datetime, policy: RoutingPolicy | None = None
+    ) -> Ticket | None:
         await self._sqlalchemy_ready()
-        from agentdesk.store.sqlite import tickets
+        from agentdesk.store.sqlite import routing
 
-        return await self._write(tickets.claim, agent, now)
+        return await self._write(routing.claim, agent, now, policy or self.routing_policy)
+
+    async def auto_assign(
+        self, ticket_id: str, now: datetime, policy: RoutingPolicy | None = None
+    ) -> Ticket | None:
+        await self._sqlalchemy_ready()
+        from agentdesk.store.sqlite import routing
+
+        return await self._write(routing.auto_assign, ticket_id, now, policy or self.routing_policy)
+
+    async def active_load(self, agent_id: str) -> int:
+        await self._sqlalchemy_ready()
+        from agentdesk.store.sqlite import routing
+
+        return await self._read_direct(routing.active_load, agent_id)

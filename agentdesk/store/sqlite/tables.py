@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, Column, Index, MetaData, Table
+from sqlalchemy import JSON, CheckConstraint, Column, Index, MetaData, Table, text
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
 
@@ -29,6 +29,11 @@ NAMING_CONVENTION = {
 _registry = registry(metadata=MetaData(naming_convention=NAMING_CONVENTION))
 
 QUEUE_ORDER = ("priority_rank", "sla_due", "created_at", "number")
+# The tickets pull-next chooses from, and the tickets that count towards an agent's load
+# (`routing.PULLABLE_STATUSES`, `routing.LOAD_STATUSES`). Queries must repeat these terms word
+# for word for SQLite to use the partial indexes below.
+PULLABLE_WHERE = "assignee_id IS NULL AND status IN ('new', 'open')"
+LOAD_WHERE = "assignee_id IS NOT NULL AND status IN ('new', 'open')"
 
 
 class _Table(SQLModel, registry=_registry):
@@ -89,6 +94,17 @@ class TicketRecord(_Table, table=True):
         Index("ix_tickets_assignee", "assignee_id", *QUEUE_ORDER, "status"),
         Index("ix_tickets_department", "department_id", *QUEUE_ORDER, "status", "assignee_id"),
         Index("ix_tickets_customer", "customer_id", "created_at", "number"),
+        # Pull-next: the queue order within each bucket of work (department, skill,
+        # complexity); only tickets waiting in a queue, so claimed ones leave it.
+        Index(
+            "ix_tickets_routing",
+            "department_id",
+            "required_skill",
+            "complexity",
+            *QUEUE_ORDER,
+            sqlite_where=text(PULLABLE_WHERE),
+        ),
+        Index("ix_tickets_load", "assignee_id", sqlite_where=text(LOAD_WHERE)),
     )
 
     id: str = Field(primary_key=True)

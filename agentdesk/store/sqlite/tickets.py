@@ -4,29 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import (
-    ColumnElement,
-    Connection,
-    Select,
-    insert,
-    or_,
-    select,
-    update,
-)
+from sqlalchemy import Connection, insert, select, update
 
 from agentdesk.domain import actions
 from agentdesk.domain.actions import Change, NewTicket
 from agentdesk.domain.model import (
-    Agent,
     AuditEvent,
     CustomerTier,
     Message,
     Ticket,
     TicketRow,
 )
-from agentdesk.domain.routing import PULLABLE_STATUSES
 from agentdesk.domain.sla import SlaPolicies
 from agentdesk.store.base import Mutation
 from agentdesk.store.errors import Conflict, NotFound
@@ -36,8 +25,6 @@ from agentdesk.store.sqlite.ids import IdBlock
 
 T = tables.tickets
 C = tables.customers
-QUEUE_ORDER = tuple(T.c[name] for name in direct.QUEUE_ORDER)
-PULLABLE = sorted(status.value for status in PULLABLE_STATUSES)
 # Stay well under SQLite's limit on bound parameters per statement.
 CHUNK = 500
 
@@ -214,32 +201,3 @@ def _add(
     )
     tx.log([(change.kind, change.payload, change.ticket.updated_at) for change in changes])
     return [change.ticket for change in changes]
-
-
-def claim(tx: Transaction, agent: Agent, now: datetime) -> Ticket | None:
-    """Assign the first ticket of pull order that `routing.is_eligible` allows, in SQL.
-
-    The caller's BEGIN IMMEDIATE holds the write lock from this select to the update, so two
-    processes can never both pick the same ticket.
-    """
-    row = tx.connection.execute(claim_statement(agent)).first()
-    if row is None:
-        return None
-    change = actions.assign(
-        convert.ticket_from_row(row._mapping), agent.id, actor_id=agent.id, now=now
-    )
-    persist(tx, change)
-    return change.ticket
-
-
-def claim_statement(agent: Agent) -> Select[Any]:
-    eligible: list[ColumnElement[bool]] = [T.c.assignee_id.is_(None), T.c.status.in_(PULLABLE)]
-    if agent.departments:
-        eligible.append(T.c.department_id.in_(agent.departments))
-    if agent.skills:
-        eligible.append(
-            or_(T.c.required_skill.is_(None), T.c.required_skill.in_(list(agent.skills)))
-        )
-    else:
-        eligible.append(T.c.required_skill.is_(None))
-    return select(T).where(*eligible).order_by(*QUEUE_ORDER).limit(1)
