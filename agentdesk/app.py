@@ -185,8 +185,9 @@ class AgentDeskApp(App[None]):
 
     # -- settings ----------------------------------------------------------------------------
     def _apply_to_store(self, settings: Settings) -> None:
-        """Hand the store the SLA targets and transfer rules it works by."""
+        """Hand the store the SLA targets, routing policy and transfer rules it works by."""
         self.store.policies = settings.sla
+        self.store.routing_policy = settings.routing
         self.store.transfer_rules = settings.transfer_rules
         if settings.transfer_rules:
             self.run_worker(

@@ -248,7 +248,6 @@ def launch(settings: Settings, path: Path, handle: str) -> int:
 
         async def open_store() -> Store:
             store = open_sqlite(path)
-            store.routing_policy = settings.routing
             await store.open()
             return store
 
@@ -361,7 +360,9 @@ def run_import(args: argparse.Namespace, settings: Settings) -> int:
         from agentdesk.intake import ModelClassifier
 
         async with open_sqlite(path) as store:
-            store.policies = settings.sla  # imported tickets get the configured SLA targets
+            # Imported tickets arrive like any other: the configured SLA targets and routing.
+            store.policies = settings.sla
+            store.routing_policy = settings.routing
             known = {department.id for department in await store.departments()}
             store.transfer_rules, problems = check_departments(settings.transfer_rules, known)
             for problem in problems:

@@ -63,15 +63,16 @@ async def receive(
     classify: Classify | None = None,
     policy: RoutingPolicy | None = None,
     rules: Sequence[TransferRule] | None = None,
-    push: bool = False,
+    push: bool | None = None,
 ) -> list[Ticket]:
     """Route each ticket (`domain.intake.route_arrival`) and store them all in one go.
 
     `policy` and `rules` default to the store's. Tickets without an intent are classified
-    when `classify` is given. With `push`, each new ticket is then offered to an agent
-    straight away, where the store can assign on arrival.
+    when `classify` is given. In push mode (`push`, by default the policy's) each new ticket
+    then goes straight to the best available agent, if one may take it now.
     """
     policy = store.routing_policy if policy is None else policy
+    push = policy.push if push is None else push
     rules = store.transfer_rules if rules is None else rules
     arrivals = [item if isinstance(item, Arrival) else Arrival(item) for item in news]
     departments = {department.id for department in await store.departments()}
@@ -88,14 +89,10 @@ async def receive(
         for arrival in arrivals
     ]
     tickets = await store.add_tickets(routed, now=now)
-    # Push-mode assignment belongs to the routing part of the store; stores without it
-    # leave new tickets in their queues to be pulled.
-    auto_assign = getattr(store, "auto_assign", None) if push else None
-    if auto_assign is None:
+    if not push:
         return tickets
-    for ticket in tickets:
-        await auto_assign(ticket.id, now=now)
-    return [await store.ticket(ticket.id) for ticket in tickets]
+    assigned = [await store.auto_assign(ticket.id, now, policy) for ticket in tickets]
+    return [after or before for before, after in zip(tickets, assigned, strict=True)]
 
 
 def _guess(classify: Classify | None, new: NewTicket) -> Guess | None:

@@ -5,13 +5,13 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from datetime import datetime
+from dataclasses import replace
 
 import pytest
 
 from agentdesk.domain.actions import NewTicket
 from agentdesk.domain.intake import Arrival, IntentGuess
-from agentdesk.domain.model import Complexity, CustomerTier, Department, Priority, Ticket
+from agentdesk.domain.model import Complexity, CustomerTier, Department, Priority
 from agentdesk.domain.routing import IntentRoute, RoutingPolicy
 from agentdesk.domain.transfers import TransferRule
 from agentdesk.intake import ModelClassifier, load_intent_model, receive
@@ -104,28 +104,20 @@ async def test_receive_uses_the_stores_policy_and_rules_by_default() -> None:
     assert ticket.department_id == "general"
 
 
-class PushStore(MemoryStore):
-    def __init__(self) -> None:
-        super().__init__()
-        self.offered: list[tuple[str, datetime]] = []
-
-    async def auto_assign(self, ticket_id: str, *, now: datetime) -> Ticket:
-        self.offered.append((ticket_id, now))
-        return await self.assign(ticket_id, "ag-senior", actor_id="ag-senior", now=now)
-
-
-async def test_push_offers_each_new_ticket_where_the_store_can_assign() -> None:
-    store = PushStore()
+async def test_push_mode_assigns_each_arrival_to_an_agent_who_may_take_it() -> None:
+    store = MemoryStore()
     await seed(store)
     news = [NewTicket("A", "a", "cu-bob"), NewTicket("B", "b", "cu-cy")]
     pulled = await receive(store, news, now=NOW, policy=POLICY)
-    assert store.offered == [] and {t.assignee_id for t in pulled} == {None}
-    pushed = await receive(store, news, now=NOW, policy=POLICY, push=True)
-    assert store.offered == [(t.id, NOW) for t in pushed]
-    assert {t.assignee_id for t in pushed} == {"ag-senior"}  # read back after assigning
-    plain = MemoryStore()
-    await seed(plain)
-    assert len(await receive(plain, news, now=NOW, push=True)) == 2  # no auto_assign: pulled
+    assert {t.assignee_id for t in pulled} == {None}
+    pushed = await receive(store, news, now=NOW, policy=replace(POLICY, push=True))
+    assert all(t.assignee_id is not None for t in pushed)
+    for ticket in pushed:
+        (explanation,) = [
+            e for e in await store.audit_events(ticket.id) if e.kind == "ticket.assigned"
+        ]
+        assert explanation.detail["route"]["agent_id"] == ticket.assignee_id  # push records why
+    assert {t.assignee_id for t in await receive(store, news, now=NOW, push=False)} == {None}
 
 
 async def test_arrivals_keep_what_their_source_decided() -> None:
