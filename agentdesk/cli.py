@@ -149,6 +149,9 @@ def build_parser() -> argparse.ArgumentParser:
         type=Path,
         help="the file to write (default: standard output)",
     )
+    from agentdesk import cli_intents
+
+    cli_intents.add_parser(commands)
     return parser
 
 
@@ -160,6 +163,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exit_:  # --help, --version, or a usage error already printed
         return exit_.code if isinstance(exit_.code, int) else EXIT_USAGE
     try:
+        if args.command == "intents":
+            from agentdesk import cli_intents
+
+            return cli_intents.run(args)
         settings = _settings(args)
         if args.command == "demo":
             return run_demo(args, settings)
