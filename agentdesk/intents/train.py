@@ -7,7 +7,7 @@ file when given, else a stratified tenth of the training data held out (the fina
 then refitted on everything with the calibration found).
 
 Calibration fits a softmax temperature (lowest log loss), so a confidence reads as a
-probability, and picks the triage threshold on that confidence:
+probability (a slightly cautious one, see `fit_temperature`), and picks the triage threshold on that confidence:
 
 - with an `oos` class in the data, the threshold that gives the best in-scope accuracy while
   at least 60 % of the out-of-scope examples go to triage (`OOS_RECALL_TARGET`): the goal is
@@ -37,6 +37,7 @@ PRECISION_TARGET = 0.95
 MIN_THRESHOLD = 0.5
 OOS_RECALL_TARGET = 0.6
 HOLDOUT_SHARE = 0.1
+LABEL_SMOOTHING = 0.01
 
 Progress = Callable[[str], None]
 
@@ -217,17 +218,21 @@ def calibrate(labels: Sequence[str], scores: FloatArray, truth: Sequence[str]) -
 
 
 def fit_temperature(scores: FloatArray, target: npt.NDArray[np.intp]) -> float:
-    """The softmax temperature with the lowest log loss (golden-section search; the loss is
-    convex in 1/temperature)."""
+    """The softmax temperature with the lowest log loss against slightly smoothed targets
+    (`LABEL_SMOOTHING`): held-out data the model gets all right would otherwise drive the
+    temperature to zero and every confidence, right or wrong, to 1. Golden-section search;
+    the loss is convex in 1/temperature."""
     if len(target) == 0:
         return 1.0
     rows = np.arange(len(target))
+    spread = LABEL_SMOOTHING / scores.shape[1]
 
     def loss(log_inverse: float) -> float:
         scaled = scores * np.float32(np.exp(log_inverse))
-        top = scaled.max(axis=1)
-        log_sum = np.log(np.exp(scaled - top[:, None]).sum(axis=1)) + top
-        return float(np.mean(log_sum - scaled[rows, target]))
+        top = scaled.max(axis=1, keepdims=True)
+        log_p = scaled - (np.log(np.exp(scaled - top).sum(axis=1, keepdims=True)) + top)
+        smoothed = (1 - LABEL_SMOOTHING) * log_p[rows, target] + spread * log_p.sum(axis=1)
+        return float(-np.mean(smoothed))
 
     low, high = np.log(0.1), np.log(1000.0)
     ratio = (np.sqrt(5) - 1) / 2
