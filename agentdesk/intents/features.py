@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -90,26 +91,46 @@ def _char_wb_ngrams(text: str, min_n: int, max_n: int) -> list[str]:
 
 
 class Embedder:
-    """Sentence embeddings from WordLlama's packaged weights, unit length, float32."""
+    """Sentence embeddings from WordLlama's packaged weights: the mean of the text's token
+    vectors, scaled to unit length, float32. (WordLlama's own `embed` does the same for padded
+    batches; this is a few times faster for the one ticket at a time the app asks about.)"""
 
     def __init__(self) -> None:
-        self._model = _load_wordllama()
+        model = _load_wordllama()
+        self._weights: npt.NDArray[np.float32] = model.embedding
+        self._tokenizer = model.tokenizer
+        self._tokenizer.no_padding()
 
     def embed(self, texts: list[str]) -> npt.NDArray[np.float32]:
+        import numpy as np
+
+        # An empty text has no tokens to average; "." stands in for it.
         normal = [" ".join(text.split()) or "." for text in texts]
-        vectors: npt.NDArray[np.float32] = self._model.embed(normal, norm=True, batch_size=256)
+        if len(normal) == 1:
+            encodings = [self._tokenizer.encode(normal[0], add_special_tokens=False)]
+        else:
+            encodings = self._tokenizer.encode_batch(normal, add_special_tokens=False)
+        ids = [encoding.ids or [0] for encoding in encodings]
+        lengths = np.fromiter((len(row) for row in ids), dtype=np.intp, count=len(ids))
+        flat = np.fromiter((i for row in ids for i in row), dtype=np.intp, count=int(lengths.sum()))
+        np.minimum(flat, len(self._weights) - 1, out=flat)
+        starts = np.concatenate(([0], np.cumsum(lengths)[:-1]))
+        vectors = np.add.reduceat(self._weights[flat], starts, axis=0)
+        vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
         return vectors
 
 
 _embedder: Embedder | None = None
+_embedder_lock = threading.Lock()
 
 
 def shared_embedder() -> Embedder:
     """One embedder per process: its weights take 30 MB and a tenth of a second to load."""
     global _embedder
-    if _embedder is None:
-        _embedder = Embedder()
-    return _embedder
+    with _embedder_lock:  # models may be loaded from more than one worker thread
+        if _embedder is None:
+            _embedder = Embedder()
+        return _embedder
 
 
 def _load_wordllama() -> Any:
