@@ -151,6 +151,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="the file to write (default: standard output)",
     )
     cli_route.add_parser(commands, parents=[common, agent])
+    from agentdesk import cli_intents
+
+    cli_intents.add_parser(commands)
     return parser
 
 
@@ -162,6 +165,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exit_:  # --help, --version, or a usage error already printed
         return exit_.code if isinstance(exit_.code, int) else EXIT_USAGE
     try:
+        if args.command == "intents":
+            from agentdesk import cli_intents
+
+            return cli_intents.run(args)
         settings = _settings(args)
         for notice in settings.notices:
             _say(f"agentdesk: warning: {notice}")
