@@ -44,10 +44,18 @@ def add_parser(
     )
     explain.add_argument("ticket", metavar="TICKET", help="ticket number (#123 or 123) or id")
     explain.add_argument("--json", action="store_true", help="print the explanation as JSON")
+    from agentdesk.cli_simulate import add_simulate_parser
+
+    add_simulate_parser(verbs, parents)
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
     from agentdesk import cli
+
+    if args.route_command == "simulate":
+        from agentdesk.cli_simulate import run_simulate
+
+        return run_simulate(args, settings)
 
     path: Path = (getattr(args, "db", None) or settings.db_path).expanduser()
     if not path.exists():

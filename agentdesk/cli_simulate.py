@@ -20,8 +20,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from agentdesk.config import Settings
-from agentdesk.domain.model import Agent, Complexity, Customer, Department, Ticket
-from agentdesk.domain.simulation import SimTicket, SimulationResult, simulate
+from agentdesk.domain.model import Agent, Complexity, Customer, Department
+from agentdesk.domain.simulation import RoutingRules, SimTicket, SimulationResult, simulate
 from agentdesk.store.errors import ImportFailed
 
 if TYPE_CHECKING:
@@ -62,9 +62,22 @@ def add_simulate_parser(
     simulate_parser.add_argument("--json", action="store_true", help="print one JSON object")
 
 
-def run_simulate(args: argparse.Namespace, settings: Settings, out: TextIO = sys.stdout) -> int:
+def run_simulate(args: argparse.Namespace, settings: Settings, out: TextIO | None = None) -> int:
+    from agentdesk.cli import CliError
+
+    out = out or sys.stdout
+
     started = time.perf_counter()
-    history, agents = asyncio.run(load_inputs(args.file, args.agents, settings))
+    try:
+        history, agents = asyncio.run(load_inputs(args.file, args.agents, settings))
+    except ImportFailed as error:
+        problems = "\n".join(error.errors[:20])
+        more = f"\n… and {len(error.errors) - 20} more" if len(error.errors) > 20 else ""
+        raise CliError(
+            f"cannot replay: {len(error.errors)} problem(s):\n{problems}{more}"
+        ) from None
+    except SimulationInputError as error:
+        raise CliError(str(error)) from None
     simulated = time.perf_counter()
     result = simulate_history(history, agents, settings, push=args.push)
     elapsed = time.perf_counter() - simulated
@@ -107,6 +120,7 @@ async def load_inputs(
         raise SimulationInputError(f"{history_path}: no ticket has a created_at (arrival) time")
     parsed = await transfer.parse_tickets(store, records, now=latest + timedelta(days=1))
     await store.add_customers(parsed.new_customers)
+    store.routing_policy = settings.routing
     store.transfer_rules = settings.transfer_rules
     # The history goes through intake like arriving tickets: classified where it has no
     # intent, routed by intent, moved by the transfer rules under test.
@@ -182,19 +196,7 @@ def _handle_times(records: Sequence[Record]) -> list[float | None]:
 def simulate_history(
     history: Sequence[SimTicket], agents: Sequence[Agent], settings: Settings, *, push: bool
 ) -> SimulationResult:
-    return simulate(history, agents, eligible=_eligible, score=_score, push=push)
-
-
-def _eligible(ticket: Ticket, customer: Customer, agent: Agent, load: int) -> bool:
-    from agentdesk.domain.routing import is_eligible
-
-    return load < agent.capacity and is_eligible(ticket, agent)
-
-
-def _score(ticket: Ticket, customer: Customer, agent: Agent, now: datetime) -> float:
-    due = ticket.first_response_due or ticket.created_at
-    # Pull order as a number: priority first, then the nearest deadline.
-    return -(ticket.priority.rank * 1e12 + due.timestamp())
+    return simulate(history, agents, rules=RoutingRules(settings.routing), push=push)
 
 
 def _minutes(delta: timedelta) -> float:

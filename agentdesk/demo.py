@@ -48,6 +48,9 @@ DEPARTMENTS = (
     Department("billing", "Billing"),
     Department("technical", "Technical"),
     Department("logistics", "Logistics"),
+    # Unsure or out-of-scope arrivals wait here for a person to route them (the lead covers
+    # every department).
+    Department("triage", "Triage"),
 )
 
 SKILLS = ("orders", "accounts", "refunds", "billing", "delivery", "complaints", "feedback")

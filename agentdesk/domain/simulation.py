@@ -3,8 +3,8 @@
 A discrete-event simulation. Tickets arrive at their `created_at`; each agent works up to
 `capacity` tickets at once, each for its handle time. In pull mode a free agent takes the
 best ticket it is eligible for, as pull-next would; in push mode an arriving ticket goes at
-once to the best free agent, as push routing would. Which ticket or agent is "best" is
-decided by the routing functions passed in, so the simulation measures the real rules.
+once to the agent push routing would choose. `RoutingRules` decides both with the routing
+functions of `agentdesk.domain.routing`, so the simulation measures the real rules.
 
 A ticket's first response is taken to be the moment an agent picks it up and its resolution
 the end of its handle time; no agent available on arrival means it waits.
@@ -14,17 +14,59 @@ from __future__ import annotations
 
 import heapq
 import statistics
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from itertools import count
+from typing import Protocol
 
+from agentdesk.domain import routing
 from agentdesk.domain.model import Agent, Customer, Ticket
 
-# Decides whether `agent`, holding `load` tickets, may take `ticket` from `customer`.
-Eligible = Callable[[Ticket, Customer, Agent, int], bool]
-# Higher is better: how much `agent` should take `ticket` now.
-Score = Callable[[Ticket, Customer, Agent, datetime], float]
+
+class Rules(Protocol):
+    def eligible(self, ticket: Ticket, customer: Customer, agent: Agent, load: int) -> bool:
+        """May `agent`, holding `load` tickets, take `ticket` from `customer`?"""
+
+    def score(self, ticket: Ticket, customer: Customer, agent: Agent, now: datetime) -> float:
+        """How much `agent` should pull `ticket` now; higher is better."""
+
+    def choose(
+        self, ticket: Ticket, customer: Customer, candidates: Sequence[tuple[Agent, int]]
+    ) -> Agent:
+        """Push mode: which of the eligible (agent, load) pairs gets the arriving ticket."""
+
+
+class RoutingRules:
+    """The routing rules in force (`domain.routing`), with push mode's turns kept here."""
+
+    def __init__(self, policy: routing.RoutingPolicy) -> None:
+        self.policy = policy
+        self.turns: dict[str, int] = {}
+        self._facts: dict[str, routing.TicketFacts] = {}
+
+    def _of(self, ticket: Ticket, customer: Customer) -> routing.TicketFacts:
+        facts = self._facts.get(ticket.id)
+        if facts is None:
+            facts = self._facts[ticket.id] = routing.TicketFacts.of(ticket, customer)
+        return facts
+
+    def eligible(self, ticket: Ticket, customer: Customer, agent: Agent, load: int) -> bool:
+        return all(check.passed for check in routing.agent_checks(agent, load)) and (
+            routing.can_take(self._of(ticket, customer), agent, self.policy)
+        )
+
+    def score(self, ticket: Ticket, customer: Customer, agent: Agent, now: datetime) -> float:
+        return routing.score(self._of(ticket, customer), agent, now, self.policy)
+
+    def choose(
+        self, ticket: Ticket, customer: Customer, candidates: Sequence[tuple[Agent, int]]
+    ) -> Agent:
+        loads = [routing.AgentLoad(agent, load) for agent, load in candidates]
+        choice = routing.choose_agent(self._of(ticket, customer), loads, self.policy, self.turns)
+        assert choice is not None, "candidates are eligible"
+        self.turns.update(choice.turns)
+        return choice.agent
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,8 +133,7 @@ def simulate(
     tickets: Sequence[SimTicket],
     agents: Sequence[Agent],
     *,
-    eligible: Eligible,
-    score: Score,
+    rules: Rules,
     push: bool = False,
 ) -> SimulationResult:
     arrivals = sorted(tickets, key=lambda item: (item.ticket.created_at, item.ticket.number))
@@ -120,9 +161,9 @@ def simulate(
     def pull(state: _AgentState, now: datetime) -> bool:
         best_index, best_score, seen = -1, 0.0, 0
         for index, item in enumerate(waiting):
-            if not eligible(item.ticket, item.customer, state.agent, state.load):
+            if not rules.eligible(item.ticket, item.customer, state.agent, state.load):
                 continue
-            value = score(item.ticket, item.customer, state.agent, now)
+            value = rules.score(item.ticket, item.customer, state.agent, now)
             if best_index < 0 or value > best_score:
                 best_index, best_score = index, value
             seen += 1
@@ -146,22 +187,20 @@ def simulate(
         candidates = [
             state
             for state in states
-            if state.free and eligible(payload.ticket, payload.customer, state.agent, state.load)
+            if state.free
+            and rules.eligible(payload.ticket, payload.customer, state.agent, state.load)
         ]
         if not candidates:
             waiting.append(payload)
             continue
         if push:
-            # The best score wins; among equals the least loaded, then the one that has had
-            # the fewest tickets: round-robin.
-            chosen = max(
-                candidates,
-                key=lambda state: (
-                    score(payload.ticket, payload.customer, state.agent, now),
-                    -state.load,
-                    -state.handled,
-                ),
+            by_agent = {id(state.agent): state for state in candidates}
+            agent = rules.choose(
+                payload.ticket,
+                payload.customer,
+                [(state.agent, state.load) for state in candidates],
             )
+            chosen = by_agent[id(agent)]
         else:
             # A free agent found nothing it could take before this ticket came, so the one
             # idle longest (least loaded, fewest handled) pulls it.

@@ -51,8 +51,7 @@ async def test_reclassify_into_a_rule_transfers_the_ticket_and_the_audit_says_so
     tmp_path: Path,
 ) -> None:
     store = MemoryStore()
-    store.routing_policy = POLICY
-    app = app_with(tmp_path, store, transfer_rules=(VIP_COMPLAINTS,))
+    app = app_with(tmp_path, store, routing=POLICY, transfer_rules=(VIP_COMPLAINTS,))
     notes = Notes(app)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_ticket(pilot)  # #1: Ada (VIP), get_refund, billing
@@ -85,8 +84,7 @@ async def test_reclassify_into_a_rule_transfers_the_ticket_and_the_audit_says_so
 
 async def test_reclassify_without_a_rule_keeps_the_ticket_here(tmp_path: Path) -> None:
     store = MemoryStore()
-    store.routing_policy = POLICY
-    app = app_with(tmp_path, store, transfer_rules=(VIP_COMPLAINTS,))
+    app = app_with(tmp_path, store, routing=POLICY, transfer_rules=(VIP_COMPLAINTS,))
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_ticket(pilot)
         await pilot.press("y")

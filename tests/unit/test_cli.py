@@ -394,7 +394,7 @@ def test_import_applies_transfer_rules_and_reports_unknown_departments(
     err = capsys.readouterr().err
     assert err.startswith(
         "agentdesk: warning: transfer rule 'lost': no department 'fraud' (known: billing, "
-        "general, logistics, technical); the rule is ignored\n"
+        "general, logistics, technical, triage); the rule is ignored\n"
     )
     last = json.loads(export_lines(demo_db, "tickets", capsys)[-1])
     assert (last["subject"], last["department"]) == ("Parcel lost", "logistics")

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from agentdesk.cli_simulate import SimulationInputError, run_simulate
+from agentdesk.cli import CliError, main
+from agentdesk.cli_simulate import run_simulate
 from agentdesk.config import load_settings
 from agentdesk.roster import read_agents
 from agentdesk.store.errors import ImportFailed
@@ -60,13 +61,13 @@ def test_two_agents_share_a_morning_of_tickets(tmp_path: Path) -> None:
 
 def test_missing_arrival_times_are_reported_by_line(tmp_path: Path) -> None:
     rows = [row(0), {**row(1), "created_at": None}]
-    with pytest.raises(ImportFailed) as caught:
+    with pytest.raises(CliError) as caught:
         run(tmp_path, rows)
     assert "line 2: created_at" in str(caught.value)
 
 
 def test_a_bad_handle_time_is_reported_by_line(tmp_path: Path) -> None:
-    with pytest.raises(ImportFailed, match="line 1: handle_minutes"):
+    with pytest.raises(CliError, match="line 1: handle_minutes"):
         run(tmp_path, [row(0, handle_minutes="soon")])
 
 
@@ -75,7 +76,7 @@ def test_a_file_without_a_known_format_is_refused(tmp_path: Path) -> None:
     path.write_text(history([row(0)]))
     args = argparse.Namespace(file=path, agents=None, push=False, json=True)
     settings = load_settings(tmp_path / "absent.toml", env={"AGENTDESK_DATA_DIR": str(tmp_path)})
-    with pytest.raises(SimulationInputError, match=r"\.jsonl or \.csv"):
+    with pytest.raises(CliError, match=r"\.jsonl or \.csv"):
         run_simulate(args, settings, io.StringIO())
 
 
@@ -107,3 +108,19 @@ def test_roster_problems_name_the_line_and_field(text: str, message: str) -> Non
     with pytest.raises(ImportFailed) as caught:
         read_agents(text.encode(), Format.CSV)
     assert message in str(caught.value)
+
+
+def test_the_command_line_replays_a_history_and_reports_problems_without_a_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AGENTDESK_CONFIG", str(tmp_path / "absent.toml"))
+    monkeypatch.setenv("AGENTDESK_DATA_DIR", str(tmp_path))
+    (tmp_path / "history.jsonl").write_text(history([row(0), row(1)]))
+    (tmp_path / "agents.csv").write_text(ROSTER)
+    args = ["route", "simulate", str(tmp_path / "history.jsonl"), "--agents"]
+    assert main([*args, str(tmp_path / "agents.csv")]) == 0
+    assert "Replayed 2 tickets" in capsys.readouterr().out
+    (tmp_path / "bad.csv").write_text("handle,skills\nana,orders:9\n")
+    assert main([*args, str(tmp_path / "bad.csv")]) == 1
+    err = capsys.readouterr().err
+    assert "line 2: skills" in err and "Traceback" not in err

@@ -14,7 +14,8 @@ from agentdesk.domain.model import (
     Ticket,
     TicketStatus,
 )
-from agentdesk.domain.simulation import SimTicket, simulate
+from agentdesk.domain.routing import RoutingPolicy
+from agentdesk.domain.simulation import RoutingRules, SimTicket, simulate
 from tests.fixtures import NOW
 
 STANDARD = Customer("cu-std", "Standard Customer")
@@ -58,10 +59,20 @@ def oldest_first(ticket: Ticket, customer: Customer, agent: Agent, now: datetime
     return (now - ticket.created_at).total_seconds()
 
 
+class Rules:
+    """Rules from two functions; push gives the ticket to the least loaded candidate."""
+
+    def __init__(self, eligible: object = anyone, score: object = oldest_first) -> None:
+        self.eligible, self.score = eligible, score
+
+    def choose(
+        self, ticket: Ticket, customer: Customer, candidates: list[tuple[Agent, int]]
+    ) -> Agent:
+        return min(candidates, key=lambda pair: pair[1])[0]
+
+
 def test_a_busy_agent_makes_the_next_ticket_wait() -> None:
-    result = simulate(
-        [item(1, 0), item(2, 1)], [agent("solo")], eligible=anyone, score=oldest_first
-    )
+    result = simulate([item(1, 0), item(2, 1)], [agent("solo")], rules=Rules())
     (queue,) = result.queues
     assert queue.tickets == 2 and queue.max_wait == timedelta(minutes=9)
     assert queue.mean_wait == timedelta(minutes=4.5)
@@ -73,17 +84,14 @@ def test_waiting_past_the_first_response_target_is_a_breach() -> None:
     result = simulate(
         [item(1, 0, handle=40), item(2, 1, handle=40)],
         [agent("solo")],
-        eligible=anyone,
-        score=oldest_first,
+        rules=Rules(),
     )
     assert result.first_response_breaches == 1  # ticket 2 picked at minute 40, due at 31
     assert result.resolution_breaches == 0  # 80 minutes, due at 121
 
 
 def test_capacity_lets_an_agent_work_tickets_side_by_side() -> None:
-    result = simulate(
-        [item(1, 0), item(2, 1)], [agent("duo", capacity=2)], eligible=anyone, score=oldest_first
-    )
+    result = simulate([item(1, 0), item(2, 1)], [agent("duo", capacity=2)], rules=Rules())
     assert result.queues[0].max_wait == timedelta(0)
     assert result.agents[0].peak_load == 2
 
@@ -93,7 +101,7 @@ def test_a_freed_agent_pulls_the_best_scored_waiting_ticket() -> None:
         return 1.0 if ticket.department_id == "billing" else 0.0
 
     history = [item(1, 0), item(2, 1), item(3, 2, department="billing")]
-    result = simulate(history, [agent("solo")], eligible=anyone, score=billing_first)
+    result = simulate(history, [agent("solo")], rules=Rules(score=billing_first))
     waits = {queue.department: queue.max_wait for queue in result.queues}
     assert waits == {"billing": timedelta(minutes=8), "general": timedelta(minutes=19)}
 
@@ -104,7 +112,7 @@ def test_an_ineligible_agent_leaves_the_ticket_to_someone_who_may_take_it() -> N
 
     history = [item(1, 0, handle=30), item(2, 1, customer=VIP)]
     team = [agent("junior"), agent("senior", tier=AgentTier.SENIOR)]
-    result = simulate(history, team, eligible=seniors_for_vips, score=oldest_first)
+    result = simulate(history, team, rules=Rules(seniors_for_vips))
     handled = {load.handle: load.handled for load in result.agents}
     assert handled == {"junior": 1, "senior": 1}
     assert result.queues[0].max_wait == timedelta(0)
@@ -114,24 +122,32 @@ def test_a_ticket_nobody_may_take_is_counted_as_never_picked_and_breached() -> N
     def nobody(ticket: Ticket, customer: Customer, agent: Agent, load: int) -> bool:
         return False
 
-    result = simulate([item(1, 0)], [agent("solo")], eligible=nobody, score=oldest_first)
+    result = simulate([item(1, 0)], [agent("solo")], rules=Rules(nobody))
     assert result.never_picked == 1 and result.queues[0].never_picked == 1
     assert result.first_response_breaches == 1 and result.resolution_breaches == 1
 
 
-def test_push_mode_deals_equal_tickets_round_robin() -> None:
+def test_push_mode_with_the_routing_rules_takes_turns_among_equals() -> None:
     history = [item(n, n, handle=120) for n in range(1, 7)]
     team = [agent("a", capacity=5), agent("b", capacity=5), agent("c", capacity=5)]
-    result = simulate(history, team, eligible=anyone, score=oldest_first, push=True)
+    result = simulate(history, team, rules=RoutingRules(RoutingPolicy()), push=True)
     assert [load.handled for load in result.agents] == [2, 2, 2]
+
+
+def test_the_routing_rules_keep_vip_customers_for_seniors() -> None:
+    history = [item(1, 0, customer=VIP), item(2, 1, customer=VIP)]
+    team = [agent("junior", capacity=5), agent("senior", tier=AgentTier.SENIOR)]
+    result = simulate(history, team, rules=RoutingRules(RoutingPolicy()))
+    assert {load.handle: load.handled for load in result.agents} == {"junior": 0, "senior": 2}
+    assert result.queues[0].max_wait == timedelta(minutes=9)  # the second waits for the senior
 
 
 def test_an_unavailable_agent_takes_nothing() -> None:
     away = Agent("ag-away", "away", "Away", available=False)
-    result = simulate([item(1, 0)], [away, agent("here")], eligible=anyone, score=oldest_first)
+    result = simulate([item(1, 0)], [away, agent("here")], rules=Rules())
     assert {load.handle: load.handled for load in result.agents} == {"away": 0, "here": 1}
 
 
 def test_no_history_gives_an_empty_result() -> None:
-    result = simulate([], [agent("solo")], eligible=anyone, score=oldest_first)
+    result = simulate([], [agent("solo")], rules=Rules())
     assert result.tickets == 0 and result.queues == ()
