@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import heapq
 import statistics
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from itertools import count
@@ -25,6 +25,9 @@ from agentdesk.domain.model import Agent, Customer, Ticket
 
 
 class Rules(Protocol):
+    def kind(self, ticket: Ticket, customer: Customer) -> Hashable:
+        """Tickets of one kind are eligible for the same agents (given a free slot)."""
+
     def eligible(self, ticket: Ticket, customer: Customer, agent: Agent, load: int) -> bool:
         """May `agent`, holding `load` tickets, take `ticket` from `customer`?"""
 
@@ -50,6 +53,16 @@ class RoutingRules:
         if facts is None:
             facts = self._facts[ticket.id] = routing.TicketFacts.of(ticket, customer)
         return facts
+
+    def kind(self, ticket: Ticket, customer: Customer) -> Hashable:
+        facts = self._of(ticket, customer)
+        return (
+            facts.department_id,
+            facts.required_skill,
+            facts.complexity,
+            facts.customer_tier,
+            facts.customer_language,
+        )
 
     def eligible(self, ticket: Ticket, customer: Customer, agent: Agent, load: int) -> bool:
         return all(check.passed for check in routing.agent_checks(agent, load)) and (
@@ -124,8 +137,8 @@ class _Outcome:
     picked_at: datetime | None = None
 
 
-# How many eligible waiting tickets a free agent weighs: the oldest arrivals dominate SLA risk,
-# so a bounded window keeps a pull cheap even when the backlog grows into the thousands.
+# How many waiting tickets of each kind a free agent weighs: the oldest arrivals dominate SLA
+# risk, so a bounded window keeps a pull cheap even when the backlog grows into the thousands.
 PULL_WINDOW = 200
 
 
@@ -141,7 +154,11 @@ def simulate(
         return SimulationResult(0, timedelta(), (), (), 0, 0, 0)
     states = [_AgentState(agent) for agent in agents]
     outcomes = {item.ticket.id: _Outcome() for item in arrivals}
-    waiting: list[SimTicket] = []  # in arrival order
+    # Waiting tickets by kind, each list in arrival order; which agents may take a kind is
+    # worked out once, so a pull looks only at the kinds its agent can take.
+    waiting: dict[Hashable, list[SimTicket]] = {}
+    kinds = {item.ticket.id: rules.kind(item.ticket, item.customer) for item in arrivals}
+    takes: dict[tuple[int, Hashable], bool] = {}
     order = count()
     # (time, tie-breaker, kind, payload): completions sort before arrivals at the same time,
     # so a slot freed at 10:00 can take a ticket that arrives at 10:00.
@@ -149,6 +166,12 @@ def simulate(
     for item in arrivals:
         heapq.heappush(events, (item.ticket.created_at, next(order), 1, item))
     end = arrivals[0].ticket.created_at
+
+    def may_take(index: int, item: SimTicket) -> bool:
+        key = (index, kinds[item.ticket.id])
+        if key not in takes:
+            takes[key] = rules.eligible(item.ticket, item.customer, states[index].agent, 0)
+        return takes[key]
 
     def start(state: _AgentState, item: SimTicket, now: datetime) -> None:
         state.load += 1
@@ -158,53 +181,54 @@ def simulate(
         outcomes[item.ticket.id].picked_at = now
         heapq.heappush(events, (now + item.handle_time, next(order), 0, state))
 
-    def pull(state: _AgentState, now: datetime) -> bool:
-        best_index, best_score, seen = -1, 0.0, 0
-        for index, item in enumerate(waiting):
-            if not rules.eligible(item.ticket, item.customer, state.agent, state.load):
+    def pull(index: int, now: datetime) -> bool:
+        state = states[index]
+        best: tuple[float, list[SimTicket], int] | None = None
+        for queue in waiting.values():
+            if not queue or not may_take(index, queue[0]):
                 continue
-            value = rules.score(item.ticket, item.customer, state.agent, now)
-            if best_index < 0 or value > best_score:
-                best_index, best_score = index, value
-            seen += 1
-            if seen == PULL_WINDOW:
-                break
-        if best_index < 0:
+            for position, item in enumerate(queue[:PULL_WINDOW]):
+                value = rules.score(item.ticket, item.customer, state.agent, now)
+                if best is None or value > best[0]:
+                    best = (value, queue, position)
+        if best is None:
             return False
-        start(state, waiting.pop(best_index), now)
+        _, queue, position = best
+        start(state, queue.pop(position), now)
         return True
 
+    index_of = {id(state): index for index, state in enumerate(states)}
     while events:
-        now, _, kind, payload = heapq.heappop(events)
+        now, _, event, payload = heapq.heappop(events)
         end = max(end, now)
-        if kind == 0:
+        if event == 0:
             assert isinstance(payload, _AgentState)
             payload.load -= 1
-            while payload.free and waiting and pull(payload, now):
+            index = index_of[id(payload)]
+            while payload.free and pull(index, now):
                 pass
             continue
         assert isinstance(payload, SimTicket)
         candidates = [
-            state
-            for state in states
-            if state.free
-            and rules.eligible(payload.ticket, payload.customer, state.agent, state.load)
+            index for index, state in enumerate(states) if state.free and may_take(index, payload)
         ]
         if not candidates:
-            waiting.append(payload)
+            waiting.setdefault(kinds[payload.ticket.id], []).append(payload)
             continue
         if push:
-            by_agent = {id(state.agent): state for state in candidates}
             agent = rules.choose(
                 payload.ticket,
                 payload.customer,
-                [(state.agent, state.load) for state in candidates],
+                [(states[index].agent, states[index].load) for index in candidates],
             )
-            chosen = by_agent[id(agent)]
+            chosen = next(states[index] for index in candidates if states[index].agent is agent)
         else:
             # A free agent found nothing it could take before this ticket came, so the one
             # idle longest (least loaded, fewest handled) pulls it.
-            chosen = min(candidates, key=lambda state: (state.load, state.handled))
+            chosen = min(
+                (states[index] for index in candidates),
+                key=lambda state: (state.load, state.handled),
+            )
         start(chosen, payload, now)
 
     return _summarise(arrivals, states, outcomes, end)

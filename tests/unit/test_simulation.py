@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from agentdesk.domain.model import (
     Agent,
     AgentTier,
@@ -64,6 +67,9 @@ class Rules:
 
     def __init__(self, eligible: object = anyone, score: object = oldest_first) -> None:
         self.eligible, self.score = eligible, score
+
+    def kind(self, ticket: Ticket, customer: Customer) -> str:
+        return ticket.id  # every ticket its own kind: eligibility may depend on anything
 
     def choose(
         self, ticket: Ticket, customer: Customer, candidates: list[tuple[Agent, int]]
@@ -151,3 +157,39 @@ def test_an_unavailable_agent_takes_nothing() -> None:
 def test_no_history_gives_an_empty_result() -> None:
     result = simulate([], [agent("solo")], rules=Rules())
     assert result.tickets == 0 and result.queues == ()
+
+
+class TicketByTicket(RoutingRules):
+    """The routing rules with every ticket its own kind: nothing shared between tickets."""
+
+    def kind(self, ticket: Ticket, customer: Customer) -> str:
+        return ticket.id
+
+
+@given(
+    arrivals=st.lists(
+        st.tuples(
+            st.integers(0, 120),  # minute of arrival
+            st.integers(5, 60),  # handle minutes
+            st.sampled_from(["general", "billing"]),
+            st.booleans(),  # VIP
+        ),
+        max_size=25,
+    ),
+    push=st.booleans(),
+)
+@settings(max_examples=60, deadline=None)
+def test_grouping_waiting_tickets_by_kind_changes_no_outcome(
+    arrivals: list[tuple[int, int, str, bool]], push: bool
+) -> None:
+    history = [
+        item(n, minute, handle, customer=VIP if vip else STANDARD, department=department)
+        for n, (minute, handle, department, vip) in enumerate(arrivals, start=1)
+    ]
+    team = [
+        Agent("ag-j", "j", "J", tier=AgentTier.JUNIOR, departments=("general",), capacity=1),
+        Agent("ag-s", "s", "S", tier=AgentTier.SENIOR, departments=("billing",), capacity=2),
+    ]
+    grouped = simulate(history, team, rules=RoutingRules(RoutingPolicy()), push=push)
+    one_by_one = simulate(history, team, rules=TicketByTicket(RoutingPolicy()), push=push)
+    assert grouped == one_by_one
