@@ -74,11 +74,11 @@ def run(
         return _fail(str(error))
 
 
-def _token_store(settings: Settings, tokens: TokenStore | None) -> TokenStore:
+def _token_store(settings: Settings, tokens: TokenStore | None, *, warn: bool) -> TokenStore:
     if tokens is not None:
         return tokens
     store, warning = open_token_store(settings.data_dir)
-    if warning:
+    if warning and warn:
         _say(f"agentdesk: warning: {warning}")
     return store
 
@@ -96,7 +96,7 @@ def _login(
     token = _read_token(stdin, login)
     if not args.no_verify:
         verify_token(login.url, token, login.handle, transport)
-    _token_store(settings, tokens).put(login, token)
+    _token_store(settings, tokens, warn=True).put(login, token)
     save_login(server_file(settings.config_path), login)
     checked = "" if args.no_verify else " (token checked with the server)"
     _say(f"agentdesk: logged in to {login.url} as {login.handle}{checked}")
@@ -122,7 +122,8 @@ def _logout(settings: Settings, tokens: TokenStore | None) -> int:
     if login is None:
         _say("agentdesk: not logged in")
         return EXIT_OK
-    removed = _token_store(settings, tokens).delete(login)
+    # Forgetting a token needs no warning about where tokens are kept.
+    removed = _token_store(settings, tokens, warn=False).delete(login)
     path.unlink()
     forgot = "and its token " if removed else ""
     _say(f"agentdesk: forgot the login {forgot}for {login.handle} at {login.url}")
