@@ -1,0 +1,213 @@
+"""From the local operation log to the op envelopes a sync client pushes (SYNC.md §4.3).
+
+The log records intents as `Change.kind` plus payload (domain/actions.py, domain/intake.py). This
+module names the sync kind and merge policy of each, stamps it with the site's hybrid logical
+clock and attaches the claim epoch for kinds the server fences.
+
+Not every log entry is pushed: reference-data upserts (agents, departments, KB, scripts) come
+from the server or an admin import, and customer messages arrive through the server's own intake,
+which is the only place allowed to record what a customer said (sync_rules.SERVER_ONLY_ACTIONS).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+
+from agentdesk.domain.hlc import Hlc, tick
+from agentdesk.domain.lifecycle import Action
+from agentdesk.domain.model import Operation
+
+
+class SyncKind(StrEnum):
+    CREATE = "create"
+    REPLY = "reply"
+    NOTE = "note"
+    TRANSITION = "transition"
+    SET_FIELD = "set_field"
+    TRANSFER = "transfer"
+    ASSIGN = "assign"
+    LINK_ADD = "link_add"
+
+
+@dataclass(frozen=True, slots=True)
+class KindRule:
+    kind: SyncKind
+    # The state-machine action the server validates, for kinds that may change the status.
+    action: Action | None = None
+    # Ownership-sensitive: the server checks `claim_epoch` against the current claim.
+    fenced: bool = False
+
+
+# Local log kind -> how it syncs. A reply's status effect (ask the customer, or open a new
+# ticket) depends on its payload, so the server derives that action from `wait_on_customer`.
+KIND_RULES: Mapping[str, KindRule] = {
+    "ticket.create": KindRule(SyncKind.CREATE),
+    "ticket.reply": KindRule(SyncKind.REPLY, Action.AGENT_REPLY, fenced=True),
+    "ticket.note": KindRule(SyncKind.NOTE),
+    "ticket.assign": KindRule(SyncKind.ASSIGN, Action.ASSIGN),
+    "ticket.transfer": KindRule(SyncKind.TRANSFER, Action.TRANSFER, fenced=True),
+    "ticket.request_confirmation": KindRule(
+        SyncKind.TRANSITION, Action.REQUEST_CONFIRMATION, fenced=True
+    ),
+    "ticket.close": KindRule(SyncKind.TRANSITION, Action.CONFIRM_CLOSE, fenced=True),
+    "ticket.csat": KindRule(SyncKind.SET_FIELD),
+    "ticket.reclassify": KindRule(SyncKind.SET_FIELD),
+    "ticket.link": KindRule(SyncKind.LINK_ADD),
+}
+
+# Logged locally, never pushed (see the module docstring).
+LOCAL_ONLY_KINDS: frozenset[str] = frozenset(
+    {
+        "ticket.customer_reply",
+        "ticket.customer_confirmed",
+        "ticket.follow_up",
+        "agent.upsert",
+        "customer.upsert",
+        "department.upsert",
+        "kb.upsert",
+        "script.upsert",
+    }
+)
+
+
+class UnknownOperation(ValueError):
+    """A log kind this module has no rule for: a new action needs a sync rule before it ships."""
+
+
+@dataclass(frozen=True, slots=True)
+class OpEnvelope:
+    op_id: str
+    client_id: str
+    client_seq: int
+    hlc: Hlc
+    site_id: str
+    kind: SyncKind
+    ticket_id: str | None
+    base_version: int | None
+    claim_epoch: int | None
+    payload: Mapping[str, object]
+    action: Action | None = None
+    batch_id: str | None = None
+
+    def to_wire(self) -> dict[str, object]:
+        """JSON-ready; the HLC travels as its sortable string so no client loses 64-bit ints."""
+        return {
+            "op_id": self.op_id,
+            "client_id": self.client_id,
+            "client_seq": self.client_seq,
+            "hlc": self.hlc.to_str(),
+            "site_id": self.site_id,
+            "kind": self.kind.value,
+            "ticket_id": self.ticket_id,
+            "base_version": self.base_version,
+            "claim_epoch": self.claim_epoch,
+            "action": self.action.value if self.action else None,
+            "batch_id": self.batch_id,
+            "payload": dict(self.payload),
+        }
+
+    @classmethod
+    def from_wire(cls, raw: Mapping[str, object]) -> OpEnvelope:
+        """Parse an envelope; ValueError names the first bad field."""
+        action = raw.get("action")
+        payload = raw.get("payload")
+        if not isinstance(payload, dict):
+            raise ValueError("op envelope: 'payload' must be an object")
+        return cls(
+            op_id=_text(raw, "op_id"),
+            client_id=_text(raw, "client_id"),
+            client_seq=_whole(raw, "client_seq"),
+            hlc=Hlc.from_str(_text(raw, "hlc")),
+            site_id=_text(raw, "site_id"),
+            kind=SyncKind(_text(raw, "kind")),
+            ticket_id=_optional_text(raw, "ticket_id"),
+            base_version=_optional_whole(raw, "base_version"),
+            claim_epoch=_optional_whole(raw, "claim_epoch"),
+            action=Action(action) if isinstance(action, str) else None,
+            batch_id=_optional_text(raw, "batch_id"),
+            payload=payload,
+        )
+
+
+def _text(raw: Mapping[str, object], key: str) -> str:
+    value = raw.get(key)
+    if not isinstance(value, str) or not value:
+        raise ValueError(f"op envelope: {key!r} must be a non-empty string")
+    return value
+
+
+def _optional_text(raw: Mapping[str, object], key: str) -> str | None:
+    return None if raw.get(key) is None else _text(raw, key)
+
+
+def _whole(raw: Mapping[str, object], key: str) -> int:
+    value = raw.get(key)
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise ValueError(f"op envelope: {key!r} must be a whole number")
+    return value
+
+
+def _optional_whole(raw: Mapping[str, object], key: str) -> int | None:
+    return None if raw.get(key) is None else _whole(raw, key)
+
+
+def _epoch_ms(op: Operation) -> int:
+    return int(op.at.timestamp() * 1000)
+
+
+def _optional_int(value: object) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def envelope_for(
+    op: Operation, hlc: Hlc, site_id: str, claim_epochs: Mapping[str, int]
+) -> OpEnvelope | None:
+    """The envelope for one logged op, or None for a kind that is never pushed."""
+    if op.kind in LOCAL_ONLY_KINDS:
+        return None
+    rule = KIND_RULES.get(op.kind)
+    if rule is None:
+        raise UnknownOperation(f"no sync rule for operation kind {op.kind!r} (seq {op.seq})")
+    ticket_id = op.payload.get("ticket_id")
+    ticket = ticket_id if isinstance(ticket_id, str) else None
+    action = rule.action
+    if rule.kind is SyncKind.REPLY and op.payload.get("wait_on_customer"):
+        action = Action.ASK_CUSTOMER
+    return OpEnvelope(
+        op_id=op.op_id,
+        client_id=op.client_id,
+        client_seq=op.seq,
+        hlc=hlc,
+        site_id=site_id,
+        kind=rule.kind,
+        ticket_id=ticket,
+        base_version=_optional_int(op.payload.get("base_version")),
+        claim_epoch=claim_epochs.get(ticket) if rule.fenced and ticket else None,
+        payload=dict(op.payload),
+        action=action,
+    )
+
+
+def envelopes(
+    ops: Iterable[Operation],
+    last: Hlc,
+    site_id: str,
+    claim_epochs: Mapping[str, int] | None = None,
+) -> tuple[list[OpEnvelope], Hlc]:
+    """Envelopes for `ops` in log order, each stamped by ticking the clock at the op's own time.
+
+    Returns the clock after the last op, for the caller to persist as `hlc_last`. The log's
+    times are the local wall clock, so a clock that stepped backwards still yields increasing
+    stamps.
+    """
+    epochs = claim_epochs or {}
+    result: list[OpEnvelope] = []
+    clock = last
+    for op in sorted(ops, key=lambda op: op.seq):
+        envelope = envelope_for(op, tick(clock, _epoch_ms(op)), site_id, epochs)
+        if envelope is not None:
+            clock = envelope.hlc
+            result.append(envelope)
+    return result, clock

@@ -1,0 +1,143 @@
+"""Local operation log -> sync op envelopes: every logged kind has a rule, stamps are monotonic."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from agentdesk.domain import actions, intake
+from agentdesk.domain.actions import Change, NewTicket
+from agentdesk.domain.hlc import ZERO, Hlc
+from agentdesk.domain.lifecycle import Action
+from agentdesk.domain.model import Operation, TicketStatus
+from agentdesk.domain.routing import DEFAULT_POLICY
+from agentdesk.domain.sync_ops import (
+    KIND_RULES,
+    LOCAL_ONLY_KINDS,
+    OpEnvelope,
+    SyncKind,
+    UnknownOperation,
+    envelope_for,
+    envelopes,
+)
+from tests.unit.test_actions import AGENT, NOW, UPDATING_ACTIONS, Ids, make_ticket
+
+SITE = "site-lisbon"
+CLIENT = "client-1"
+
+
+def _op(change: Change, seq: int = 1, at: datetime = NOW) -> Operation:
+    return Operation(f"op-{seq}", CLIENT, seq, at, change.kind, change.payload)
+
+
+def _every_change() -> list[Change]:
+    ids = Ids()
+    ticket = make_ticket()
+    changes = [action(ticket, ids) for action in UPDATING_ACTIONS.values()]
+    awaiting = make_ticket(status=TicketStatus.AWAITING_CONFIRMATION)
+    closed = make_ticket(status=TicketStatus.CLOSED)
+    changes += [
+        actions.customer_reply(
+            awaiting, "yes, fixed", now=NOW, confirms_resolution=True, make_id=ids
+        ),
+        actions.customer_reply(closed, "again", now=NOW, follow_up_number=1002, make_id=ids),
+        actions.create_ticket(
+            NewTicket("Card lost", "I lost my card", "cu-ada"), number=1003, now=NOW, make_id=ids
+        ),
+        intake.reclassify(
+            ticket, "card_lost", actor_id=AGENT, now=NOW, policy=DEFAULT_POLICY, make_id=ids
+        ),
+    ]
+    return changes
+
+
+def test_every_kind_the_actions_log_has_a_sync_rule_or_is_local_only() -> None:
+    kinds = {change.kind for change in _every_change()}
+    assert kinds <= KIND_RULES.keys() | LOCAL_ONLY_KINDS, kinds - KIND_RULES.keys()
+    # And every rule is for a kind that is actually logged.
+    assert KIND_RULES.keys() <= kinds
+
+
+def test_customer_messages_are_never_pushed() -> None:
+    changes = [
+        c for c in _every_change() if c.kind.startswith(("ticket.customer", "ticket.follow"))
+    ]
+    assert changes
+    assert all(envelope_for(_op(c), Hlc(1), SITE, {}) is None for c in changes)
+
+
+def test_an_unknown_kind_is_refused_loudly() -> None:
+    op = Operation("op-1", CLIENT, 7, NOW, "ticket.teleport", {"ticket_id": "t-1"})
+    with pytest.raises(UnknownOperation, match=r"ticket\.teleport"):
+        envelope_for(op, Hlc(1), SITE, {})
+
+
+def test_a_close_carries_the_claim_epoch_base_version_and_action() -> None:
+    change = UPDATING_ACTIONS["close_confirmed"](make_ticket(), Ids())
+    envelope = envelope_for(_op(change, seq=9), Hlc(5, 1), SITE, {"t-1": 4})
+    assert envelope is not None
+    assert (envelope.kind, envelope.action) == (SyncKind.TRANSITION, Action.CONFIRM_CLOSE)
+    assert (envelope.op_id, envelope.client_seq, envelope.hlc) == ("op-9", 9, Hlc(5, 1))
+    assert (envelope.ticket_id, envelope.base_version, envelope.claim_epoch) == ("t-1", 3, 4)
+    assert envelope.payload["evidence"] == "said yes on the phone"
+
+
+def test_a_reply_that_waits_on_the_customer_is_an_ask() -> None:
+    ask = envelope_for(_op(UPDATING_ACTIONS["ask"](make_ticket(), Ids())), Hlc(1), SITE, {})
+    plain = envelope_for(_op(UPDATING_ACTIONS["reply"](make_ticket(), Ids())), Hlc(1), SITE, {})
+    assert ask is not None and plain is not None
+    assert (ask.kind, ask.action) == (SyncKind.REPLY, Action.ASK_CUSTOMER)
+    assert (plain.kind, plain.action) == (SyncKind.REPLY, Action.AGENT_REPLY)
+
+
+def test_unfenced_kinds_carry_no_epoch_even_when_one_is_known() -> None:
+    note = UPDATING_ACTIONS["note"](make_ticket(), Ids())
+    envelope = envelope_for(_op(note), Hlc(1), SITE, {"t-1": 4})
+    assert envelope is not None and envelope.kind is SyncKind.NOTE
+    assert envelope.claim_epoch is None
+
+
+def test_envelopes_round_trip_through_the_wire_form() -> None:
+    batch, _ = envelopes(
+        [_op(c, seq) for seq, c in enumerate(_every_change(), 1)], ZERO, SITE, {"t-1": 2}
+    )
+    assert batch
+    for envelope in batch:
+        assert OpEnvelope.from_wire(envelope.to_wire()) == envelope
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [("client_seq", -1), ("client_seq", True), ("hlc", "nope"), ("op_id", ""), ("payload", [])],
+)
+def test_a_bad_wire_field_is_named(key: str, value: object) -> None:
+    change = UPDATING_ACTIONS["reply"](make_ticket(), Ids())
+    envelope = envelope_for(_op(change), Hlc(1), SITE, {})
+    assert envelope is not None
+    wire = envelope.to_wire() | {key: value}
+    with pytest.raises(ValueError):
+        OpEnvelope.from_wire(wire)
+
+
+@given(st.lists(st.integers(-(10**6), 10**6), min_size=1, max_size=40))
+def test_stamps_increase_in_log_order_whatever_the_recorded_times(offsets_ms: list[int]) -> None:
+    note = UPDATING_ACTIONS["note"](make_ticket(), Ids())
+    ops = [
+        _op(note, seq, NOW + timedelta(milliseconds=offset))
+        for seq, offset in enumerate(offsets_ms, 1)
+    ]
+    batch, last = envelopes(reversed(ops), Hlc(1_000), SITE)
+    stamps = [envelope.hlc for envelope in batch]
+    assert [envelope.client_seq for envelope in batch] == list(range(1, len(ops) + 1))
+    assert stamps == sorted(set(stamps))
+    assert stamps[0] > Hlc(1_000) and last == stamps[-1]
+
+
+def test_the_stamp_follows_the_op_time_when_the_clock_is_behind() -> None:
+    at = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
+    note = UPDATING_ACTIONS["note"](make_ticket(), Ids())
+    batch, _ = envelopes([_op(note, 1, at)], ZERO, SITE)
+    assert batch[0].hlc == Hlc(int(at.timestamp() * 1000), 0)
