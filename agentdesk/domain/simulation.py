@@ -158,6 +158,7 @@ def simulate(
     # worked out once, so a pull looks only at the kinds its agent can take.
     waiting: dict[Hashable, list[SimTicket]] = {}
     kinds = {item.ticket.id: rules.kind(item.ticket, item.customer) for item in arrivals}
+    arrival_order = {item.ticket.id: position for position, item in enumerate(arrivals)}
     takes: dict[tuple[int, Hashable], bool] = {}
     order = count()
     # (time, tie-breaker, kind, payload): completions sort before arrivals at the same time,
@@ -183,14 +184,16 @@ def simulate(
 
     def pull(index: int, now: datetime) -> bool:
         state = states[index]
-        best: tuple[float, list[SimTicket], int] | None = None
+        # The best score wins; among equal scores the earliest arrival, whatever its kind.
+        best: tuple[tuple[float, int], list[SimTicket], int] | None = None
         for queue in waiting.values():
             if not queue or not may_take(index, queue[0]):
                 continue
             for position, item in enumerate(queue[:PULL_WINDOW]):
                 value = rules.score(item.ticket, item.customer, state.agent, now)
-                if best is None or value > best[0]:
-                    best = (value, queue, position)
+                key = (value, -arrival_order[item.ticket.id])
+                if best is None or key > best[0]:
+                    best = (key, queue, position)
         if best is None:
             return False
         _, queue, position = best

@@ -178,7 +178,7 @@ class TicketByTicket(RoutingRules):
     ),
     push=st.booleans(),
 )
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=300, deadline=None)
 def test_grouping_waiting_tickets_by_kind_changes_no_outcome(
     arrivals: list[tuple[int, int, str, bool]], push: bool
 ) -> None:
