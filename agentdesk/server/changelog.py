@@ -1,0 +1,77 @@
+"""The change log that drives downloads: gap-free and in commit order.
+
+`server_seq` comes from the single `log_head` row, updated inside the writing transaction. The
+row lock is held until commit, so seq n+1 cannot be handed out before seq n is committed (or
+rolled back, which returns it): readers always see a prefix of the log with no holes. A plain
+sequence would not give that (a later number can commit first).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, insert, select, update
+
+from agentdesk.server import tables as t
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeRecord:
+    kind: str  # ticket_state, event, remove, tombstone (SYNC.md §4.5)
+    ticket_id: str | None
+    payload: dict[str, Any]
+
+
+def append(connection: Connection, records: list[ChangeRecord], *, now: datetime) -> list[int]:
+    """Log `records` with consecutive seqs; call last in the transaction (it serialises writers)."""
+    if not records:
+        return []
+    last = connection.execute(
+        update(t.log_head)
+        .where(t.log_head.c.id == 1)
+        .values(seq=t.log_head.c.seq + len(records))
+        .returning(t.log_head.c.seq)
+    ).scalar_one()
+    first = last - len(records) + 1
+    connection.execute(
+        insert(t.change_log),
+        [
+            {
+                "server_seq": first + offset,
+                "at": now,
+                "kind": record.kind,
+                "ticket_id": record.ticket_id,
+                "payload": record.payload,
+            }
+            for offset, record in enumerate(records)
+        ],
+    )
+    return list(range(first, last + 1))
+
+
+def head(connection: Connection) -> int:
+    return int(
+        connection.execute(select(t.log_head.c.seq).where(t.log_head.c.id == 1)).scalar_one()
+    )
+
+
+def page(connection: Connection, cursor: int, limit: int, *, up_to: int) -> list[dict[str, Any]]:
+    """At most `limit` records after `cursor`, none past `up_to` (a head read beforehand)."""
+    rows = connection.execute(
+        select(t.change_log)
+        .where(t.change_log.c.server_seq > cursor, t.change_log.c.server_seq <= up_to)
+        .order_by(t.change_log.c.server_seq)
+        .limit(limit)
+    )
+    return [
+        {
+            "server_seq": row.server_seq,
+            "at": row.at.isoformat(),
+            "kind": row.kind,
+            "ticket_id": row.ticket_id,
+            "payload": row.payload,
+        }
+        for row in rows
+    ]
