@@ -14,7 +14,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select, text
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from agentdesk import __version__
 from agentdesk.domain.actions import NewTicket
@@ -45,6 +45,8 @@ ROLE_MATRIX: dict[tuple[str, str], frozenset[Role]] = {
     ("GET", "/sync/changes"): EVERYONE,
     ("POST", "/agents"): ADMINS,
 }
+# Epochs and seqs are BIGINT columns.
+MAX_BIGINT = 2**63 - 1
 PUBLIC = frozenset({("GET", "/healthz")})
 # How long an authenticated token is trusted without asking the database again.
 TOKEN_CACHE_SECONDS = 5.0
@@ -85,7 +87,7 @@ class NewTicketBody(Body):
 
 
 class EpochBody(Body):
-    epoch: int = Field(ge=1)
+    epoch: int = Field(ge=1, le=MAX_BIGINT)
 
 
 class AssignBody(Body):
@@ -119,32 +121,10 @@ def create_app(
         description="Tickets, claims with fenced leases, and the change log clients sync from.",
     )
     app.state.engine = engine
+    app.state.limiter = limiter
+    app.state.tokens = tokens
     app.add_middleware(BodySizeLimit, max_bytes=limits.max_body_bytes)
     _install_error_handlers(app)
-
-    def caller(request: Request) -> Account:
-        scheme, _, token = request.headers.get("authorization", "").partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
-            raise ApiError(401, "unauthenticated", "send `Authorization: Bearer <token>`", _BEARER)
-        account = tokens.get(token.strip())
-        if account is None:
-            with engine.connect() as connection:
-                account = accounts.account_for_token(connection, token.strip())
-            if account is None:
-                raise ApiError(401, "unauthenticated", "unknown or revoked token", _BEARER)
-            tokens.put(token.strip(), account)
-        wait = limiter.take(account.id)
-        if wait:
-            raise ApiError(
-                429, "rate_limited", "too many requests", {"Retry-After": retry_after(wait)}
-            )
-        route = request.scope.get("route")
-        key = (request.method, getattr(route, "path_format", request.url.path))
-        if account.role not in ROLE_MATRIX.get(key, frozenset()):
-            raise ApiError(403, "forbidden", f"a {account.role.value} may not {key[0]} {key[1]}")
-        return account
-
-    Caller = Annotated[Account, Depends(caller)]
 
     @app.get("/healthz", tags=["service"])
     def healthz() -> dict[str, str]:
@@ -236,7 +216,9 @@ def create_app(
     @app.get("/sync/changes", tags=["sync"])
     def changes(
         account: Caller,
-        cursor: Annotated[int, Query(ge=0, description="the last server_seq applied")] = 0,
+        cursor: Annotated[
+            int, Query(ge=0, le=MAX_BIGINT, description="the last server_seq applied")
+        ] = 0,
         limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     ) -> dict[str, Any]:
         """Change records after `cursor`, in server_seq order with no gaps."""
@@ -256,6 +238,33 @@ def create_app(
 
 
 _BEARER = {"WWW-Authenticate": "Bearer"}
+
+
+def caller(request: Request) -> Account:
+    """The authenticated account, once its rate limit and the role matrix allow the request."""
+    state = request.app.state
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token:
+        raise ApiError(401, "unauthenticated", "send `Authorization: Bearer <token>`", _BEARER)
+    account = state.tokens.get(token)
+    if account is None:
+        with state.engine.connect() as connection:
+            account = accounts.account_for_token(connection, token)
+        if account is None:
+            raise ApiError(401, "unauthenticated", "unknown or revoked token", _BEARER)
+        state.tokens.put(token, account)
+    wait = state.limiter.take(account.id)
+    if wait:
+        raise ApiError(429, "rate_limited", "too many requests", {"Retry-After": retry_after(wait)})
+    route = request.scope.get("route")
+    key = (request.method, getattr(route, "path_format", request.url.path))
+    if account.role not in ROLE_MATRIX.get(key, frozenset()):
+        raise ApiError(403, "forbidden", f"a {account.role.value} may not {key[0]} {key[1]}")
+    return account
+
+
+Caller = Annotated[Account, Depends(caller)]
 
 
 def _account_json(account: Account) -> dict[str, Any]:
@@ -320,5 +329,7 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(DBAPIError)
     async def database(_request: Request, error: DBAPIError) -> JSONResponse:
+        if isinstance(error, IntegrityError):
+            return reply(409, "conflict", "the request clashes with existing data")
         # Deadlocks, serialisation failures and a database that went away are worth a retry.
         return reply(503, "database_unavailable", "try again shortly", {"Retry-After": "1"})

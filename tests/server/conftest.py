@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -133,7 +134,8 @@ class Server:
         return response.json()
 
 
-def make_server(url: str, limits: Limits | None = None) -> Iterator[Server]:
+@contextmanager
+def serving(url: str, limits: Limits | None = None) -> Iterator[Server]:
     clock = Clock()
     app = create_app(
         url, clock=clock, limits=limits or Limits(requests_per_second=10_000, burst=10_000)
@@ -145,9 +147,11 @@ def make_server(url: str, limits: Limits | None = None) -> Iterator[Server]:
 
 @pytest.fixture
 def server(database_url: str) -> Iterator[Server]:
-    yield from make_server(database_url)
+    with serving(database_url) as running:
+        yield running
 
 
 @pytest.fixture
 def sqlite_server(tmp_path: Path) -> Iterator[Server]:
-    yield from make_server(sqlite_url(tmp_path))
+    with serving(sqlite_url(tmp_path)) as running:
+        yield running
