@@ -12,12 +12,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, and_, delete, insert, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from agentdesk.domain.model import Ticket
 from agentdesk.server import changelog
 from agentdesk.server import tables as t
 from agentdesk.server.changelog import ChangeRecord
+from agentdesk.server.database import dialect_insert
 from agentdesk.server.tickets import CLAIMABLE, queue_values, ticket_from_row, ticket_json
 
 DEFAULT_LEASE = timedelta(minutes=5)
@@ -196,9 +196,8 @@ def _take(
     force: bool = False,
 ) -> int | None:
     """Upsert the claim row with epoch + 1; unless forced, only if it is free. Returns the epoch."""
-    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
     claims = t.ticket_claims
-    statement = dialect.insert(claims).values(
+    statement = dialect_insert(connection, claims).values(
         ticket_id=ticket_id, owner_agent_id=agent_id, epoch=1, lease_expires_at=now + lease
     )
     free = or_(claims.c.owner_agent_id.is_(None), claims.c.lease_expires_at <= now)

@@ -7,7 +7,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, Table, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError
 
@@ -112,8 +112,9 @@ def require_current_schema(engine: Engine, url: str) -> None:
             f"understands ({status.head}); upgrade agentdesk before serving it"
         )
     what = "has no agentdesk schema" if status.revision is None else "has an older schema"
+    shown = make_url(url).render_as_string(hide_password=True)  # the hint may end up in logs
     raise DatabaseError(
-        f"the database {what}; run `agentdesk server migrate --database-url {url}` first"
+        f"the database {what}; run `agentdesk server migrate --database-url {shown}` first"
     )
 
 
@@ -147,3 +148,11 @@ def upgrade(engine: Engine) -> SchemaStatus:
 def _reason(error: DBAPIError) -> str:
     text = str(error.orig).strip() if error.orig is not None else str(error)
     return text.splitlines()[0] if text else type(error).__name__
+
+
+def dialect_insert(connection: Connection, table: Table) -> Any:
+    """An INSERT that has `on_conflict_do_…` (PostgreSQL's and SQLite's spell it the same)."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+    return dialect.insert(table)

@@ -7,7 +7,7 @@ from datetime import datetime
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import Connection, Row, insert, select, update
+from sqlalchemy import Connection, Row, insert, update
 
 from agentdesk.domain import actions
 from agentdesk.domain.model import (
@@ -22,34 +22,34 @@ from agentdesk.domain.model import (
 from agentdesk.server import changelog
 from agentdesk.server import tables as t
 from agentdesk.server.changelog import ChangeRecord
+from agentdesk.server.database import dialect_insert
 
 # Tickets in these states wait in the routing queue for an owner.
 CLAIMABLE = (TicketStatus.NEW, TicketStatus.OPEN)
 
 
 def ensure_department(connection: Connection, department_id: str) -> None:
-    found = connection.execute(
-        select(t.departments.c.id).where(t.departments.c.id == department_id)
-    ).first()
-    if found is None:
-        connection.execute(insert(t.departments).values(id=department_id, name=department_id))
+    # ON CONFLICT DO NOTHING: two requests may name a new department at the same moment.
+    connection.execute(
+        dialect_insert(connection, t.departments)
+        .values(id=department_id, name=department_id)
+        .on_conflict_do_nothing()
+    )
 
 
 def ensure_customer(connection: Connection, customer_id: str, name: str | None) -> None:
-    found = connection.execute(
-        select(t.customers.c.id).where(t.customers.c.id == customer_id)
-    ).first()
-    if found is None:
-        connection.execute(
-            insert(t.customers).values(
-                id=customer_id,
-                name=name or customer_id,
-                email="",
-                phone="",
-                tier="standard",
-                language="en",
-            )
+    connection.execute(
+        dialect_insert(connection, t.customers)
+        .values(
+            id=customer_id,
+            name=name or customer_id,
+            email="",
+            phone="",
+            tier="standard",
+            language="en",
         )
+        .on_conflict_do_nothing()
+    )
 
 
 def next_number(connection: Connection) -> int:

@@ -8,12 +8,14 @@ import pytest
 from sqlalchemy import select, text
 
 from agentdesk.cli import main
+from agentdesk.server import database
 from agentdesk.server import tables as t
 from agentdesk.server.accounts import hash_token
 from agentdesk.server.database import (
     VERSION_TABLE,
     DatabaseError,
     SchemaState,
+    SchemaStatus,
     create_server_engine,
     require_current_schema,
     schema_status,
@@ -107,3 +109,12 @@ def test_add_agent_refuses_an_unknown_role(database_url: str) -> None:
     assert (
         main(["server", "add-agent", "bob", "--role", "boss", "--database-url", database_url]) == 2
     )
+
+
+def test_the_migrate_hint_hides_a_password(monkeypatch: pytest.MonkeyPatch) -> None:
+    unmigrated = SchemaStatus(SchemaState.UNMIGRATED, None, "0001")
+    monkeypatch.setattr(database, "schema_status", lambda _engine: unmigrated)
+    with pytest.raises(DatabaseError) as raised:
+        require_current_schema(None, "postgresql://ann:s3cret@db.example/agentdesk")  # type: ignore[arg-type]
+    assert "s3cret" not in str(raised.value)
+    assert "postgresql://ann:***@db.example/agentdesk" in str(raised.value)
