@@ -12,9 +12,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, bindparam, insert, select, update
 
 from agentdesk.server import tables as t
+
+_ALLOCATE = (
+    update(t.log_head)
+    .where(t.log_head.c.id == 1)
+    .values(seq=t.log_head.c.seq + bindparam("count"))
+    .returning(t.log_head.c.seq)
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,12 +35,7 @@ def append(connection: Connection, records: list[ChangeRecord], *, now: datetime
     """Log `records` with consecutive seqs; call last in the transaction (it serialises writers)."""
     if not records:
         return []
-    last = connection.execute(
-        update(t.log_head)
-        .where(t.log_head.c.id == 1)
-        .values(seq=t.log_head.c.seq + len(records))
-        .returning(t.log_head.c.seq)
-    ).scalar_one()
+    last = connection.execute(_ALLOCATE, {"count": len(records)}).scalar_one()
     first = last - len(records) + 1
     connection.execute(
         insert(t.change_log),

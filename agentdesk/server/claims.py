@@ -7,23 +7,61 @@ Expiry is lazy: a claim whose lease has run out counts as free when someone clai
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, and_, delete, insert, or_, select, update
+from sqlalchemy import Connection, and_, bindparam, delete, insert, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from agentdesk.domain.model import Ticket
 from agentdesk.server import changelog
 from agentdesk.server import tables as t
 from agentdesk.server.changelog import ChangeRecord
-from agentdesk.server.database import dialect_insert
 from agentdesk.server.tickets import CLAIMABLE, queue_values, ticket_from_row, ticket_json
 
 DEFAULT_LEASE = timedelta(minutes=5)
 # A queue row can be stale (a lead assigned the ticket meanwhile); claim-next drops it and
 # looks again, a bounded number of times.
 MAX_ATTEMPTS = 8
+
+# The claim path's statements, built once (assembling them costs more Python time than running
+# them). SKIP LOCKED lets concurrent claimers pass each other's candidates; SQLite has no row
+# locks and leaves it out, its BEGIN IMMEDIATE serialising the claimers instead.
+_QUEUE_HEAD = (
+    select(t.routing_queue.c.ticket_id)
+    .where(t.routing_queue.c.department_id.in_(bindparam("departments", expanding=True)))
+    .order_by(
+        t.routing_queue.c.priority_rank, t.routing_queue.c.due_at, t.routing_queue.c.ticket_id
+    )
+    .limit(1)
+    .with_for_update(skip_locked=True)
+)
+_LAPSED = (
+    select(t.ticket_claims.c.ticket_id)
+    .join(t.tickets, t.tickets.c.id == t.ticket_claims.c.ticket_id)
+    .where(
+        t.ticket_claims.c.lease_expires_at
+        <= bindparam("now", type_=t.ticket_claims.c.lease_expires_at.type),
+        t.tickets.c.department_id.in_(bindparam("departments", expanding=True)),
+        t.tickets.c.status.in_([status.value for status in CLAIMABLE]),
+    )
+    .order_by(t.ticket_claims.c.lease_expires_at)
+    .limit(1)
+    .with_for_update(of=t.ticket_claims, skip_locked=True)
+)
+_DEQUEUE = delete(t.routing_queue).where(t.routing_queue.c.ticket_id == bindparam("ticket_id"))
+_SET_ASSIGNEE = (
+    update(t.tickets)
+    .where(t.tickets.c.id == bindparam("ticket_id"))
+    .values(
+        assignee_id=bindparam("assignee_id"),
+        updated_at=bindparam("now", type_=t.tickets.c.updated_at.type),
+        version=t.tickets.c.version + 1,
+    )
+    .returning(*t.tickets.columns)
+)
 
 
 class ClaimLost(Exception):
@@ -59,42 +97,15 @@ def claim_next(
     lease: timedelta = DEFAULT_LEASE,
 ) -> Claim | None:
     """Take the most urgent free ticket in `departments`, or None when there is none."""
+    params = {"departments": list(departments), "now": now}
     for _ in range(MAX_ATTEMPTS):
-        queued = connection.execute(
-            select(
-                t.routing_queue.c.ticket_id,
-                t.routing_queue.c.priority_rank,
-                t.routing_queue.c.due_at,
-            )
-            .where(t.routing_queue.c.department_id.in_(departments))
-            .order_by(
-                t.routing_queue.c.priority_rank,
-                t.routing_queue.c.due_at,
-                t.routing_queue.c.ticket_id,
-            )
-            .limit(1)
-            .with_for_update(skip_locked=True)
-        ).first()
-        expired = connection.execute(
-            select(t.ticket_claims.c.ticket_id, t.tickets.c.priority, t.tickets.c.resolution_due)
-            .join(t.tickets, t.tickets.c.id == t.ticket_claims.c.ticket_id)
-            .where(
-                t.ticket_claims.c.lease_expires_at <= now,
-                t.tickets.c.department_id.in_(departments),
-                t.tickets.c.status.in_([status.value for status in CLAIMABLE]),
-            )
-            .order_by(t.ticket_claims.c.lease_expires_at)
-            .limit(1)
-            .with_for_update(of=t.ticket_claims, skip_locked=True)
-        ).first()
-        if queued is None and expired is None:
-            return None
-        # Of the two candidates, the lapsed claim goes first: its ticket waited longest.
-        ticket_id = expired.ticket_id if expired is not None else queued.ticket_id
-        if expired is None:
-            connection.execute(
-                delete(t.routing_queue).where(t.routing_queue.c.ticket_id == ticket_id)
-            )
+        # A lapsed claim goes first (its ticket has waited longest), then the queue's head.
+        ticket_id = connection.execute(_LAPSED, params).scalar_one_or_none()
+        if ticket_id is None:
+            ticket_id = connection.execute(_QUEUE_HEAD, params).scalar_one_or_none()
+            if ticket_id is None:
+                return None
+            connection.execute(_DEQUEUE, {"ticket_id": ticket_id})
         epoch = _take(connection, ticket_id, agent_id, now=now, lease=lease)
         if epoch is not None:
             ticket = _set_assignee(connection, ticket_id, agent_id, now=now)
@@ -196,12 +207,28 @@ def _take(
     force: bool = False,
 ) -> int | None:
     """Upsert the claim row with epoch + 1; unless forced, only if it is free. Returns the epoch."""
+    statement = _upsert_claim(connection.dialect.name, force)
+    epoch = connection.execute(
+        statement,
+        {"ticket_id": ticket_id, "owner_agent_id": agent_id, "expires": now + lease, "now": now},
+    ).scalar_one_or_none()
+    return None if epoch is None else int(epoch)
+
+
+@functools.cache
+def _upsert_claim(dialect: str, force: bool) -> Any:
+    # Built once per dialect: assembling an upsert costs more Python time than running it.
     claims = t.ticket_claims
-    statement = dialect_insert(connection, claims).values(
-        ticket_id=ticket_id, owner_agent_id=agent_id, epoch=1, lease_expires_at=now + lease
+    insert_ = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert_(claims).values(
+        ticket_id=bindparam("ticket_id"),
+        owner_agent_id=bindparam("owner_agent_id"),
+        epoch=1,
+        lease_expires_at=bindparam("expires", type_=claims.c.lease_expires_at.type),
     )
+    now = bindparam("now", type_=claims.c.lease_expires_at.type)
     free = or_(claims.c.owner_agent_id.is_(None), claims.c.lease_expires_at <= now)
-    statement = statement.on_conflict_do_update(
+    return statement.on_conflict_do_update(
         index_elements=[claims.c.ticket_id],
         set_={
             "owner_agent_id": statement.excluded.owner_agent_id,
@@ -210,18 +237,13 @@ def _take(
         },
         where=None if force else free,
     ).returning(claims.c.epoch)
-    epoch = connection.execute(statement).scalar_one_or_none()
-    return None if epoch is None else int(epoch)
 
 
 def _set_assignee(
     connection: Connection, ticket_id: str, agent_id: str | None, *, now: datetime
 ) -> Ticket:
     row = connection.execute(
-        update(t.tickets)
-        .where(t.tickets.c.id == ticket_id)
-        .values(assignee_id=agent_id, updated_at=now, version=t.tickets.c.version + 1)
-        .returning(*t.tickets.columns)
+        _SET_ASSIGNEE, {"ticket_id": ticket_id, "assignee_id": agent_id, "now": now}
     ).one()
     return ticket_from_row(row)
 
