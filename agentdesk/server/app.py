@@ -23,7 +23,7 @@ from agentdesk.domain.model import Channel, Priority, Role
 from agentdesk.server import accounts, changelog, claims
 from agentdesk.server import tables as t
 from agentdesk.server.accounts import Account
-from agentdesk.server.database import create_server_engine
+from agentdesk.server.database import create_server_engine, reading
 from agentdesk.server.limits import DEFAULT_MAX_BODY, BodySizeLimit, RateLimiter, retry_after
 from agentdesk.server.tickets import create_ticket, ticket_json
 
@@ -130,7 +130,7 @@ def create_app(
     def healthz() -> dict[str, str]:
         """Liveness: the process answers and the database does too."""
         try:
-            with engine.connect() as connection:
+            with reading(engine) as connection:
                 connection.execute(text("SELECT 1"))
         except DBAPIError:
             raise ApiError(503, "database_unavailable", "the database does not answer") from None
@@ -222,7 +222,7 @@ def create_app(
         limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     ) -> dict[str, Any]:
         """Change records after `cursor`, in server_seq order with no gaps."""
-        with engine.connect() as connection:
+        with reading(engine) as connection:
             up_to = changelog.head(connection)
             records = changelog.page(connection, cursor, limit, up_to=up_to)
         next_cursor = records[-1]["server_seq"] if records else cursor
@@ -249,7 +249,7 @@ def caller(request: Request) -> Account:
         raise ApiError(401, "unauthenticated", "send `Authorization: Bearer <token>`", _BEARER)
     account = state.tokens.get(token)
     if account is None:
-        with state.engine.connect() as connection:
+        with reading(state.engine) as connection:
             account = accounts.account_for_token(connection, token)
         if account is None:
             raise ApiError(401, "unauthenticated", "unknown or revoked token", _BEARER)

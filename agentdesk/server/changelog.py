@@ -8,11 +8,12 @@ sequence would not give that (a later number can commit first).
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, insert, select, update
+from sqlalchemy import Connection, bindparam, insert, select, text, update
 
 from agentdesk.server import tables as t
 
@@ -35,6 +36,8 @@ def append(connection: Connection, records: list[ChangeRecord], *, now: datetime
     """Log `records` with consecutive seqs; call last in the transaction (it serialises writers)."""
     if not records:
         return []
+    if connection.dialect.name == "postgresql":
+        return _append_in_one_statement(connection, records, now=now)
     last = connection.execute(_ALLOCATE, {"count": len(records)}).scalar_one()
     first = last - len(records) + 1
     connection.execute(
@@ -51,6 +54,41 @@ def append(connection: Connection, records: list[ChangeRecord], *, now: datetime
         ],
     )
     return list(range(first, last + 1))
+
+
+# PostgreSQL allocates and inserts in one statement: the head row stays locked from this
+# statement to the commit, and one round trip less is that much less time for every writer to
+# wait. (SQLite serialises its writers anyway and allows no UPDATE inside WITH.)
+_ALLOCATE_AND_INSERT = text(
+    """
+    WITH head AS (
+        UPDATE log_head SET seq = seq + :count WHERE id = 1 RETURNING seq
+    )
+    INSERT INTO change_log (server_seq, at, kind, ticket_id, payload)
+    SELECT head.seq - :count + r.ord, :at, r.kind, r.ticket_id, r.payload
+    FROM head, jsonb_to_recordset(CAST(:records AS jsonb))
+        AS r(ord bigint, kind text, ticket_id text, payload json)
+    RETURNING server_seq
+    """
+).bindparams(bindparam("at", type_=t.change_log.c.at.type))
+
+
+def _append_in_one_statement(
+    connection: Connection, records: list[ChangeRecord], *, now: datetime
+) -> list[int]:
+    rows = [
+        {
+            "ord": offset,
+            "kind": record.kind,
+            "ticket_id": record.ticket_id,
+            "payload": record.payload,
+        }
+        for offset, record in enumerate(records, start=1)
+    ]
+    seqs = connection.execute(
+        _ALLOCATE_AND_INSERT, {"count": len(records), "at": now, "records": json.dumps(rows)}
+    ).scalars()
+    return sorted(int(seq) for seq in seqs)
 
 
 def head(connection: Connection) -> int:

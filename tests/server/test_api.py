@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from fastapi.routing import APIRoute
+from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from agentdesk.domain.model import Role
@@ -258,3 +259,34 @@ def test_changes_page_through_the_log_in_order(server: Server) -> None:
     assert page["up_to_seq"] == 11
     with server.engine.connect() as connection:
         assert connection.execute(select(t.log_head.c.seq)).scalar_one() == 11
+
+
+def test_a_database_that_went_away_is_503_not_500() -> None:
+    app = create_app("postgresql://nobody@127.0.0.1:1/none")
+    with TestClient(app) as client:
+        health = client.get("/healthz")
+        assert health.status_code == 503 and health.json()["error"] == "database_unavailable"
+        me = client.get("/me", headers={"Authorization": "Bearer whatever"})
+        assert me.status_code == 503 and me.headers["retry-after"] == "1"
+    app.state.engine.dispose()
+
+
+def test_two_instances_share_one_database(server: Server, database_url: str) -> None:
+    amy = server.agent("amy")
+    server.new_ticket(amy)
+    taken = claim(server, amy)
+    assert taken is not None
+    with serving(database_url) as other:
+        other.clock.now = server.clock.now
+        # The second instance sees the claim made through the first, and fences it the same way.
+        assert claim(other, amy) is None
+        stale = other.client.post(
+            f"/tickets/{taken['ticket']['id']}/renew",
+            json={"epoch": taken["epoch"] + 1},
+            headers=amy,
+        )
+        assert stale.status_code == 409
+        fresh = other.client.post(
+            f"/tickets/{taken['ticket']['id']}/renew", json={"epoch": taken["epoch"]}, headers=amy
+        )
+        assert fresh.status_code == 200

@@ -14,7 +14,7 @@ from agentdesk.domain.model import Role
 from agentdesk.server import changelog, claims
 from agentdesk.server import tables as t
 from agentdesk.server.accounts import add_agent
-from agentdesk.server.database import create_server_engine
+from agentdesk.server.database import create_server_engine, reading
 from agentdesk.server.tickets import create_ticket
 
 THREADS = 8
@@ -103,7 +103,7 @@ def test_the_change_log_has_no_gaps_even_while_writers_race(database_url: str) -
         cursor = 0
         while True:
             finished = done.is_set()
-            with engine.connect() as connection:
+            with reading(engine) as connection:
                 up_to = changelog.head(connection)
                 page = changelog.page(connection, cursor, 50, up_to=up_to)
             # A cursor only moves on over records it saw: a hole here would be skipped forever.
