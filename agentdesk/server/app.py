@@ -223,7 +223,7 @@ def create_app(
     ) -> dict[str, Any]:
         """Change records after `cursor`, in server_seq order with no gaps."""
         with reading(engine) as connection:
-            up_to = changelog.head(connection)
+            up_to, lineage = changelog.head(connection)
             records = changelog.page(connection, cursor, limit, up_to=up_to)
         next_cursor = records[-1]["server_seq"] if records else cursor
         return {
@@ -231,6 +231,7 @@ def create_app(
             "next_cursor": next_cursor,
             "up_to_seq": up_to,
             "more": next_cursor < up_to,
+            "server_epoch": lineage,
             "server_time": now().isoformat(),
         }
 

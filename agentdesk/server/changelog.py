@@ -49,6 +49,7 @@ def append(connection: Connection, records: list[ChangeRecord], *, now: datetime
                 "kind": record.kind,
                 "ticket_id": record.ticket_id,
                 "payload": record.payload,
+                "tx_last_seq": last,
             }
             for offset, record in enumerate(records)
         ],
@@ -64,8 +65,8 @@ _ALLOCATE_AND_INSERT = text(
     WITH head AS (
         UPDATE log_head SET seq = seq + :count WHERE id = 1 RETURNING seq
     )
-    INSERT INTO change_log (server_seq, at, kind, ticket_id, payload)
-    SELECT head.seq - :count + r.ord, :at, r.kind, r.ticket_id, r.payload
+    INSERT INTO change_log (server_seq, at, kind, ticket_id, payload, tx_last_seq)
+    SELECT head.seq - :count + r.ord, :at, r.kind, r.ticket_id, r.payload, head.seq
     FROM head, jsonb_to_recordset(CAST(:records AS jsonb))
         AS r(ord bigint, kind text, ticket_id text, payload json)
     RETURNING server_seq
@@ -91,20 +92,35 @@ def _append_in_one_statement(
     return sorted(int(seq) for seq in seqs)
 
 
-def head(connection: Connection) -> int:
-    return int(
-        connection.execute(select(t.log_head.c.seq).where(t.log_head.c.id == 1)).scalar_one()
-    )
+def head(connection: Connection) -> tuple[int, str]:
+    """The last seq handed out, and the log's lineage."""
+    row = connection.execute(
+        select(t.log_head.c.seq, t.log_head.c.lineage).where(t.log_head.c.id == 1)
+    ).one()
+    return int(row.seq), str(row.lineage)
 
 
 def page(connection: Connection, cursor: int, limit: int, *, up_to: int) -> list[dict[str, Any]]:
-    """At most `limit` records after `cursor`, none past `up_to` (a head read beforehand)."""
-    rows = connection.execute(
-        select(t.change_log)
-        .where(t.change_log.c.server_seq > cursor, t.change_log.c.server_seq <= up_to)
-        .order_by(t.change_log.c.server_seq)
-        .limit(limit)
+    """About `limit` records after `cursor`, none past `up_to` (a head read beforehand).
+
+    A page never ends inside a transaction (a macro lands all at once): when the `limit`th
+    record is not its transaction's last, the rest of that transaction comes too.
+    """
+    log = t.change_log.c
+    rows = list(
+        connection.execute(
+            select(t.change_log)
+            .where(log.server_seq > cursor, log.server_seq <= up_to)
+            .order_by(log.server_seq)
+            .limit(limit)
+        )
     )
+    if rows and rows[-1].tx_last_seq > rows[-1].server_seq:
+        rows += connection.execute(
+            select(t.change_log)
+            .where(log.server_seq > rows[-1].server_seq, log.server_seq <= rows[-1].tx_last_seq)
+            .order_by(log.server_seq)
+        )
     return [
         {
             "server_seq": row.server_seq,

@@ -160,6 +160,7 @@ log_head = Table(
     metadata,
     Column("id", Integer, primary_key=True),
     Column("seq", BigInteger, nullable=False),
+    Column("lineage", String(64), nullable=False),
 )
 
 counters = Table(
@@ -177,6 +178,8 @@ change_log = Table(
     Column("kind", String(32), nullable=False),
     Column("ticket_id", String(64), index=True),
     Column("payload", JSON, nullable=False),
+    # The last seq of the transaction that wrote this row: a page never ends inside one.
+    Column("tx_last_seq", BigInteger, nullable=False),
 )
 
 sync_clients = Table(

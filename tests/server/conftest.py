@@ -65,7 +65,7 @@ def empty(engine: Engine) -> None:
     with engine.begin() as connection:
         for table in reversed(t.metadata.sorted_tables):
             connection.execute(delete(table))
-        connection.execute(insert(t.log_head).values(id=1, seq=0))
+        connection.execute(insert(t.log_head).values(id=1, seq=0, lineage=secrets.token_hex(16)))
         connection.execute(insert(t.counters).values(name="ticket_number", value=0))
 
 

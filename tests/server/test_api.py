@@ -245,15 +245,22 @@ def test_changes_page_through_the_log_in_order(server: Server) -> None:
         server.new_ticket(amy, subject=f"ticket {number}")
     claim(server, amy)
     seen: list[dict[str, Any]] = []
+    page_ends: list[int] = []
+    lineages: set[str] = set()
     cursor = 0
     while True:
         page = server.client.get(f"/sync/changes?cursor={cursor}&limit=3", headers=amy).json()
         seen += page["changes"]
         cursor = page["next_cursor"]
+        page_ends.append(cursor)
+        lineages.add(page["server_epoch"])
         if not page["more"]:
             break
-    # Each ticket logs its state and its first message; the claim logs the new state.
+    # Each ticket logs its state and its first message in one transaction; the claim logs the
+    # new state. A page of 3 would split a ticket's pair, so it runs on to the pair's end.
     assert [change["server_seq"] for change in seen] == list(range(1, 12))
+    assert page_ends == [4, 8, 11]
+    assert len(lineages) == 1 and len(lineages.pop()) >= 16
     assert [change["kind"] for change in seen[:2]] == ["ticket_state", "event"]
     assert seen[-1]["payload"]["claim"]["epoch"] == 1
     assert page["up_to_seq"] == 11

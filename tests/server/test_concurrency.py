@@ -104,7 +104,7 @@ def test_the_change_log_has_no_gaps_even_while_writers_race(database_url: str) -
         while True:
             finished = done.is_set()
             with reading(engine) as connection:
-                up_to = changelog.head(connection)
+                up_to, _lineage = changelog.head(connection)
                 page = changelog.page(connection, cursor, 50, up_to=up_to)
             # A cursor only moves on over records it saw: a hole here would be skipped forever.
             for record in page:

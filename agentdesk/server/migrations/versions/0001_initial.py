@@ -7,6 +7,8 @@ Create Date: 2026-11-23
 
 from __future__ import annotations
 
+import uuid
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -54,6 +56,7 @@ def upgrade() -> None:
         sa.Column("kind", sa.String(length=32), nullable=False),
         sa.Column("ticket_id", sa.String(length=64), nullable=True),
         sa.Column("payload", sa.JSON(), nullable=False),
+        sa.Column("tx_last_seq", sa.BigInteger(), nullable=False),
         sa.PrimaryKeyConstraint("server_seq"),
     )
     with op.batch_alter_table("change_log", schema=None) as batch_op:
@@ -85,6 +88,7 @@ def upgrade() -> None:
         "log_head",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("seq", sa.BigInteger(), nullable=False),
+        sa.Column("lineage", sa.String(length=64), nullable=False),
         sa.PrimaryKeyConstraint("id"),
     )
     op.create_table(
@@ -212,7 +216,12 @@ def upgrade() -> None:
         )
 
     # The single log-head row and the ticket-number counter start at zero.
-    op.bulk_insert(sa.table("log_head", sa.column("id"), sa.column("seq")), [{"id": 1, "seq": 0}])
+    # The lineage names this log: a database restored from a backup gets a new one, so clients
+    # can tell their cursor belongs to another history (SYNC.md §4.5, must_resync).
+    op.bulk_insert(
+        sa.table("log_head", sa.column("id"), sa.column("seq"), sa.column("lineage")),
+        [{"id": 1, "seq": 0, "lineage": uuid.uuid4().hex}],
+    )
     op.bulk_insert(
         sa.table("counters", sa.column("name"), sa.column("value")),
         [{"name": "ticket_number", "value": 0}],
