@@ -253,6 +253,13 @@ def caller(request: Request) -> Account:
         with reading(state.engine) as connection:
             account = accounts.account_for_token(connection, token)
         if account is None:
+            # Wrong tokens count against the caller's address, so guessing is rate limited too.
+            host = request.client.host if request.client else "unknown"
+            wait = state.limiter.take(f"address:{host}")
+            if wait:
+                raise ApiError(
+                    429, "rate_limited", "too many requests", {"Retry-After": retry_after(wait)}
+                )
             raise ApiError(401, "unauthenticated", "unknown or revoked token", _BEARER)
         state.tokens.put(token, account)
     wait = state.limiter.take(account.id)

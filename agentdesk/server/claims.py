@@ -12,13 +12,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, delete, insert, or_, select, update
+from sqlalchemy import Connection, and_, bindparam, delete, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from agentdesk.domain.model import Ticket
 from agentdesk.server import changelog
 from agentdesk.server import tables as t
 from agentdesk.server.changelog import ChangeRecord
+from agentdesk.server.database import dialect_insert
 from agentdesk.server.tickets import CLAIMABLE, queue_values, ticket_from_row, ticket_json
 
 DEFAULT_LEASE = timedelta(minutes=5)
@@ -149,7 +150,11 @@ def release(
         _raise_lost(connection, ticket_id)
     ticket = _set_assignee(connection, ticket_id, None, now=now)
     if ticket.status in CLAIMABLE:
-        connection.execute(insert(t.routing_queue).values(**queue_values(ticket)))
+        connection.execute(
+            dialect_insert(connection, t.routing_queue)
+            .values(**queue_values(ticket))
+            .on_conflict_do_nothing()
+        )
     changelog.append(
         connection,
         [ChangeRecord("ticket_state", ticket_id, {**ticket_json(ticket), "claim": None})],

@@ -156,6 +156,12 @@ def test_the_rate_limit_answers_429_with_retry_after(tmp_path: Any) -> None:
         assert limited.headers["retry-after"] == "2"
         # Each token has its own bucket.
         assert server.client.get("/me", headers=server.agent("bob")).status_code == 200
+        # Wrong tokens share their address's bucket: guessing is limited as well.
+        guesses = [
+            server.client.get("/me", headers={"Authorization": f"Bearer guess{n}"}).status_code
+            for n in range(4)
+        ]
+        assert guesses == [401, 401, 401, 429]
 
 
 # -- claims ------------------------------------------------------------------------------------
