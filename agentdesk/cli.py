@@ -155,6 +155,9 @@ def build_parser() -> argparse.ArgumentParser:
     from agentdesk import cli_intents
 
     cli_intents.add_parser(commands)
+    from agentdesk import cli_server
+
+    cli_server.add_parser(commands)
     return parser
 
 
@@ -170,6 +173,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from agentdesk import cli_intents
 
             return cli_intents.run(args)
+        if args.command in ("serve", "server"):
+            from agentdesk import cli_server
+
+            return cli_server.run(args)
         settings = _settings(args)
         for notice in settings.notices:
             _say(f"agentdesk: warning: {notice}")

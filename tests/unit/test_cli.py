@@ -118,7 +118,8 @@ def test_importing_the_cli_loads_no_ui_or_database_library() -> None:
     code = (
         "import sys, agentdesk.cli\n"
         "agentdesk.cli.build_parser().parse_args(['--agent', 'junior'])\n"
-        "heavy = ('textual', 'sqlalchemy', 'sqlmodel', 'rich', 'agentdesk.transfer')\n"
+        "heavy = ('textual', 'sqlalchemy', 'sqlmodel', 'rich', 'agentdesk.transfer', 'fastapi',"
+        " 'uvicorn', 'psycopg', 'agentdesk.server')\n"
         "print(','.join(m for m in heavy if m in sys.modules))"
     )
     result = subprocess.run(

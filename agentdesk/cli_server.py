@@ -1,0 +1,158 @@
+"""`agentdesk serve` and `agentdesk server …`: run the team server and look after its database.
+
+FastAPI, uvicorn and SQLAlchemy load only once one of these commands runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from typing import Any
+
+from agentdesk.cli import EXIT_OK, CliError
+
+URL_ENV = "AGENTDESK_DATABASE_URL"
+ROLES = ("agent", "lead", "admin")
+
+
+def add_parser(commands: Any) -> None:
+    """Add `serve` and `server` (migrate, add-agent) to the `agentdesk` subcommands."""
+    database = argparse.ArgumentParser(add_help=False)
+    database.add_argument(
+        "--database-url",
+        metavar="URL",
+        default=None,
+        help=f"postgresql://user@host/db or sqlite:///path (default: ${URL_ENV})",
+    )
+    serve = commands.add_parser(
+        "serve",
+        parents=[database],
+        help="run the team server (HTTP API; OpenAPI docs at /docs)",
+        description="Serve the team API on a migrated database. Several instances can share "
+        "one PostgreSQL database behind a load balancer.",
+    )
+    serve.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)"
+    )
+    serve.add_argument("--port", type=_port, default=8765, help="port to listen on (default 8765)")
+
+    server = commands.add_parser(
+        "server",
+        help="manage the team server's database: migrate it, add agents",
+        description="Look after the team server's database.",
+    )
+    verbs = server.add_subparsers(dest="server_command", metavar="COMMAND", required=True)
+    verbs.add_parser(
+        "migrate",
+        parents=[database],
+        help="create or upgrade the schema",
+        description="Bring the database schema up to this version of agentdesk.",
+    )
+    add_agent = verbs.add_parser(
+        "add-agent",
+        parents=[database],
+        help="create an agent account and print its API token (shown once)",
+        description="Create an agent account. Its token is printed once; only its hash is kept.",
+    )
+    add_agent.add_argument("handle", metavar="HANDLE", help="the agent's login handle")
+    add_agent.add_argument("--role", choices=ROLES, default="agent", help="agent, lead or admin")
+    add_agent.add_argument("--name", help="display name (default: the handle)")
+    add_agent.add_argument(
+        "--department",
+        action="append",
+        dest="departments",
+        metavar="ID",
+        help="a department whose tickets the agent takes (repeatable; default: general)",
+    )
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a port number, got {text!r}") from None
+    if not 1 <= value <= 65535:
+        raise argparse.ArgumentTypeError("choose a port between 1 and 65535")
+    return value
+
+
+def run(args: argparse.Namespace) -> int:
+    from agentdesk.server.accounts import AccountError
+    from agentdesk.server.database import DatabaseError
+
+    url = args.database_url or os.environ.get(URL_ENV)
+    if not url:
+        raise CliError(f"which database? pass --database-url URL or set ${URL_ENV}")
+    try:
+        if args.command == "serve":
+            return run_serve(url, args.host, args.port)
+        if args.server_command == "migrate":
+            return run_migrate(url)
+        return run_add_agent(url, args.handle, args.role, args.name, args.departments)
+    except (DatabaseError, AccountError) as error:
+        raise CliError(str(error)) from None
+
+
+def run_serve(url: str, host: str, port: int) -> int:
+    import uvicorn
+
+    from agentdesk.server.app import create_app
+    from agentdesk.server.database import create_server_engine, require_current_schema
+
+    engine = create_server_engine(url)
+    try:
+        require_current_schema(engine, url)
+    finally:
+        engine.dispose()
+    _say(f"agentdesk: serving on http://{host}:{port} (API docs at /docs)")
+    uvicorn.run(create_app(url), host=host, port=port, log_level="warning")
+    return EXIT_OK
+
+
+def run_migrate(url: str) -> int:
+    from agentdesk.server.database import create_server_engine, schema_status, upgrade
+
+    engine = create_server_engine(url)
+    try:
+        before = schema_status(engine)
+        after = upgrade(engine)
+    finally:
+        engine.dispose()
+    if before.revision == after.revision:
+        _say(f"agentdesk: the schema is up to date (revision {after.revision})")
+    else:
+        _say(
+            f"agentdesk: migrated the schema from {before.revision or 'nothing'} to {after.revision}"
+        )
+    return EXIT_OK
+
+
+def run_add_agent(
+    url: str, handle: str, role: str, name: str | None, departments: list[str] | None
+) -> int:
+    from agentdesk.domain.model import Role
+    from agentdesk.server.accounts import add_agent
+    from agentdesk.server.database import create_server_engine, require_current_schema
+
+    engine = create_server_engine(url)
+    try:
+        require_current_schema(engine, url)
+        with engine.begin() as connection:
+            account, token = add_agent(
+                connection,
+                handle,
+                role=Role(role),
+                name=name,
+                departments=tuple(departments or ["general"]),
+            )
+    finally:
+        engine.dispose()
+    _say(f"agentdesk: created {account.role.value} {account.handle!r}; its token (shown once):")
+    sys.stdout.write(token + "\n")
+    return EXIT_OK
+
+
+def _say(message: str) -> None:
+    sys.stderr.write(message + "\n")
+    sys.stderr.flush()

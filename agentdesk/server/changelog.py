@@ -1,0 +1,133 @@
+"""The change log that drives downloads: gap-free and in commit order.
+
+`server_seq` comes from the single `log_head` row, updated inside the writing transaction. The
+row lock is held until commit, so seq n+1 cannot be handed out before seq n is committed (or
+rolled back, which returns it): readers always see a prefix of the log with no holes. A plain
+sequence would not give that (a later number can commit first).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, bindparam, insert, select, text, update
+
+from agentdesk.server import tables as t
+
+_ALLOCATE = (
+    update(t.log_head)
+    .where(t.log_head.c.id == 1)
+    .values(seq=t.log_head.c.seq + bindparam("count"))
+    .returning(t.log_head.c.seq)
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeRecord:
+    kind: str  # ticket_state, event, remove, tombstone (SYNC.md §4.5)
+    ticket_id: str | None
+    payload: dict[str, Any]
+
+
+def append(connection: Connection, records: list[ChangeRecord], *, now: datetime) -> list[int]:
+    """Log `records` with consecutive seqs; call last in the transaction (it serialises writers)."""
+    if not records:
+        return []
+    if connection.dialect.name == "postgresql":
+        return _append_in_one_statement(connection, records, now=now)
+    last = connection.execute(_ALLOCATE, {"count": len(records)}).scalar_one()
+    first = last - len(records) + 1
+    connection.execute(
+        insert(t.change_log),
+        [
+            {
+                "server_seq": first + offset,
+                "at": now,
+                "kind": record.kind,
+                "ticket_id": record.ticket_id,
+                "payload": record.payload,
+                "tx_last_seq": last,
+            }
+            for offset, record in enumerate(records)
+        ],
+    )
+    return list(range(first, last + 1))
+
+
+# PostgreSQL allocates and inserts in one statement: the head row stays locked from this
+# statement to the commit, and one round trip less is that much less time for every writer to
+# wait. (SQLite serialises its writers anyway and allows no UPDATE inside WITH.)
+_ALLOCATE_AND_INSERT = text(
+    """
+    WITH head AS (
+        UPDATE log_head SET seq = seq + :count WHERE id = 1 RETURNING seq
+    )
+    INSERT INTO change_log (server_seq, at, kind, ticket_id, payload, tx_last_seq)
+    SELECT head.seq - :count + r.ord, :at, r.kind, r.ticket_id, r.payload, head.seq
+    FROM head, jsonb_to_recordset(CAST(:records AS jsonb))
+        AS r(ord bigint, kind text, ticket_id text, payload json)
+    RETURNING server_seq
+    """
+).bindparams(bindparam("at", type_=t.change_log.c.at.type))
+
+
+def _append_in_one_statement(
+    connection: Connection, records: list[ChangeRecord], *, now: datetime
+) -> list[int]:
+    rows = [
+        {
+            "ord": offset,
+            "kind": record.kind,
+            "ticket_id": record.ticket_id,
+            "payload": record.payload,
+        }
+        for offset, record in enumerate(records, start=1)
+    ]
+    seqs = connection.execute(
+        _ALLOCATE_AND_INSERT, {"count": len(records), "at": now, "records": json.dumps(rows)}
+    ).scalars()
+    return sorted(int(seq) for seq in seqs)
+
+
+def head(connection: Connection) -> tuple[int, str]:
+    """The last seq handed out, and the log's lineage."""
+    row = connection.execute(
+        select(t.log_head.c.seq, t.log_head.c.lineage).where(t.log_head.c.id == 1)
+    ).one()
+    return int(row.seq), str(row.lineage)
+
+
+def page(connection: Connection, cursor: int, limit: int, *, up_to: int) -> list[dict[str, Any]]:
+    """About `limit` records after `cursor`, none past `up_to` (a head read beforehand).
+
+    A page never ends inside a transaction (a macro lands all at once): when the `limit`th
+    record is not its transaction's last, the rest of that transaction comes too.
+    """
+    log = t.change_log.c
+    rows = list(
+        connection.execute(
+            select(t.change_log)
+            .where(log.server_seq > cursor, log.server_seq <= up_to)
+            .order_by(log.server_seq)
+            .limit(limit)
+        )
+    )
+    if rows and rows[-1].tx_last_seq > rows[-1].server_seq:
+        rows += connection.execute(
+            select(t.change_log)
+            .where(log.server_seq > rows[-1].server_seq, log.server_seq <= rows[-1].tx_last_seq)
+            .order_by(log.server_seq)
+        )
+    return [
+        {
+            "server_seq": row.server_seq,
+            "at": row.at.isoformat(),
+            "kind": row.kind,
+            "ticket_id": row.ticket_id,
+            "payload": row.payload,
+        }
+        for row in rows
+    ]

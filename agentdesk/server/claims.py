@@ -1,0 +1,277 @@
+"""Claims: one owner per ticket, leases that expire, and a fencing epoch (SYNC.md §4.8).
+
+Lock order, the same in every function, so two transactions never wait on each other in a
+circle: routing_queue row, then ticket_claims row, then tickets row, then log_head.
+Expiry is lazy: a claim whose lease has run out counts as free when someone claims next.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, and_, bindparam, delete, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from agentdesk.domain.model import Ticket
+from agentdesk.server import changelog
+from agentdesk.server import tables as t
+from agentdesk.server.changelog import ChangeRecord
+from agentdesk.server.database import dialect_insert
+from agentdesk.server.tickets import CLAIMABLE, queue_values, ticket_from_row, ticket_json
+
+DEFAULT_LEASE = timedelta(minutes=5)
+# A queue row can be stale (a lead assigned the ticket meanwhile); claim-next drops it and
+# looks again, a bounded number of times.
+MAX_ATTEMPTS = 8
+
+# The claim path's statements, built once (assembling them costs more Python time than running
+# them). SKIP LOCKED lets concurrent claimers pass each other's candidates; SQLite has no row
+# locks and leaves it out, its BEGIN IMMEDIATE serialising the claimers instead.
+_QUEUE_HEAD = (
+    select(t.routing_queue.c.ticket_id)
+    .where(t.routing_queue.c.department_id.in_(bindparam("departments", expanding=True)))
+    .order_by(
+        t.routing_queue.c.priority_rank, t.routing_queue.c.due_at, t.routing_queue.c.ticket_id
+    )
+    .limit(1)
+    .with_for_update(skip_locked=True)
+)
+_LAPSED = (
+    select(t.ticket_claims.c.ticket_id)
+    .join(t.tickets, t.tickets.c.id == t.ticket_claims.c.ticket_id)
+    .where(
+        t.ticket_claims.c.lease_expires_at
+        <= bindparam("now", type_=t.ticket_claims.c.lease_expires_at.type),
+        t.tickets.c.department_id.in_(bindparam("departments", expanding=True)),
+        t.tickets.c.status.in_([status.value for status in CLAIMABLE]),
+    )
+    .order_by(t.ticket_claims.c.lease_expires_at)
+    .limit(1)
+    .with_for_update(of=t.ticket_claims, skip_locked=True)
+)
+_DEQUEUE = delete(t.routing_queue).where(t.routing_queue.c.ticket_id == bindparam("ticket_id"))
+_SET_ASSIGNEE = (
+    update(t.tickets)
+    .where(t.tickets.c.id == bindparam("ticket_id"))
+    .values(
+        assignee_id=bindparam("assignee_id"),
+        updated_at=bindparam("now", type_=t.tickets.c.updated_at.type),
+        version=t.tickets.c.version + 1,
+    )
+    .returning(*t.tickets.columns)
+)
+
+
+class ClaimLost(Exception):
+    """The caller no longer holds the claim at this epoch (expired, released or reassigned)."""
+
+
+class NotFound(Exception):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    ticket: Ticket
+    owner_agent_id: str
+    epoch: int
+    lease_expires_at: datetime
+
+    def json(self) -> dict[str, Any]:
+        return {
+            "ticket": ticket_json(self.ticket),
+            "owner_agent_id": self.owner_agent_id,
+            "epoch": self.epoch,
+            "lease_expires_at": self.lease_expires_at.isoformat(),
+        }
+
+
+def claim_next(
+    connection: Connection,
+    agent_id: str,
+    departments: tuple[str, ...],
+    *,
+    now: datetime,
+    lease: timedelta = DEFAULT_LEASE,
+) -> Claim | None:
+    """Take the most urgent free ticket in `departments`, or None when there is none."""
+    params = {"departments": list(departments), "now": now}
+    for _ in range(MAX_ATTEMPTS):
+        # A lapsed claim goes first (its ticket has waited longest), then the queue's head.
+        ticket_id = connection.execute(_LAPSED, params).scalar_one_or_none()
+        if ticket_id is None:
+            ticket_id = connection.execute(_QUEUE_HEAD, params).scalar_one_or_none()
+            if ticket_id is None:
+                return None
+            connection.execute(_DEQUEUE, {"ticket_id": ticket_id})
+        epoch = _take(connection, ticket_id, agent_id, now=now, lease=lease)
+        if epoch is not None:
+            ticket = _set_assignee(connection, ticket_id, agent_id, now=now)
+            return _logged(connection, ticket, agent_id, epoch, now + lease, now=now)
+    return None
+
+
+def renew(
+    connection: Connection,
+    ticket_id: str,
+    agent_id: str,
+    epoch: int,
+    *,
+    now: datetime,
+    lease: timedelta = DEFAULT_LEASE,
+) -> datetime:
+    """Extend a live claim held at `epoch`; raises ClaimLost otherwise."""
+    expires = now + lease
+    renewed = connection.execute(
+        update(t.ticket_claims)
+        .where(_held(ticket_id, agent_id, epoch, now))
+        .values(lease_expires_at=expires)
+        .returning(t.ticket_claims.c.epoch)
+    ).first()
+    if renewed is None:
+        _raise_lost(connection, ticket_id)
+    return expires
+
+
+def release(
+    connection: Connection, ticket_id: str, agent_id: str, epoch: int, *, now: datetime
+) -> None:
+    """Give a live claim up: the ticket goes back to the queue; the epoch stays for fencing."""
+    released = connection.execute(
+        update(t.ticket_claims)
+        .where(_held(ticket_id, agent_id, epoch, now))
+        .values(owner_agent_id=None, lease_expires_at=None)
+        .returning(t.ticket_claims.c.epoch)
+    ).first()
+    if released is None:
+        _raise_lost(connection, ticket_id)
+    ticket = _set_assignee(connection, ticket_id, None, now=now)
+    if ticket.status in CLAIMABLE:
+        connection.execute(
+            dialect_insert(connection, t.routing_queue)
+            .values(**queue_values(ticket))
+            .on_conflict_do_nothing()
+        )
+    changelog.append(
+        connection,
+        [ChangeRecord("ticket_state", ticket_id, {**ticket_json(ticket), "claim": None})],
+        now=now,
+    )
+
+
+def assign(
+    connection: Connection,
+    ticket_id: str,
+    agent_id: str,
+    *,
+    now: datetime,
+    lease: timedelta = DEFAULT_LEASE,
+) -> Claim:
+    """A lead hands the ticket to `agent_id`; whoever held it is fenced out (epoch + 1)."""
+    if (
+        connection.execute(select(t.tickets.c.id).where(t.tickets.c.id == ticket_id)).first()
+        is None
+    ):
+        raise NotFound(f"no ticket {ticket_id}")
+    connection.execute(delete(t.routing_queue).where(t.routing_queue.c.ticket_id == ticket_id))
+    epoch = _take(connection, ticket_id, agent_id, now=now, lease=lease, force=True)
+    assert epoch is not None  # forced takes always write
+    ticket = _set_assignee(connection, ticket_id, agent_id, now=now)
+    return _logged(connection, ticket, agent_id, epoch, now + lease, now=now)
+
+
+def _held(ticket_id: str, agent_id: str, epoch: int, now: datetime) -> Any:
+    claims = t.ticket_claims.c
+    return and_(
+        claims.ticket_id == ticket_id,
+        claims.owner_agent_id == agent_id,
+        claims.epoch == epoch,
+        claims.lease_expires_at > now,
+    )
+
+
+def _raise_lost(connection: Connection, ticket_id: str) -> None:
+    if (
+        connection.execute(select(t.tickets.c.id).where(t.tickets.c.id == ticket_id)).first()
+        is None
+    ):
+        raise NotFound(f"no ticket {ticket_id}")
+    raise ClaimLost(f"the claim on ticket {ticket_id} at this epoch is no longer held")
+
+
+def _take(
+    connection: Connection,
+    ticket_id: str,
+    agent_id: str,
+    *,
+    now: datetime,
+    lease: timedelta,
+    force: bool = False,
+) -> int | None:
+    """Upsert the claim row with epoch + 1; unless forced, only if it is free. Returns the epoch."""
+    statement = _upsert_claim(connection.dialect.name, force)
+    epoch = connection.execute(
+        statement,
+        {"ticket_id": ticket_id, "owner_agent_id": agent_id, "expires": now + lease, "now": now},
+    ).scalar_one_or_none()
+    return None if epoch is None else int(epoch)
+
+
+@functools.cache
+def _upsert_claim(dialect: str, force: bool) -> Any:
+    # Built once per dialect: assembling an upsert costs more Python time than running it.
+    claims = t.ticket_claims
+    insert_ = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert_(claims).values(
+        ticket_id=bindparam("ticket_id"),
+        owner_agent_id=bindparam("owner_agent_id"),
+        epoch=1,
+        lease_expires_at=bindparam("expires", type_=claims.c.lease_expires_at.type),
+    )
+    now = bindparam("now", type_=claims.c.lease_expires_at.type)
+    free = or_(claims.c.owner_agent_id.is_(None), claims.c.lease_expires_at <= now)
+    return statement.on_conflict_do_update(
+        index_elements=[claims.c.ticket_id],
+        set_={
+            "owner_agent_id": statement.excluded.owner_agent_id,
+            "epoch": claims.c.epoch + 1,
+            "lease_expires_at": statement.excluded.lease_expires_at,
+        },
+        where=None if force else free,
+    ).returning(claims.c.epoch)
+
+
+def _set_assignee(
+    connection: Connection, ticket_id: str, agent_id: str | None, *, now: datetime
+) -> Ticket:
+    row = connection.execute(
+        _SET_ASSIGNEE, {"ticket_id": ticket_id, "assignee_id": agent_id, "now": now}
+    ).one()
+    return ticket_from_row(row)
+
+
+def _logged(
+    connection: Connection,
+    ticket: Ticket,
+    agent_id: str,
+    epoch: int,
+    expires: datetime,
+    *,
+    now: datetime,
+) -> Claim:
+    claim = Claim(ticket, agent_id, epoch, expires)
+    changelog.append(
+        connection,
+        [
+            ChangeRecord(
+                "ticket_state",
+                ticket.id,
+                {**ticket_json(ticket), "claim": {"owner_agent_id": agent_id, "epoch": epoch}},
+            )
+        ],
+        now=now,
+    )
+    return claim

@@ -1,0 +1,175 @@
+"""Tickets on the server: rows to domain objects and back, and creating one through the domain."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import datetime
+from enum import Enum
+from typing import Any
+
+from sqlalchemy import Connection, Row, insert, update
+
+from agentdesk.domain import actions
+from agentdesk.domain.model import (
+    Channel,
+    Complexity,
+    LinkKind,
+    Priority,
+    Ticket,
+    TicketLink,
+    TicketStatus,
+)
+from agentdesk.server import changelog
+from agentdesk.server import tables as t
+from agentdesk.server.changelog import ChangeRecord
+from agentdesk.server.database import dialect_insert
+
+# Tickets in these states wait in the routing queue for an owner.
+CLAIMABLE = (TicketStatus.NEW, TicketStatus.OPEN)
+
+
+def ensure_department(connection: Connection, department_id: str) -> None:
+    # ON CONFLICT DO NOTHING: two requests may name a new department at the same moment.
+    connection.execute(
+        dialect_insert(connection, t.departments)
+        .values(id=department_id, name=department_id)
+        .on_conflict_do_nothing()
+    )
+
+
+def ensure_customer(connection: Connection, customer_id: str, name: str | None) -> None:
+    connection.execute(
+        dialect_insert(connection, t.customers)
+        .values(
+            id=customer_id,
+            name=name or customer_id,
+            email="",
+            phone="",
+            tier="standard",
+            language="en",
+        )
+        .on_conflict_do_nothing()
+    )
+
+
+def next_number(connection: Connection) -> int:
+    return int(
+        connection.execute(
+            update(t.counters)
+            .where(t.counters.c.name == "ticket_number")
+            .values(value=t.counters.c.value + 1)
+            .returning(t.counters.c.value)
+        ).scalar_one()
+    )
+
+
+def create_ticket(
+    connection: Connection, new: actions.NewTicket, *, customer_name: str | None, now: datetime
+) -> Ticket:
+    """Create the ticket, its first message and audit, queue it, and log it; one transaction."""
+    ensure_department(connection, new.department_id)
+    ensure_customer(connection, new.customer_id, customer_name)
+    change = actions.create_ticket(new, number=next_number(connection), now=now)
+    ticket = change.ticket
+    connection.execute(insert(t.tickets).values(**ticket_values(ticket)))
+    if change.messages:
+        connection.execute(
+            insert(t.messages),
+            [
+                {
+                    "id": message.id,
+                    "ticket_id": message.ticket_id,
+                    "kind": message.kind.value,
+                    "body": message.body,
+                    "created_at": message.created_at,
+                    "author_id": message.author_id,
+                }
+                for message in change.messages
+            ],
+        )
+    if change.audit:
+        connection.execute(
+            insert(t.audit_events),
+            [
+                {
+                    "id": event.id,
+                    "ticket_id": event.ticket_id,
+                    "actor_id": event.actor_id,
+                    "kind": event.kind,
+                    "detail": _plain(event.detail),
+                    "at": event.at,
+                }
+                for event in change.audit
+            ],
+        )
+    connection.execute(insert(t.routing_queue).values(**queue_values(ticket)))
+    records = [ChangeRecord("ticket_state", ticket.id, ticket_json(ticket))]
+    records += [
+        ChangeRecord(
+            "event",
+            ticket.id,
+            {"message": _plain(asdict(message))},
+        )
+        for message in change.messages
+    ]
+    changelog.append(connection, records, now=now)
+    return ticket
+
+
+def queue_values(ticket: Ticket) -> dict[str, Any]:
+    return {
+        "ticket_id": ticket.id,
+        "department_id": ticket.department_id,
+        "priority_rank": ticket.priority.rank,
+        "due_at": ticket.resolution_due or ticket.created_at,
+    }
+
+
+def ticket_values(ticket: Ticket) -> dict[str, Any]:
+    values = {
+        column.name: getattr(ticket, column.name)
+        for column in t.tickets.columns
+        if column.name != "links"
+    }
+    for name, value in values.items():
+        if isinstance(value, Enum):
+            values[name] = value.value
+    values["links"] = [
+        {"kind": link.kind.value, "ref_id": link.ref_id, "title": link.title}
+        for link in ticket.links
+    ]
+    return values
+
+
+def ticket_from_row(row: Row[Any]) -> Ticket:
+    data = dict(row._mapping)
+    return Ticket(
+        **{
+            **data,
+            "status": TicketStatus(data["status"]),
+            "priority": Priority(data["priority"]),
+            "channel": Channel(data["channel"]),
+            "complexity": Complexity(data["complexity"]),
+            "links": tuple(
+                TicketLink(LinkKind(link["kind"]), link["ref_id"], link.get("title", ""))
+                for link in data["links"]
+            ),
+        }
+    )
+
+
+def ticket_json(ticket: Ticket) -> dict[str, Any]:
+    return _plain(asdict(ticket))
+
+
+def _plain(value: Any) -> Any:
+    """JSON-ready: enums to their values, datetimes to ISO 8601, tuples to lists."""
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(item) for item in value]
+    return value

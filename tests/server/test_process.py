@@ -1,0 +1,66 @@
+"""`python -m agentdesk serve` as a real process: it starts, answers, documents itself, stops."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+from agentdesk.cli import main
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def test_serve_runs_a_real_server(database_url: str, capsys: object) -> None:
+    assert main(["server", "add-agent", "ann", "--database-url", database_url]) == 0
+    token = capsys.readouterr().out.strip()  # type: ignore[attr-defined]
+    port = free_port()
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "agentdesk",
+            "serve",
+            "--database-url",
+            database_url,
+            "--port",
+            str(port),
+        ],
+        cwd=REPO_ROOT,
+        env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            assert process.poll() is None, process.communicate()[1].decode()
+            try:
+                health = httpx.get(f"{base}/healthz", timeout=1)
+                break
+            except httpx.TransportError:
+                assert time.monotonic() < deadline, "the server did not come up in 20 s"
+                time.sleep(0.1)
+        assert health.json() == {"status": "ok"}
+        assert "swagger" in httpx.get(f"{base}/docs").text.lower()
+        assert "/tickets/claim-next" in httpx.get(f"{base}/openapi.json").json()["paths"]
+        me = httpx.get(f"{base}/me", headers={"Authorization": f"Bearer {token}"})
+        assert me.json()["handle"] == "ann"
+    finally:
+        process.send_signal(signal.SIGTERM)
+        _out, err = process.communicate(timeout=20)
+    assert process.returncode in (0, -signal.SIGTERM)
+    assert b"Traceback" not in err
