@@ -12,7 +12,9 @@ rather than wrapping, which would break monotonicity.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 PHYSICAL_BITS = 48
 COUNTER_BITS = 16
@@ -20,6 +22,8 @@ MAX_PHYSICAL = (1 << PHYSICAL_BITS) - 1
 MAX_COUNTER = (1 << COUNTER_BITS) - 1
 # Hex digits in the sortable string form: 64 bits, zero-padded, so string order is int order.
 _HEX_WIDTH = 16
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MILLISECOND = timedelta(milliseconds=1)
 
 
 class HlcOverflow(ValueError):
@@ -78,6 +82,20 @@ def tick(last: Hlc, wall_ms: int) -> Hlc:
     if wall_ms > last.physical_ms:
         return Hlc(min(wall_ms, MAX_PHYSICAL), 0)
     return _after(last.physical_ms, last.counter + 1)
+
+
+def ticks(last: Hlc, walls_ms: Iterable[int]) -> list[Hlc]:
+    """One `tick` per event, in order: the stamps of several events logged together."""
+    stamps: list[Hlc] = []
+    for wall in walls_ms:
+        last = tick(last, wall)
+        stamps.append(last)
+    return stamps
+
+
+def epoch_ms(at: datetime) -> int:
+    """Whole milliseconds since the epoch (floored) of an aware datetime: the physical unit."""
+    return (at - _EPOCH) // _MILLISECOND
 
 
 def receive(last: Hlc, remote: Hlc, wall_ms: int) -> Hlc:
