@@ -64,3 +64,38 @@ class SyncStatus:
     cursor: int = 0  # last applied server_seq
     last_sync_at: datetime | None = None
     server_epoch: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SyncView:
+    """What the status bar shows about sync: the link state and the outbox, read at `at`."""
+
+    online: bool
+    status: SyncStatus
+    at: datetime
+
+
+def ago(then: datetime, now: datetime) -> str:
+    """'just now', '2m ago', '3h ago', '4d ago': how long since `then`, coarsely."""
+    minutes = int((now - then).total_seconds() // 60)
+    if minutes < 1:
+        return "just now"
+    if minutes < 60:
+        return f"{minutes}m ago"
+    if minutes < 60 * 24:
+        return f"{minutes // 60}h ago"
+    return f"{minutes // (60 * 24)}d ago"
+
+
+def sync_parts(view: SyncView | None) -> list[str]:
+    """The status bar's sync segment, in order; `None` means no server is configured."""
+    if view is None:
+        return ["local only"]
+    status = view.status
+    synced = status.last_sync_at
+    return [
+        "online" if view.online else "offline",
+        f"pending {status.pending}",
+        f"conflicts {status.conflicts}",
+        f"synced {ago(synced, view.at)}" if synced else "never synced",
+    ]
