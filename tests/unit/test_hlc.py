@@ -123,9 +123,14 @@ def test_clamp_never_exceeds_the_limit_and_never_moves_back_legal_clocks(
     assert clamped <= remote
 
 
-@given(st.lists(st.integers(-(10**9), 10**9), max_size=30), st.integers(0, 10**12))
-def test_ticks_is_tick_per_event(offsets: list[int], start: int) -> None:
-    last = Hlc(start)
+@given(
+    st.lists(st.integers(-(10**9), 10**9), max_size=30),
+    st.integers(0, 10**12),
+    st.integers(MAX_COUNTER - 40, MAX_COUNTER) | st.integers(0, MAX_COUNTER),
+)
+def test_ticks_is_tick_per_event(offsets: list[int], start: int, counter: int) -> None:
+    """The bulk form (packed integers) stamps exactly what ticking one by one would."""
+    last = Hlc(start, counter)
     stamps = ticks(last, [start + offset for offset in offsets])
     expected = []
     for offset in offsets:

@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import JSON, Connection, Engine, Table, create_engine, event, exc, select, update
 from sqlalchemy.pool import StaticPool
 
-from agentdesk.domain.hlc import ZERO, Hlc, ticks
+from agentdesk.domain.hlc import ZERO, Hlc, packed_str, ticks_packed
 from agentdesk.domain.ids import new_id
 from agentdesk.domain.outbox import initial_state
 from agentdesk.store.errors import StoreError
@@ -28,6 +28,10 @@ from agentdesk.store.sqlite.convert import to_micros
 from agentdesk.store.sqlite.ids import IdBlock
 
 _BEGIN_OPTION = "agentdesk_begin"
+_ADVANCE = (
+    "UPDATE sync_meta SET last_seq = last_seq + ?, hlc_last = ? WHERE id = 1 RETURNING last_seq"
+)
+_ADVANCE_FROM = _ADVANCE.replace("WHERE id = 1", "WHERE id = 1 AND hlc_last = ?")
 TICKET_COUNTER = "ticket_number"
 
 
@@ -191,19 +195,19 @@ class Transaction:
         micros = [to_micros(at) for _, _, at in entries]
         walls = [value // 1000 for value in micros]
         known = self.clock.last
-        stamps: list[Hlc] = []
+        stamps: list[int] = []
         last_seq = None
         if known is not None:
-            stamps = ticks(known, walls)
+            stamps = ticks_packed(known, walls)
             last_seq = self._advance(len(entries), stamps[-1], known)
         if last_seq is None:
             known = Hlc.from_str(
                 self.connection.execute(select(tables.sync_meta.c.hlc_last)).scalar_one()
             )
-            stamps = ticks(known, walls)
+            stamps = ticks_packed(known, walls)
             last_seq = self._advance(len(entries), stamps[-1], None)
         assert last_seq is not None
-        self.clock.last = stamps[-1]
+        self.clock.last = Hlc.unpack(stamps[-1])
         first = last_seq - len(entries) + 1
         make_id = IdBlock()
         bulk_insert(
@@ -217,7 +221,7 @@ class Transaction:
                     "at": at,
                     "kind": kind,
                     "payload": payload,
-                    "hlc": stamp.to_str(),
+                    "hlc": packed_str(stamp),
                     "state": initial_state(kind).value,
                     "attempts": 0,
                 }
@@ -227,18 +231,18 @@ class Transaction:
             ],
         )
 
-    def _advance(self, count: int, clock: Hlc, expected: Hlc | None) -> int | None:
-        """Bump `last_seq` and set `hlc_last`; None if the stored clock is not `expected`."""
-        meta = tables.sync_meta
-        statement = update(meta).where(meta.c.id == 1)
-        if expected is not None:
-            statement = statement.where(meta.c.hlc_last == expected.to_str())
-        found: int | None = self.connection.execute(
-            statement.values(last_seq=meta.c.last_seq + count, hlc_last=clock.to_str()).returning(
-                meta.c.last_seq
-            )
-        ).scalar()
-        return found
+    def _advance(self, count: int, clock: int, expected: Hlc | None) -> int | None:
+        """Bump `last_seq` and set `hlc_last`; None if the stored clock is not `expected`.
+
+        Plain SQL: it runs with every logged action, and building the Core statement each
+        time cost more than SQLite spends running it.
+        """
+        if expected is None:
+            row = self.connection.exec_driver_sql(_ADVANCE, (count, packed_str(clock))).first()
+        else:
+            parameters = (count, packed_str(clock), expected.to_str())
+            row = self.connection.exec_driver_sql(_ADVANCE_FROM, parameters).first()
+        return None if row is None else int(row[0])
 
 
 def _begin(connection: Connection) -> None:
