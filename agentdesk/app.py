@@ -215,7 +215,7 @@ class AgentDeskApp(App[None]):
         assert self._find_server is not None
         try:
             self.sync_server = await asyncio.to_thread(self._find_server)
-        except CredentialsError as error:
+        except (CredentialsError, OSError) as error:  # an unreadable server.toml, too
             self.notify(f"{error}; working locally.", title="Sync", severity="warning")
             return
         if self.sync_server is None:
