@@ -2,6 +2,9 @@
 
 Screens reach shared state through `self.app`: `store`, `agent`, `settings`, `now()`, and the
 shared verbs `open_ticket(ticket_id)` and `report_error(error, action=...)`.
+
+Sync: when a server is configured, a timer reads the outbox's state (`store.sync_status()`) in
+a worker and hands it to the status bars; `sync_online` is set by whoever talks to the server.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ import contextlib
 import importlib
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from textual import events
 from textual.app import App, ComposeResult
@@ -25,12 +29,17 @@ from agentdesk.config_transfer import check_departments
 from agentdesk.domain import alerts
 from agentdesk.domain.errors import DomainError
 from agentdesk.domain.model import Agent
+from agentdesk.domain.outbox import SyncView
 from agentdesk.domain.sla import row_clock
 from agentdesk.keymap import bind
 from agentdesk.screens.help import HelpScreen
 from agentdesk.screens.queue import QueueScreen
 from agentdesk.store.base import Scope, Store, TicketQuery
 from agentdesk.store.errors import Conflict, StoreError
+from agentdesk.widgets.status_bar import StatusBar
+
+if TYPE_CHECKING:
+    from agentdesk.credentials import ServerCredentials
 
 
 def utc_now() -> datetime:
@@ -45,6 +54,10 @@ EXIT_STORE_FAILED = 2
 # and how many of the agent's tickets are watched.
 SLA_WATCH_SECONDS = 20.0
 SLA_WATCH_LIMIT = 500
+# How often the status bar's sync counts are read (one indexed count query).
+SYNC_STATUS_SECONDS = 5.0
+
+ServerFinder = Callable[[], "ServerCredentials | None"]
 
 
 class AgentDeskApp(App[None]):
@@ -83,14 +96,23 @@ class AgentDeskApp(App[None]):
         agent_handle: str,
         clock: Callable[[], datetime] = utc_now,
         on_ready: Callable[[], None] | None = None,
+        find_server: ServerFinder | None = None,
     ) -> None:
-        """`on_ready` is called once the store is open and the queue screen is up."""
+        """`on_ready` is called once the store is open and the queue screen is up.
+
+        `find_server` says which server to sync with (None: local only); it may read the
+        keyring, so it runs on a thread.
+        """
         super().__init__()
         self.settings = settings
         self._open_store = open_store
         self.agent_handle = agent_handle
         self._clock = clock
         self._on_ready = on_ready
+        self._find_server = find_server
+        self.sync_server: ServerCredentials | None = None
+        self.sync_online = False
+        self.sync_view: SyncView | None = None  # None: local only
         self.store: Store
         self.agent: Agent
         self.ready = False  # True once the store is open and the agent known
@@ -130,6 +152,7 @@ class AgentDeskApp(App[None]):
         # Screens that load lazily declare their ids on import; load them to know them.
         with contextlib.suppress(ModuleNotFoundError):
             importlib.import_module("agentdesk.screens.ticket")
+            importlib.import_module("agentdesk.screens.conflicts")
         problems = keymap.keymap_clashes(self.settings.keymap)
         unknown = keymap.unknown_ids(self.settings.keymap, keymap.known_binding_ids())
         if unknown:
@@ -180,8 +203,48 @@ class AgentDeskApp(App[None]):
         # there, and Textual repaints the top screen with each frame of the one beneath.
         startup.display = False
         self.set_interval(SLA_WATCH_SECONDS, self.watch_sla)
+        if self._find_server is not None:
+            self.run_worker(self._start_sync_status(), name="find server", group="sync")
         if self._on_ready is not None:
             self._on_ready()
+
+    # -- sync ----------------------------------------------------------------------------------
+    async def _start_sync_status(self) -> None:
+        from agentdesk.credentials import CredentialsError
+
+        assert self._find_server is not None
+        try:
+            self.sync_server = await asyncio.to_thread(self._find_server)
+        except (CredentialsError, OSError) as error:  # an unreadable server.toml, too
+            self.notify(f"{error}; working locally.", title="Sync", severity="warning")
+            return
+        if self.sync_server is None:
+            return
+        self.refresh_sync_status()
+        self.set_interval(SYNC_STATUS_SECONDS, self.refresh_sync_status)
+
+    def refresh_sync_status(self) -> None:
+        """Read the outbox's state again and show it (no-op when working locally)."""
+        if self.sync_server is not None:
+            self.run_worker(self._read_sync_status(), group="sync-status", exclusive=True)
+
+    async def _read_sync_status(self) -> None:
+        try:
+            status = await self.store.sync_status()
+        except StoreError:
+            return  # not worth a notice every few seconds; the queue reports store trouble
+        self.show_sync(SyncView(self.sync_online, status, self.now()))
+
+    def show_sync(self, view: SyncView | None) -> None:
+        self.sync_view = view
+        for screen in self.screen_stack:
+            for bar in screen.query(StatusBar):
+                bar.sync_view = view
+
+    def show_conflicts(self) -> None:
+        from agentdesk.screens.conflicts import ConflictsScreen
+
+        self.push_screen(ConflictsScreen())
 
     # -- settings ----------------------------------------------------------------------------
     def _apply_to_store(self, settings: Settings) -> None:

@@ -26,6 +26,7 @@ from agentdesk.store.errors import ImportFailed, StoreError
 if TYPE_CHECKING:
     from rich.progress import Progress, TaskID
 
+    from agentdesk.credentials import ServerCredentials
     from agentdesk.store.base import Store
     from agentdesk.transfer import ImportResult, Kind
 
@@ -268,8 +269,18 @@ def launch(settings: Settings, path: Path, handle: str) -> int:
             await store.open()
             return store
 
+        def find_server() -> ServerCredentials | None:
+            # After the queue is up, on a thread: the keyring may take a while to answer.
+            from agentdesk.credentials import server_credentials
+
+            return server_credentials(os.environ, settings)
+
         app = AgentDeskApp(
-            settings=settings, open_store=open_store, agent_handle=handle, on_ready=resume_gc
+            settings=settings,
+            open_store=open_store,
+            agent_handle=handle,
+            on_ready=resume_gc,
+            find_server=find_server,
         )
         app.run()
     finally:

@@ -1,4 +1,5 @@
-"""Command-palette providers: `noun: verb` entries for tickets, scripts, the queue and themes."""
+"""Command-palette providers: `noun: verb` entries for tickets, scripts, the queue, sync and
+themes."""
 
 from __future__ import annotations
 
@@ -133,6 +134,16 @@ class AppCommands(DeskProvider):
         yield "app: quit", self.desk.exit, "Quit agentdesk"
 
 
+class SyncCommands(DeskProvider):
+    def entries(self) -> Iterable[tuple[str, Callable[[], Any], str]]:
+        if self.desk.ready:
+            yield (
+                "sync: conflicts",
+                self.desk.show_conflicts,
+                "Operations the server rejected, with the reasons",
+            )
+
+
 class ThemeCommands(DeskProvider):
     """`theme: <name>` for every registered theme, agentdesk's own first."""
 
@@ -152,5 +163,6 @@ COMMAND_PROVIDERS: set[type[Provider] | Callable[[], type[Provider]]] = {
     ScriptCommands,
     QueueCommands,
     AppCommands,
+    SyncCommands,
     ThemeCommands,
 }

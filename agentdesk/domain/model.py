@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
+from agentdesk.domain.hlc import Hlc
+
 
 class CustomerTier(StrEnum):
     STANDARD = "standard"
@@ -224,6 +226,8 @@ class Operation:
     at: datetime
     kind: str
     payload: dict[str, object]
+    # Stamped when logged, strictly increasing per client even if the wall clock steps back.
+    hlc: Hlc
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,8 +1,8 @@
 """From the local operation log to the op envelopes a sync client pushes (SYNC.md §4.3).
 
 The log records intents as `Change.kind` plus payload (domain/actions.py, domain/intake.py). This
-module names the sync kind and merge policy of each, stamps it with the site's hybrid logical
-clock and attaches the claim epoch for kinds the server fences.
+module names the sync kind and merge policy of each, carries the hybrid logical clock the store
+stamped at logging time and attaches the claim epoch for kinds the server fences.
 
 Not every log entry is pushed: reference-data upserts (agents, departments, KB, scripts) come
 from the server or an admin import, and customer messages arrive through the server's own intake,
@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
-from agentdesk.domain.hlc import Hlc, tick
+from agentdesk.domain.hlc import Hlc
 from agentdesk.domain.lifecycle import Action
 from agentdesk.domain.model import Operation
 
@@ -153,17 +153,11 @@ def _optional_whole(raw: Mapping[str, object], key: str) -> int | None:
     return None if raw.get(key) is None else _whole(raw, key)
 
 
-def _epoch_ms(op: Operation) -> int:
-    return int(op.at.timestamp() * 1000)
-
-
 def _optional_int(value: object) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
-def envelope_for(
-    op: Operation, hlc: Hlc, site_id: str, claim_epochs: Mapping[str, int]
-) -> OpEnvelope | None:
+def envelope_for(op: Operation, site_id: str, claim_epochs: Mapping[str, int]) -> OpEnvelope | None:
     """The envelope for one logged op, or None for a kind that is never pushed."""
     if op.kind in LOCAL_ONLY_KINDS:
         return None
@@ -179,7 +173,7 @@ def envelope_for(
         op_id=op.op_id,
         client_id=op.client_id,
         client_seq=op.seq,
-        hlc=hlc,
+        hlc=op.hlc,
         site_id=site_id,
         kind=rule.kind,
         ticket_id=ticket,
@@ -191,23 +185,13 @@ def envelope_for(
 
 
 def envelopes(
-    ops: Iterable[Operation],
-    last: Hlc,
-    site_id: str,
-    claim_epochs: Mapping[str, int] | None = None,
-) -> tuple[list[OpEnvelope], Hlc]:
-    """Envelopes for `ops` in log order, each stamped by ticking the clock at the op's own time.
+    ops: Iterable[Operation], site_id: str, claim_epochs: Mapping[str, int] | None = None
+) -> list[OpEnvelope]:
+    """Envelopes for `ops` in log order, skipping local-only kinds.
 
-    Returns the clock after the last op, for the caller to persist as `hlc_last`. The log's
-    times are the local wall clock, so a clock that stepped backwards still yields increasing
-    stamps.
+    Each carries the HLC the store stamped when it logged the op, so a push retried after a
+    restart sends exactly the stamps it sent before.
     """
     epochs = claim_epochs or {}
-    result: list[OpEnvelope] = []
-    clock = last
-    for op in sorted(ops, key=lambda op: op.seq):
-        envelope = envelope_for(op, tick(clock, _epoch_ms(op)), site_id, epochs)
-        if envelope is not None:
-            clock = envelope.hlc
-            result.append(envelope)
-    return result, clock
+    found = (envelope_for(op, site_id, epochs) for op in sorted(ops, key=lambda op: op.seq))
+    return [envelope for envelope in found if envelope is not None]

@@ -144,7 +144,7 @@ class QueueScreen(Screen[None]):
         info = self.desk.store.info()
         status.agent = f"{agent.handle} ({agent.role.value})"
         status.store = f"{info.backend} {info.location}"
-        status.sync = "local only"
+        status.sync_view = self.desk.sync_view
         self.table.loading = True
         self._repaint_clocks()
         # Countdowns show whole minutes: repaint on the minute, once a minute, not per frame.

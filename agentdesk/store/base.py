@@ -34,6 +34,7 @@ from agentdesk.domain.model import (
     TicketRow,
     TicketStatus,
 )
+from agentdesk.domain.outbox import PushResult, SyncConflict, SyncStatus
 from agentdesk.domain.route_explain import RouteExplanation, explain, latest_explanation
 from agentdesk.domain.routing import DEFAULT_POLICY, RoutingPolicy, TicketFacts
 from agentdesk.domain.sla import DEFAULT_SLA, SlaPolicies
@@ -187,6 +188,34 @@ class Store(ABC):
     # -- operation log ---------------------------------------------------------------------
     @abstractmethod
     async def operations(self, after_seq: int = 0, limit: int = 1000) -> list[Operation]: ...
+
+    # -- outbox (SYNC.md §4.2-4.4, §4.9) -----------------------------------------------------
+    @abstractmethod
+    async def pending_operations(self, limit: int = 100) -> list[Operation]:
+        """The oldest ops not yet answered by the server, in `seq` order: the next push."""
+
+    @abstractmethod
+    async def record_push_results(self, results: Sequence[PushResult], *, now: datetime) -> None:
+        """Mark ops acked or rejected (rejections become conflicts) in one transaction.
+
+        Raises NotFound (and records nothing) if an op id was never logged here. An op already
+        answered keeps its first answer.
+        """
+
+    @abstractmethod
+    async def record_push_failure(self, op_id: str, error: str) -> None:
+        """A transport failure while pushing `op_id`: it stays pending; count the attempt."""
+
+    @abstractmethod
+    async def conflicts(self) -> list[SyncConflict]:
+        """Rejected ops the agent has not dismissed, oldest first."""
+
+    @abstractmethod
+    async def dismiss_conflict(self, op_id: str, *, now: datetime) -> None:
+        """Hide a conflict from the list; the op and its rejection stay in the log."""
+
+    @abstractmethod
+    async def sync_status(self) -> SyncStatus: ...
 
     # -- primitives the ticket actions below are built on ----------------------------------
     @abstractmethod

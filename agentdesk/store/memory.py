@@ -5,10 +5,13 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from itertools import islice
 
 from agentdesk.domain import actions, routing
 from agentdesk.domain.actions import Change, NewTicket
+from agentdesk.domain.hlc import ZERO, epoch_ms, tick
 from agentdesk.domain.ids import new_id
 from agentdesk.domain.lifecycle import ACTIVE_STATUSES
 from agentdesk.domain.model import (
@@ -24,6 +27,13 @@ from agentdesk.domain.model import (
     Script,
     Ticket,
     TicketRow,
+)
+from agentdesk.domain.outbox import (
+    DeliveryState,
+    PushResult,
+    SyncConflict,
+    SyncStatus,
+    initial_state,
 )
 from agentdesk.domain.route_explain import RouteMode, assign_routed, explain
 from agentdesk.domain.routing import AgentLoad, RoutingPolicy, TicketFacts
@@ -47,6 +57,11 @@ class MemoryStore(Store):
         self._articles: dict[str, KbArticle] = {}
         self._scripts: dict[str, Script] = {}
         self._ops: list[Operation] = []
+        # The outbox: delivery state per op id, and the sync bookkeeping of `sync_meta`.
+        self._delivery: dict[str, _Delivery] = {}
+        self._hlc_last = ZERO
+        self._cursor = 0
+        self._last_sync_at: datetime | None = None
         self._last_number = 0
         # Push mode's round-robin: agent id -> the turn of their last push assignment.
         self._push_turns: dict[str, int] = {}
@@ -63,7 +78,10 @@ class MemoryStore(Store):
     # -- helpers ---------------------------------------------------------------------------
     def _log(self, kind: str, payload: dict[str, object], at: datetime) -> None:
         seq = len(self._ops) + 1
-        self._ops.append(Operation(new_id(), self.client_id, seq, at, kind, payload))
+        self._hlc_last = tick(self._hlc_last, epoch_ms(at))
+        op = Operation(new_id(), self.client_id, seq, at, kind, payload, self._hlc_last)
+        self._ops.append(op)
+        self._delivery[op.op_id] = _Delivery(op, initial_state(kind))
 
     def next_number(self) -> int:
         self._last_number += 1
@@ -285,6 +303,55 @@ class MemoryStore(Store):
     async def operations(self, after_seq: int = 0, limit: int = 1000) -> list[Operation]:
         return [op for op in self._ops if op.seq > after_seq][:limit]
 
+    # -- outbox ----------------------------------------------------------------------------
+    async def pending_operations(self, limit: int = 100) -> list[Operation]:
+        pending = (op for op in self._ops if self._delivery[op.op_id].state is _PENDING)
+        return list(islice(pending, max(limit, 0)))
+
+    async def record_push_results(self, results: Sequence[PushResult], *, now: datetime) -> None:
+        async with self._lock:
+            missing = [result.op_id for result in results if result.op_id not in self._delivery]
+            if missing:
+                raise NotFound(f"no logged operation {missing[0]!r}")
+            for result in results:
+                delivery = self._delivery[result.op_id]
+                if delivery.state is _PENDING:
+                    delivery.state = result.state
+                    delivery.reason = result.reason
+                    delivery.resolved_at = now
+            self._last_sync_at = now
+
+    async def record_push_failure(self, op_id: str, error: str) -> None:
+        delivery = self._delivery.get(op_id)
+        if delivery is None:
+            raise NotFound(f"no logged operation {op_id!r}")
+        if delivery.state is _PENDING:
+            delivery.attempts += 1
+            delivery.last_error = error
+
+    async def conflicts(self) -> list[SyncConflict]:
+        return [
+            SyncConflict(delivery.op, delivery.reason or "", delivery.resolved_at or _epoch())
+            for delivery in self._delivery.values()
+            if delivery.is_conflict
+        ]
+
+    async def dismiss_conflict(self, op_id: str, *, now: datetime) -> None:
+        delivery = self._delivery.get(op_id)
+        if delivery is None or delivery.state is not DeliveryState.REJECTED:
+            raise NotFound(f"operation {op_id!r} is not a conflict")
+        if delivery.dismissed_at is None:
+            delivery.dismissed_at = now
+
+    async def sync_status(self) -> SyncStatus:
+        deliveries = self._delivery.values()
+        return SyncStatus(
+            pending=sum(1 for delivery in deliveries if delivery.state is _PENDING),
+            conflicts=sum(1 for delivery in deliveries if delivery.is_conflict),
+            cursor=self._cursor,
+            last_sync_at=self._last_sync_at,
+        )
+
     # -- primitives ------------------------------------------------------------------------
     async def _mutate(self, ticket_id: str, mutation: Mutation) -> Change:
         async with self._lock:
@@ -359,6 +426,26 @@ def _snippet(excerpt: str, words: list[str], prefix: bool) -> str:
             last = match.end()
     segments.append((excerpt[last:], False))
     return segments_to_markup(segments)
+
+
+_PENDING = DeliveryState.PENDING
+
+
+@dataclass(slots=True)
+class _Delivery:
+    """What the SQLite store keeps in an `operations` row beside the op itself."""
+
+    op: Operation
+    state: DeliveryState
+    attempts: int = 0
+    last_error: str | None = None
+    reason: str | None = None
+    resolved_at: datetime | None = None
+    dismissed_at: datetime | None = None
+
+    @property
+    def is_conflict(self) -> bool:
+        return self.state is DeliveryState.REJECTED and self.dismissed_at is None
 
 
 def _epoch() -> datetime:

@@ -1,4 +1,4 @@
-"""One line saying who is working, how the queue stands, against which store, and the time."""
+"""One line saying who is working, how the queue stands, sync, the store, and the time."""
 
 from __future__ import annotations
 
@@ -7,12 +7,14 @@ from textual.content import Content
 from textual.reactive import reactive
 from textual.widget import Widget
 
+from agentdesk.domain.outbox import SyncView, sync_parts
+
 
 class StatusBar(Widget):
     """Data in through reactives; it renders them and posts nothing.
 
     Most useful first, so a narrow terminal cuts the long store path, never the counts; the
-    clock keeps the right edge.
+    clock keeps the right edge. `sync_view` is None when no server is configured.
     """
 
     DEFAULT_CSS = """
@@ -26,15 +28,31 @@ class StatusBar(Widget):
 
     agent: reactive[str] = reactive("")  # e.g. "junior (agent)"
     counts: reactive[str] = reactive("")  # e.g. "6 tickets (team)"
-    sync: reactive[str] = reactive("local only")
+    sync_view: reactive[SyncView | None] = reactive(None)
     store: reactive[str] = reactive("")  # e.g. "sqlite ~/.local/share/agentdesk/agentdesk.db"
     clock: reactive[str] = reactive("")  # e.g. "09:00 UTC"
 
+    @property
+    def sync_text(self) -> str:
+        return " · ".join(sync_parts(self.sync_view))
+
+    def _sync_content(self) -> Content:
+        view = self.sync_view
+        parts = [Content(part) for part in sync_parts(view)]
+        if view is not None:
+            # What needs the agent's eye stands out: no link, and rejected work.
+            if not view.online:
+                parts[0] = parts[0].stylize("$text-warning")
+            if view.status.conflicts:
+                parts[2] = parts[2].stylize("bold $text-error")
+        return Content(" · ").join(parts)
+
     def render(self) -> RenderResult:
         parts: list[Content] = [Content.styled("agentdesk", "bold $accent")]
-        parts.extend(
-            Content(label) for label in (self.agent, self.counts, self.sync, self.store) if label
-        )
+        parts.extend(Content(label) for label in (self.agent, self.counts) if label)
+        parts.append(self._sync_content())
+        if self.store:
+            parts.append(Content(self.store))
         left = Content.styled("  │  ", "$foreground 40%").join(parts)
         right = Content(self.clock)
         width = self.content_region.width

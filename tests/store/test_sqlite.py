@@ -268,21 +268,26 @@ def test_revision_constants_match_the_migration_scripts() -> None:
     assert tuple(oldest_first) == KNOWN_REVISIONS
 
 
-async def test_a_store_from_the_first_release_upgrades_keeping_its_tickets(tmp_path: Path) -> None:
+def downgrade(path: Path, revision: str) -> None:
+    """Take the file back to `revision`, as an older agentdesk would have left it."""
     from alembic import command
 
     from agentdesk.store.sqlite.migrate import alembic_config
 
-    path = tmp_path / "desk.db"
-    store = await seeded(path)
-    before = await store.ticket_rows(TicketQuery(scope=Scope.ALL), 0, 100)
-    await store.close()
     database = open_database(path)
     config = alembic_config()
     with database.writing() as tx:
         config.attributes["connection"] = tx.connection
-        command.downgrade(config, "0001")
+        command.downgrade(config, revision)
     database.close()
+
+
+async def test_a_store_from_the_first_release_upgrades_keeping_its_tickets(tmp_path: Path) -> None:
+    path = tmp_path / "desk.db"
+    store = await seeded(path)
+    before = await store.ticket_rows(TicketQuery(scope=Scope.ALL), 0, 100)
+    await store.close()
+    downgrade(path, "0001")
     assert sqlite_rows(path, "SELECT version_num FROM alembic_version") == [("0001",)]
 
     store = SqliteStore(path)

@@ -63,7 +63,7 @@ async def test_team_queue_loads_in_pull_order(tmp_path: Path) -> None:
         status = queue.query_one(StatusBar)
         assert status.agent == "junior (agent)"
         assert status.store == "memory :memory:"
-        assert status.sync == "local only"
+        assert status.sync_text == "local only"
         assert status.counts == "6 tickets (team)"
         assert status.clock == "09:00 UTC"
         assert app.focused is queue.table

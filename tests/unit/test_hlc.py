@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -13,8 +15,10 @@ from agentdesk.domain.hlc import (
     Hlc,
     HlcOverflow,
     clamp,
+    epoch_ms,
     receive,
     tick,
+    ticks,
 )
 
 # Keep physical times well below the 48-bit limit so carries never hit HlcOverflow here.
@@ -117,3 +121,24 @@ def test_clamp_never_exceeds_the_limit_and_never_moves_back_legal_clocks(
     assert clamped.physical_ms <= server_wall + skew
     assert adjusted == (clamped != remote)
     assert clamped <= remote
+
+
+@given(
+    st.lists(st.integers(-(10**9), 10**9), max_size=30),
+    st.integers(0, 10**12),
+    st.integers(MAX_COUNTER - 40, MAX_COUNTER) | st.integers(0, MAX_COUNTER),
+)
+def test_ticks_is_tick_per_event(offsets: list[int], start: int, counter: int) -> None:
+    """The bulk form (packed integers) stamps exactly what ticking one by one would."""
+    last = Hlc(start, counter)
+    stamps = ticks(last, [start + offset for offset in offsets])
+    expected = []
+    for offset in offsets:
+        last = tick(last, start + offset)
+        expected.append(last)
+    assert stamps == expected
+
+
+def test_epoch_ms_floors_like_the_stores_microseconds() -> None:
+    assert epoch_ms(datetime(1970, 1, 1, 0, 0, 0, 1_999, tzinfo=UTC)) == 1
+    assert epoch_ms(datetime(1969, 12, 31, 23, 59, 59, 999_999, tzinfo=UTC)) == -1

@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from agentdesk.domain.hlc import Hlc
 from agentdesk.domain.model import (
     Agent,
     AgentTier,
@@ -315,4 +316,5 @@ def operation_from_row(row: Row) -> Operation:
         at=from_micros(row["at"]),
         kind=row["kind"],
         payload=dict(row["payload"]),
+        hlc=Hlc.from_str(row["hlc"]),
     )

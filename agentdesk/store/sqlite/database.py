@@ -18,7 +18,9 @@ from typing import Any
 from sqlalchemy import JSON, Connection, Engine, Table, create_engine, event, exc, select, update
 from sqlalchemy.pool import StaticPool
 
+from agentdesk.domain.hlc import ZERO, Hlc, packed_str, ticks_packed
 from agentdesk.domain.ids import new_id
+from agentdesk.domain.outbox import initial_state
 from agentdesk.store.errors import StoreError
 from agentdesk.store.sqlite import tables
 from agentdesk.store.sqlite.connection import translate as translate_sqlite_error
@@ -26,6 +28,10 @@ from agentdesk.store.sqlite.convert import to_micros
 from agentdesk.store.sqlite.ids import IdBlock
 
 _BEGIN_OPTION = "agentdesk_begin"
+_ADVANCE = (
+    "UPDATE sync_meta SET last_seq = last_seq + ?, hlc_last = ? WHERE id = 1 RETURNING last_seq"
+)
+_ADVANCE_FROM = _ADVANCE.replace("WHERE id = 1", "WHERE id = 1 AND hlc_last = ?")
 TICKET_COUNTER = "ticket_number"
 
 
@@ -80,6 +86,7 @@ class Database:
     def __init__(self, path: Path, dbapi_connection: sqlite3.Connection) -> None:
         self.path = path
         self.client_id = ""
+        self.clock = ClockMemo()
         self.engine: Engine = create_engine(
             f"sqlite:///{path}", creator=lambda: dbapi_connection, poolclass=StaticPool
         )
@@ -109,7 +116,7 @@ class Database:
         with self.engine.connect() as connection:
             connection.execution_options(**{_BEGIN_OPTION: "BEGIN IMMEDIATE"})
             with connection.begin():
-                yield Transaction(connection, self.client_id)
+                yield Transaction(connection, self.client_id, self.clock)
 
     # -- sync metadata ---------------------------------------------------------------------
     def load_client_id(self, wanted: str | None) -> str:
@@ -121,7 +128,13 @@ class Database:
                 tx.connection.execute(
                     tables.sync_meta.insert()
                     .prefix_with("OR IGNORE")
-                    .values(id=1, client_id=wanted or new_id(), last_seq=0)
+                    .values(
+                        id=1,
+                        client_id=wanted or new_id(),
+                        last_seq=0,
+                        hlc_last=ZERO.to_str(),
+                        cursor=0,
+                    )
                 )
                 found = tx.connection.execute(select(tables.sync_meta.c.client_id)).scalar_one()
         self.client_id = found
@@ -135,15 +148,29 @@ class Database:
         return translate_sqlite_error(self.path, error)
 
 
+class ClockMemo:
+    """The HLC after this connection's last logged op, as `sync_meta.hlc_last` holds it.
+
+    Remembering it lets `Transaction.log` stamp and bump the clock in the one UPDATE that
+    already allocates sequence numbers. The UPDATE only applies if the stored clock still equals
+    the remembered one; another process's write (or a rolled-back transaction of ours) makes it
+    miss, and the log reads the clock and tries once more.
+    """
+
+    def __init__(self) -> None:
+        self.last: Hlc | None = None
+
+
 class Transaction:
     """One write transaction: its connection plus the counters and the operation log.
 
     It is also the `MutationContext` a ticket action sees (`next_number`).
     """
 
-    def __init__(self, connection: Connection, client_id: str) -> None:
+    def __init__(self, connection: Connection, client_id: str, clock: ClockMemo) -> None:
         self.connection = connection
         self.client_id = client_id
+        self.clock = clock
 
     def next_number(self) -> int:
         return self.next_numbers(1).start
@@ -158,18 +185,31 @@ class Transaction:
         return range(last - count + 1, last + 1)
 
     def log(self, entries: Sequence[tuple[str, dict[str, Any], datetime]]) -> None:
-        """Append (kind, payload, at) entries with the next gap-free sequence numbers."""
+        """Append (kind, payload, at) entries with the next gap-free sequence numbers.
+
+        Each entry is stamped with the HLC ticked from the previous one at its own time
+        (`at`, the action's `now`), so stamps strictly increase even if that clock steps back.
+        """
         if not entries:
             return
+        micros = [to_micros(at) for _, _, at in entries]
+        walls = [value // 1000 for value in micros]
+        known = self.clock.last
+        stamps: list[int] = []
+        last_seq = None
+        if known is not None:
+            stamps = ticks_packed(known, walls)
+            last_seq = self._advance(len(entries), stamps[-1], known)
+        if last_seq is None:
+            known = Hlc.from_str(
+                self.connection.execute(select(tables.sync_meta.c.hlc_last)).scalar_one()
+            )
+            stamps = ticks_packed(known, walls)
+            last_seq = self._advance(len(entries), stamps[-1], None)
+        assert last_seq is not None
+        self.clock.last = Hlc.unpack(stamps[-1])
+        first = last_seq - len(entries) + 1
         make_id = IdBlock()
-        meta = tables.sync_meta
-        last = self.connection.execute(
-            update(meta)
-            .where(meta.c.id == 1)
-            .values(last_seq=meta.c.last_seq + len(entries))
-            .returning(meta.c.last_seq)
-        ).scalar_one()
-        first = last - len(entries) + 1
         bulk_insert(
             self.connection,
             tables.operations,
@@ -178,13 +218,31 @@ class Transaction:
                     "op_id": make_id(),
                     "client_id": self.client_id,
                     "seq": first + index,
-                    "at": to_micros(at),
+                    "at": at,
                     "kind": kind,
                     "payload": payload,
+                    "hlc": packed_str(stamp),
+                    "state": initial_state(kind).value,
+                    "attempts": 0,
                 }
-                for index, (kind, payload, at) in enumerate(entries)
+                for index, ((kind, payload, _), at, stamp) in enumerate(
+                    zip(entries, micros, stamps, strict=True)
+                )
             ],
         )
+
+    def _advance(self, count: int, clock: int, expected: Hlc | None) -> int | None:
+        """Bump `last_seq` and set `hlc_last`; None if the stored clock is not `expected`.
+
+        Plain SQL: it runs with every logged action, and building the Core statement each
+        time cost more than SQLite spends running it.
+        """
+        if expected is None:
+            row = self.connection.exec_driver_sql(_ADVANCE, (count, packed_str(clock))).first()
+        else:
+            parameters = (count, packed_str(clock), expected.to_str())
+            row = self.connection.exec_driver_sql(_ADVANCE_FROM, parameters).first()
+        return None if row is None else int(row[0])
 
 
 def _begin(connection: Connection) -> None:

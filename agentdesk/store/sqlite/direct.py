@@ -14,6 +14,7 @@ from typing import Any
 
 from agentdesk.domain.lifecycle import ACTIVE_STATUSES
 from agentdesk.domain.model import Agent, TicketRow
+from agentdesk.domain.outbox import SyncStatus
 from agentdesk.store.base import Scope, TicketQuery
 from agentdesk.store.errors import NotFound
 from agentdesk.store.sqlite import convert
@@ -51,6 +52,25 @@ def client_id(connection: sqlite3.Connection) -> str | None:
     """This database's id in the operation log; None if it has none yet."""
     row = connection.execute("SELECT client_id FROM sync_meta").fetchone()
     return None if row is None else row[0]
+
+
+def sync_status(connection: sqlite3.Connection) -> SyncStatus:
+    """The outbox's counts and the sync cursor: read on a timer, so kept to index counts."""
+    row = connection.execute(
+        "SELECT (SELECT count(*) FROM operations WHERE state = 'pending'), "
+        "(SELECT count(*) FROM operations WHERE state = 'rejected' AND dismissed_at IS NULL), "
+        "cursor, last_sync_at, server_epoch FROM sync_meta"
+    ).fetchone()
+    if row is None:
+        return SyncStatus()
+    pending, conflicts, cursor, last_sync_at, server_epoch = row
+    return SyncStatus(
+        pending=pending,
+        conflicts=conflicts,
+        cursor=cursor,
+        last_sync_at=convert.from_micros_or_none(last_sync_at),
+        server_epoch=server_epoch,
+    )
 
 
 def agent_by_handle(connection: sqlite3.Connection, handle: str) -> Agent:

@@ -38,6 +38,7 @@ from agentdesk.domain.model import (
     Ticket,
     TicketRow,
 )
+from agentdesk.domain.outbox import PushResult, SyncConflict, SyncStatus
 from agentdesk.domain.routing import RoutingPolicy
 from agentdesk.store.base import Mutation, Store, StoreInfo, TicketQuery
 from agentdesk.store.errors import StoreError, Unavailable
@@ -426,6 +427,40 @@ class SqliteStore(Store):
         from agentdesk.store.sqlite import oplog
 
         return await self._read(oplog.after, after_seq, limit)
+
+    # -- outbox ----------------------------------------------------------------------------
+    async def pending_operations(self, limit: int = 100) -> list[Operation]:
+        await self._sqlalchemy_ready()
+        from agentdesk.store.sqlite import oplog
+
+        return await self._read(oplog.pending, limit)
+
+    async def record_push_results(self, results: Sequence[PushResult], *, now: datetime) -> None:
+        await self._sqlalchemy_ready()
+        from agentdesk.store.sqlite import oplog
+
+        await self._write(oplog.record_results, list(results), now)
+
+    async def record_push_failure(self, op_id: str, error: str) -> None:
+        await self._sqlalchemy_ready()
+        from agentdesk.store.sqlite import oplog
+
+        await self._write(oplog.record_failure, op_id, error)
+
+    async def conflicts(self) -> list[SyncConflict]:
+        await self._sqlalchemy_ready()
+        from agentdesk.store.sqlite import oplog
+
+        return await self._read(oplog.conflicts)
+
+    async def dismiss_conflict(self, op_id: str, *, now: datetime) -> None:
+        await self._sqlalchemy_ready()
+        from agentdesk.store.sqlite import oplog
+
+        await self._write(oplog.dismiss, op_id, now)
+
+    async def sync_status(self) -> SyncStatus:
+        return await self._read_direct(direct.sync_status)
 
     # -- primitives ------------------------------------------------------------------------
     async def _mutate(self, ticket_id: str, mutation: Mutation) -> Change:

@@ -187,8 +187,20 @@ class ScriptRow(_Table, table=True):
     required: list[str] = _json()
 
 
+# The outbox's two lists, kept small by partial indexes: what to push next, and what the agent
+# must look at. Queries repeat these terms word for word.
+PENDING_WHERE = "state = 'pending'"
+CONFLICT_WHERE = "state = 'rejected' AND dismissed_at IS NULL"
+
+
 class OperationRow(_Table, table=True):
+    """The operation log, which is also the outbox (SYNC.md §4.2): one row per logged op."""
+
     __tablename__ = "operations"
+    __table_args__ = (
+        Index("ix_operations_pending", "seq", sqlite_where=text(PENDING_WHERE)),
+        Index("ix_operations_conflicts", "seq", sqlite_where=text(CONFLICT_WHERE)),
+    )
 
     op_id: str = Field(primary_key=True)
     client_id: str
@@ -196,6 +208,16 @@ class OperationRow(_Table, table=True):
     at: int
     kind: str
     payload: dict[str, Any] = _json()
+    # `Hlc.to_str()`: fixed-width hex, so text order is clock order and no bit is lost.
+    hlc: str
+    state: str  # outbox.DeliveryState
+    attempts: int
+    last_error: str | None = None  # the last transport failure while pending
+    server_seq: int | None = None
+    outcome: str | None = None  # sync_rules.OutcomeKind, once the server answered
+    reason: str | None = None  # why it was rejected
+    resolved_at: int | None = None  # when the answer was recorded
+    dismissed_at: int | None = None  # a rejection the agent has seen and put away
 
 
 class SyncMetaRow(_Table, table=True):
@@ -205,6 +227,10 @@ class SyncMetaRow(_Table, table=True):
     id: int = Field(primary_key=True)
     client_id: str
     last_seq: int
+    hlc_last: str  # the clock after the last logged op
+    cursor: int  # the last server_seq applied locally
+    server_epoch: str | None = None
+    last_sync_at: int | None = None
 
 
 class CounterRow(_Table, table=True):

@@ -1,0 +1,127 @@
+"""Sync in the TUI: the status bar's sync segment and the conflicts screen."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from textual.pilot import Pilot
+from textual.widgets import DataTable
+
+from agentdesk.app import AgentDeskApp
+from agentdesk.credentials import CredentialsError, ServerCredentials
+from agentdesk.domain.outbox import PushResult
+from agentdesk.domain.sync_rules import OutcomeKind
+from agentdesk.screens.conflicts import ConflictsScreen
+from agentdesk.screens.queue import QueueScreen
+from agentdesk.store.memory import MemoryStore
+from agentdesk.widgets.status_bar import StatusBar
+from tests.fixtures import NOW
+from tests.ui.conftest import Notes, make_settings, seeded_opener, settle
+from tests.ui.test_app import run_palette
+
+SERVER = ServerCredentials("https://desk.example", "junior", "token")
+
+
+def build(tmp_path: Path, store: MemoryStore, server: ServerCredentials | None) -> AgentDeskApp:
+    return AgentDeskApp(
+        settings=make_settings(tmp_path),
+        open_store=seeded_opener(store),
+        agent_handle="junior",
+        clock=lambda: NOW,
+        find_server=lambda: server,
+    )
+
+
+def status_bar(app: AgentDeskApp) -> StatusBar:
+    queue = next(s for s in app.screen_stack if isinstance(s, QueueScreen))
+    return queue.query_one(StatusBar)
+
+
+async def reject_a_reply(store: MemoryStore, reason: str = "claim_lost") -> None:
+    """The server answered everything pending; the reply on #4 was rejected."""
+    ticket = await store.ticket_by_number(4)
+    await store.reply(ticket.id, "On it", author_id="ag-lead", now=NOW)
+    pending = await store.pending_operations(limit=1000)
+    results = [PushResult(op.op_id, OutcomeKind.APPLIED, seq) for seq, op in enumerate(pending)]
+    results[-1] = PushResult(pending[-1].op_id, OutcomeKind.REJECTED, reason=reason)
+    await store.record_push_results(results, now=NOW - timedelta(minutes=2))
+
+
+async def refreshed(pilot: Pilot[Any], app: AgentDeskApp) -> None:
+    app.refresh_sync_status()
+    await settle(pilot)
+
+
+async def test_no_server_means_local_only(tmp_path: Path) -> None:
+    app = build(tmp_path, MemoryStore(client_id="c"), None)
+    async with app.run_test() as pilot:
+        await settle(pilot)
+        assert status_bar(app).sync_text == "local only"
+
+
+async def test_a_configured_server_shows_pending_work_and_never_synced(tmp_path: Path) -> None:
+    store = MemoryStore(client_id="c")
+    app = build(tmp_path, store, SERVER)
+    async with app.run_test() as pilot:
+        await settle(pilot)
+        pending = (await store.sync_status()).pending
+        assert pending > 0  # the fixture tickets' creation waits to be pushed
+        expected = f"offline · pending {pending} · conflicts 0 · never synced"
+        assert status_bar(app).sync_text == expected
+
+
+async def test_conflicts_and_last_sync_time_reach_the_status_bar(tmp_path: Path) -> None:
+    store = MemoryStore(client_id="c")
+    app = build(tmp_path, store, SERVER)
+    async with app.run_test() as pilot:
+        await settle(pilot)
+        await reject_a_reply(store)
+        app.sync_online = True
+        await refreshed(pilot, app)
+        assert status_bar(app).sync_text == "online · pending 0 · conflicts 1 · synced 2m ago"
+
+
+async def test_unreadable_credentials_warn_and_work_locally(tmp_path: Path) -> None:
+    def broken() -> ServerCredentials | None:
+        raise CredentialsError("server.toml line 2: bad url")
+
+    app = AgentDeskApp(
+        settings=make_settings(tmp_path),
+        open_store=seeded_opener(),
+        agent_handle="junior",
+        clock=lambda: NOW,
+        find_server=broken,
+    )
+    notes = Notes(app)
+    async with app.run_test() as pilot:
+        await settle(pilot)
+        assert notes.matching("bad url") == [
+            ("server.toml line 2: bad url; working locally.", "warning")
+        ]
+        assert status_bar(app).sync_text == "local only"
+
+
+async def test_the_conflicts_screen_lists_reasons_and_dismisses(tmp_path: Path) -> None:
+    store = MemoryStore(client_id="c")
+    app = build(tmp_path, store, SERVER)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot)
+        await reject_a_reply(store)
+        await run_palette(pilot, "sync: conflicts")
+        screen = app.screen
+        assert isinstance(screen, ConflictsScreen)
+        table = screen.query_one(DataTable)
+        (row,) = [table.get_row_at(index) for index in range(table.row_count)]
+        assert row[1:] == ["reply", "#4 " + (await store.ticket_by_number(4)).subject, "claim lost"]
+
+        await pilot.press("d")
+        await settle(pilot)
+        assert table.row_count == 0
+        assert await store.conflicts() == []
+        assert (await store.sync_status()).conflicts == 0
+        assert status_bar(app).sync_text.endswith("conflicts 0 · synced 2m ago")
+        assert not screen.check_action("dismiss_conflict", ())
+        await pilot.press("escape")
+        assert isinstance(app.screen, QueueScreen)
