@@ -20,7 +20,8 @@ from agentdesk import __version__
 from agentdesk.domain.actions import NewTicket
 from agentdesk.domain.errors import DomainError
 from agentdesk.domain.model import Channel, Priority, Role
-from agentdesk.server import accounts, changelog, claims
+from agentdesk.domain.sync_ops import OpEnvelope
+from agentdesk.server import accounts, changelog, claims, push
 from agentdesk.server import tables as t
 from agentdesk.server.accounts import Account
 from agentdesk.server.database import create_server_engine, reading
@@ -43,6 +44,7 @@ ROLE_MATRIX: dict[tuple[str, str], frozenset[Role]] = {
     ("POST", "/tickets/{ticket_id}/release"): EVERYONE,
     ("POST", "/tickets/{ticket_id}/assign"): LEADS,
     ("GET", "/sync/changes"): EVERYONE,
+    ("POST", "/sync/push"): EVERYONE,
     ("POST", "/agents"): ADMINS,
 }
 # Epochs and seqs are BIGINT columns.
@@ -92,6 +94,11 @@ class EpochBody(Body):
 
 class AssignBody(Body):
     agent: str = Field(min_length=1, max_length=64, description="the handle of the new owner")
+
+
+class PushBody(Body):
+    client_id: str = Field(min_length=1, max_length=64)
+    ops: list[dict[str, Any]] = Field(max_length=push.MAX_BATCH_OPS)
 
 
 class NewAgentBody(Body):
@@ -234,6 +241,47 @@ def create_app(
             "server_epoch": lineage,
             "server_time": now().isoformat(),
         }
+
+    @app.post("/sync/push", tags=["sync"])
+    def push_ops(body: PushBody, account: Caller) -> JSONResponse:
+        """Apply ops in client_seq order, one transaction each; a result per op, rejections too.
+
+        Stops at a gap and answers 409 with the results so far and the seq to resend from.
+        """
+        envelopes = []
+        for index, raw in enumerate(body.ops):
+            try:
+                envelope = OpEnvelope.from_wire(raw)
+            except (ValueError, KeyError) as error:
+                raise ApiError(422, "invalid_request", f"ops.{index}: {error}") from None
+            if envelope.client_id != body.client_id:
+                raise ApiError(422, "invalid_request", f"ops.{index}: client_id differs")
+            envelopes.append((envelope, raw.get("prev_seq")))
+        results: list[dict[str, Any]] = []
+        for envelope, prev_seq in envelopes:
+            try:
+                with engine.begin() as connection:
+                    answer = push.push_one(
+                        connection,
+                        account.id,
+                        body.client_id,
+                        envelope,
+                        prev_seq if isinstance(prev_seq, int) else None,
+                        now=now(),
+                    )
+            except push.ClientTaken as error:
+                raise ApiError(403, "forbidden", str(error)) from None
+            if isinstance(answer, push.Gap):
+                gap = {
+                    "error": "gap",
+                    "detail": f"expected client_seq {answer.expected_seq}",
+                    "expected_seq": answer.expected_seq,
+                    "max_applied_seq": answer.max_applied_seq,
+                    "results": results,
+                }
+                return JSONResponse(gap, status_code=409)
+            results.append(answer)
+        return JSONResponse({"results": results})
 
     return app
 

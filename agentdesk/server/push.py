@@ -1,0 +1,344 @@
+"""Applying pushed client operations (SYNC.md §4.4): one transaction per op, deduped by seq.
+
+Each op runs in its own transaction that locks the client's `sync_clients` row, so the dedupe
+check, the effect, the change-log rows and the stored result commit together: a redelivered op
+gets its stored result and no second effect. Rejection is a result like any other.
+
+Client seqs are sparse: the client's log also holds local-only entries (reference data, customer
+messages) that are never pushed. An op therefore may name `prev_seq`, the seq of the op the
+client pushed before it; the server takes it as the next op when `prev_seq` is the last one it
+applied. Without it, anything but `max_applied_seq + 1` is a gap.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, delete, insert, select, update
+
+from agentdesk.domain import actions
+from agentdesk.domain.errors import DomainError
+from agentdesk.domain.ids import new_id
+from agentdesk.domain.lifecycle import Action
+from agentdesk.domain.model import Channel, Complexity, Priority, Ticket, TicketStatus
+from agentdesk.domain.sync_ops import OpEnvelope, SyncKind
+from agentdesk.domain.sync_rules import (
+    Claim,
+    StatusState,
+    TransitionOp,
+    validate_transition,
+)
+from agentdesk.server import changelog
+from agentdesk.server import tables as t
+from agentdesk.server.changelog import ChangeRecord
+from agentdesk.server.database import dialect_insert
+from agentdesk.server.tickets import _plain, create_ticket, ticket_from_row, ticket_json
+
+MAX_BATCH_OPS = 200
+
+
+class ClientTaken(Exception):
+    """The client id belongs to another agent."""
+
+
+@dataclass(frozen=True, slots=True)
+class Gap:
+    """The op does not follow the last one applied; the client resends from `expected_seq`."""
+
+    expected_seq: int
+    max_applied_seq: int
+
+
+@dataclass(frozen=True, slots=True)
+class Rejection(Exception):
+    reason: str
+    detail: str = ""
+
+
+def result_json(
+    op: OpEnvelope, outcome: str, reason: str | None = None, server_seq: int | None = None
+) -> dict[str, Any]:
+    result: dict[str, Any] = {"op_id": op.op_id, "client_seq": op.client_seq, "outcome": outcome}
+    if reason:
+        result["reason"] = reason
+    if server_seq is not None:
+        result["server_seq"] = server_seq
+    return result
+
+
+def push_one(
+    connection: Connection,
+    agent_id: str,
+    client_id: str,
+    op: OpEnvelope,
+    prev_seq: int | None,
+    *,
+    now: datetime,
+) -> dict[str, Any] | Gap:
+    """Apply `op` in the caller's transaction, or return its stored result, or the gap."""
+    max_applied = _lock_client(connection, agent_id, client_id)
+    if op.client_seq <= max_applied:
+        stored = connection.execute(
+            select(t.op_results.c.outcome).where(
+                t.op_results.c.client_id == client_id,
+                t.op_results.c.client_seq == op.client_seq,
+            )
+        ).scalar_one_or_none()
+        if stored is not None:
+            return dict(stored)
+        # The seq was skipped as local-only (see the module docstring): it never had an effect.
+        return result_json(op, "rejected", "unknown_seq")
+    if op.client_seq != max_applied + 1 and prev_seq != max_applied:
+        return Gap(max_applied + 1, max_applied)
+    try:
+        with connection.begin_nested():
+            _apply(connection, agent_id, op, now=now)
+            server_seq, _lineage = changelog.head(connection)
+        result = result_json(op, "applied", server_seq=server_seq)
+    except Rejection as rejection:
+        result = result_json(op, "rejected", rejection.reason)
+        if rejection.detail:
+            result["detail"] = rejection.detail
+    connection.execute(
+        insert(t.op_results).values(
+            op_id=op.op_id,
+            client_id=client_id,
+            client_seq=op.client_seq,
+            outcome=result,
+            server_seq=result.get("server_seq"),
+        )
+    )
+    connection.execute(
+        update(t.sync_clients)
+        .where(t.sync_clients.c.client_id == client_id)
+        .values(max_applied_seq=op.client_seq)
+    )
+    return result
+
+
+def _lock_client(connection: Connection, agent_id: str, client_id: str) -> int:
+    connection.execute(
+        dialect_insert(connection, t.sync_clients)
+        .values(client_id=client_id, agent_id=agent_id, max_applied_seq=0)
+        .on_conflict_do_nothing()
+    )
+    row = connection.execute(
+        select(t.sync_clients.c.agent_id, t.sync_clients.c.max_applied_seq)
+        .where(t.sync_clients.c.client_id == client_id)
+        .with_for_update()
+    ).one()
+    if row.agent_id != agent_id:
+        raise ClientTaken(f"client id {client_id!r} belongs to another agent")
+    return int(row.max_applied_seq)
+
+
+# -- applying one op by kind -------------------------------------------------------------------
+def _apply(connection: Connection, agent_id: str, op: OpEnvelope, *, now: datetime) -> None:
+    if op.kind is SyncKind.CREATE:
+        _create(connection, op, now=now)
+        return
+    if op.kind not in (SyncKind.REPLY, SyncKind.NOTE, SyncKind.TRANSITION):
+        raise Rejection("unsupported", f"the server does not apply {op.kind.value!r} ops yet")
+    if not op.ticket_id:
+        raise Rejection("invalid", "the op names no ticket")
+    ticket = _locked_ticket(connection, op.ticket_id)
+    payload = op.payload
+    make_id = _ids(payload.get("message_id"))
+    try:
+        if op.kind is SyncKind.TRANSITION:
+            _check_transition(connection, ticket, agent_id, op, now=now)
+            change = _transition(ticket, agent_id, op, now=now, make_id=make_id)
+        else:
+            if ticket.status is TicketStatus.CLOSED:
+                raise Rejection("ticket_closed", "the ticket was closed; nothing was added to it")
+            change = actions.reply(
+                ticket,
+                str(payload.get("body", "")),
+                author_id=agent_id,
+                now=now,
+                internal=op.kind is SyncKind.NOTE,
+                wait_on_customer=bool(payload.get("wait_on_customer")),
+                make_id=make_id,
+            )
+    except DomainError as error:
+        raise Rejection("invalid", str(error)) from None
+    _persist(connection, change, now=now)
+
+
+def _ids(first: object) -> Callable[[], str]:
+    """An id factory whose first id is the client's (the message keeps its id everywhere)."""
+
+    def generate() -> Iterator[str]:
+        if isinstance(first, str) and first:
+            yield first
+        while True:
+            yield new_id()
+
+    ids = generate()
+    return lambda: next(ids)
+
+
+def _create(connection: Connection, op: OpEnvelope, *, now: datetime) -> None:
+    payload = op.payload
+    ticket_id = payload.get("ticket_id")
+    if not isinstance(ticket_id, str) or not ticket_id:
+        raise Rejection("invalid", "a created ticket needs its id")
+    exists = connection.execute(select(t.tickets.c.id).where(t.tickets.c.id == ticket_id)).first()
+    if exists is not None:
+        raise Rejection("invalid", f"ticket {ticket_id} exists already")
+    try:
+        created = payload.get("created_at")
+        new = actions.NewTicket(
+            id=ticket_id,
+            message_id=_optional_str(payload.get("message_id")),
+            subject=str(payload.get("subject", "")),
+            body=str(payload.get("body", "")),
+            customer_id=str(payload.get("customer_id") or "unknown"),
+            department_id=str(payload.get("department_id") or "general"),
+            priority=Priority(payload.get("priority", Priority.NORMAL.value)),
+            channel=Channel(payload.get("channel", Channel.EMAIL.value)),
+            intent=str(payload.get("intent") or ""),
+            required_skill=_optional_str(payload.get("required_skill")),
+            complexity=Complexity(payload.get("complexity", Complexity.STANDARD.value)),
+            created_at=datetime.fromisoformat(created) if isinstance(created, str) else None,
+        )
+    except ValueError as error:
+        raise Rejection("invalid", str(error)) from None
+    try:
+        create_ticket(connection, new, customer_name=None, now=now)
+    except DomainError as error:
+        raise Rejection("invalid", str(error)) from None
+
+
+def _optional_str(value: object) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def _locked_ticket(connection: Connection, ticket_id: str) -> Ticket:
+    row = connection.execute(
+        select(t.tickets).where(t.tickets.c.id == ticket_id).with_for_update()
+    ).first()
+    if row is None:
+        raise Rejection("not_found", f"no ticket {ticket_id} on the server")
+    return ticket_from_row(row)
+
+
+def _check_transition(
+    connection: Connection, ticket: Ticket, agent_id: str, op: OpEnvelope, *, now: datetime
+) -> None:
+    """Validate with the shared rules: compare-and-set on the version the client saw, fenced.
+
+    The server keeps no separate status version yet, so the ticket version stands in for it:
+    stricter (any change since the client read the ticket makes the transition stale), never
+    looser.
+    """
+    if op.action is None:
+        raise Rejection("invalid", "a transition names no action")
+    row = connection.execute(
+        select(t.ticket_claims).where(t.ticket_claims.c.ticket_id == ticket.id)
+    ).first()
+    live = row is not None and row.owner_agent_id is not None and row.lease_expires_at > now
+    epoch = op.claim_epoch or 0
+    if live and row is not None:
+        claim: Claim | None = Claim(row.owner_agent_id, int(row.epoch))
+    elif ticket.assignee_id in (None, agent_id):
+        # No live claim: the assignee (or anyone, on an unassigned ticket) may act on it.
+        claim = Claim(agent_id, epoch)
+    else:
+        claim = None
+    outcome = validate_transition(
+        StatusState(ticket.status, ticket.version, claim),
+        TransitionOp(
+            op.action,
+            agent_id,
+            from_status=ticket.status,
+            base_version=op.base_version,
+            claim_epoch=epoch,
+        ),
+    )
+    if outcome.for_conflict_list and outcome.reason is not None:
+        raise Rejection(outcome.reason.value)
+
+
+def _transition(
+    ticket: Ticket,
+    agent_id: str,
+    op: OpEnvelope,
+    *,
+    now: datetime,
+    make_id: Callable[[], str],
+) -> actions.Change:
+    payload = op.payload
+    resolution = str(payload.get("resolution", ""))
+    if op.action is Action.REQUEST_CONFIRMATION:
+        return actions.request_confirmation(
+            ticket,
+            resolution,
+            str(payload.get("body", "")),
+            actor_id=agent_id,
+            now=now,
+            make_id=make_id,
+        )
+    if op.action is Action.CONFIRM_CLOSE:
+        csat = payload.get("csat")
+        return actions.close_confirmed(
+            ticket,
+            resolution,
+            str(payload.get("evidence", "")),
+            actor_id=agent_id,
+            now=now,
+            csat=csat if isinstance(csat, int) else None,
+            make_id=make_id,
+        )
+    raise Rejection("unsupported", f"the server does not apply {op.action} transitions yet")
+
+
+def _persist(connection: Connection, change: actions.Change, *, now: datetime) -> None:
+    ticket = change.ticket
+    values = {
+        "status": ticket.status.value,
+        "updated_at": ticket.updated_at,
+        "version": ticket.version,
+        "first_response_at": ticket.first_response_at,
+        "sla_paused_at": ticket.sla_paused_at,
+        "assignee_id": ticket.assignee_id,
+        "resolution": ticket.resolution,
+        "csat": ticket.csat,
+        "closed_at": ticket.closed_at,
+        "resolution_due": ticket.resolution_due,
+        "first_response_due": ticket.first_response_due,
+    }
+    connection.execute(update(t.tickets).where(t.tickets.c.id == ticket.id).values(**values))
+    for message in change.messages:
+        connection.execute(
+            insert(t.messages).values(
+                id=message.id,
+                ticket_id=message.ticket_id,
+                kind=message.kind.value,
+                body=message.body,
+                created_at=message.created_at,
+                author_id=message.author_id,
+            )
+        )
+    for event in change.audit:
+        connection.execute(
+            insert(t.audit_events).values(
+                id=event.id,
+                ticket_id=event.ticket_id,
+                actor_id=event.actor_id,
+                kind=event.kind,
+                detail=_plain(event.detail),
+                at=event.at,
+            )
+        )
+    if ticket.status is TicketStatus.CLOSED:
+        connection.execute(delete(t.routing_queue).where(t.routing_queue.c.ticket_id == ticket.id))
+    records = [ChangeRecord("ticket_state", ticket.id, ticket_json(ticket))]
+    records += [
+        ChangeRecord("event", ticket.id, {"message": _plain(asdict(message))})
+        for message in change.messages
+    ]
+    changelog.append(connection, records, now=now)
