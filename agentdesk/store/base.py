@@ -35,6 +35,7 @@ from agentdesk.domain.model import (
     TicketStatus,
 )
 from agentdesk.domain.outbox import PushResult, SyncConflict, SyncStatus
+from agentdesk.domain.remote import RemotePage
 from agentdesk.domain.route_explain import RouteExplanation, explain, latest_explanation
 from agentdesk.domain.routing import DEFAULT_POLICY, RoutingPolicy, TicketFacts
 from agentdesk.domain.sla import DEFAULT_SLA, SlaPolicies
@@ -216,6 +217,16 @@ class Store(ABC):
 
     @abstractmethod
     async def sync_status(self) -> SyncStatus: ...
+
+    @abstractmethod
+    async def apply_remote(self, page: RemotePage) -> None:
+        """Apply one pulled page and move the cursor to `page.cursor`, in one transaction.
+
+        Tickets are upserted (the server's state wins), messages added once by id; nothing is
+        logged as a local operation. A ticket whose number is taken here by another ticket keeps
+        its local number (or gets the next free one): numbers are per-store labels. Raises
+        Conflict (and applies nothing) if `page.after` is not the stored cursor.
+        """
 
     # -- primitives the ticket actions below are built on ----------------------------------
     @abstractmethod

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from itertools import islice
 
@@ -35,6 +35,7 @@ from agentdesk.domain.outbox import (
     SyncStatus,
     initial_state,
 )
+from agentdesk.domain.remote import RemotePage
 from agentdesk.domain.route_explain import RouteMode, assign_routed, explain
 from agentdesk.domain.routing import AgentLoad, RoutingPolicy, TicketFacts
 from agentdesk.store.base import Mutation, Scope, Store, StoreInfo, TicketQuery
@@ -61,6 +62,7 @@ class MemoryStore(Store):
         self._delivery: dict[str, _Delivery] = {}
         self._hlc_last = ZERO
         self._cursor = 0
+        self._server_epoch: str | None = None
         self._last_sync_at: datetime | None = None
         self._last_number = 0
         # Push mode's round-robin: agent id -> the turn of their last push assignment.
@@ -350,7 +352,33 @@ class MemoryStore(Store):
             conflicts=sum(1 for delivery in deliveries if delivery.is_conflict),
             cursor=self._cursor,
             last_sync_at=self._last_sync_at,
+            server_epoch=self._server_epoch,
         )
+
+    async def apply_remote(self, page: RemotePage) -> None:
+        async with self._lock:
+            if page.after != self._cursor:
+                raise Conflict(f"page continues cursor {page.after}, store is at {self._cursor}")
+            for ticket in page.tickets:
+                if ticket.customer_id not in self._customers:
+                    self._customers[ticket.customer_id] = Customer(
+                        ticket.customer_id, ticket.customer_id
+                    )
+                local = self._tickets.get(ticket.id)
+                taken = {other.number for other in self._tickets.values() if other.id != ticket.id}
+                number = local.number if local is not None else ticket.number
+                if number in taken:
+                    number = self.next_number()
+                self._last_number = max(self._last_number, number)
+                follow_up = ticket.follow_up_of if ticket.follow_up_of in self._tickets else None
+                self._tickets[ticket.id] = replace(ticket, number=number, follow_up_of=follow_up)
+            for message in page.messages:
+                thread = self._messages.setdefault(message.ticket_id, [])
+                if message.ticket_id in self._tickets and all(m.id != message.id for m in thread):
+                    thread.append(message)
+            self._cursor = page.cursor
+            if page.server_epoch is not None:
+                self._server_epoch = page.server_epoch
 
     # -- primitives ------------------------------------------------------------------------
     async def _mutate(self, ticket_id: str, mutation: Mutation) -> Change:

@@ -39,6 +39,7 @@ from agentdesk.domain.model import (
     TicketRow,
 )
 from agentdesk.domain.outbox import PushResult, SyncConflict, SyncStatus
+from agentdesk.domain.remote import RemotePage
 from agentdesk.domain.routing import RoutingPolicy
 from agentdesk.store.base import Mutation, Store, StoreInfo, TicketQuery
 from agentdesk.store.errors import StoreError, Unavailable
@@ -461,6 +462,12 @@ class SqliteStore(Store):
 
     async def sync_status(self) -> SyncStatus:
         return await self._read_direct(direct.sync_status)
+
+    async def apply_remote(self, page: RemotePage) -> None:
+        await self._sqlalchemy_ready()
+        from agentdesk.store.sqlite import remote
+
+        await self._write(remote.apply_page, page)
 
     # -- primitives ------------------------------------------------------------------------
     async def _mutate(self, ticket_id: str, mutation: Mutation) -> Change:

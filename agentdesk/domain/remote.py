@@ -1,0 +1,124 @@
+"""Pulled change records (SYNC.md §4.5) as domain values a store applies in one transaction.
+
+The server's records carry tickets and messages as JSON; this module turns one page of them into
+`RemotePage`, naming the first bad field on malformed input. Kinds this client does not apply
+yet (`remove`, `tombstone`, audit events) are counted, not silently taken for applied.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from agentdesk.domain.model import (
+    Channel,
+    Complexity,
+    LinkKind,
+    Message,
+    MessageKind,
+    Priority,
+    Ticket,
+    TicketLink,
+    TicketStatus,
+)
+
+
+class BadRecord(ValueError):
+    """A change record this client cannot read; the message names the seq and the field."""
+
+
+@dataclass(frozen=True, slots=True)
+class RemotePage:
+    """The latest state of each ticket in the page, its new messages, and the cursor after it."""
+
+    after: int  # the cursor this page continues
+    tickets: tuple[Ticket, ...]
+    messages: tuple[Message, ...]
+    cursor: int
+    server_epoch: str | None = None
+    skipped: int = 0  # records of kinds not applied yet
+
+
+def page_from_wire(
+    records: Sequence[Mapping[str, Any]], *, cursor: int, epoch: str | None
+) -> RemotePage:
+    """`records` in server_seq order, which must continue `cursor` with no gap."""
+    tickets: dict[str, Ticket] = {}
+    messages: list[Message] = []
+    skipped = 0
+    expected = cursor + 1
+    for record in records:
+        seq = record.get("server_seq")
+        if seq != expected:
+            raise BadRecord(f"change records skip from {expected - 1} to {seq}")
+        expected += 1
+        payload = record.get("payload")
+        if not isinstance(payload, Mapping):
+            raise BadRecord(f"change {seq}: payload must be an object")
+        try:
+            if record.get("kind") == "ticket_state":
+                ticket = ticket_from_wire(payload)
+                tickets[ticket.id] = ticket  # the latest state in the page wins
+            elif record.get("kind") == "event" and isinstance(payload.get("message"), Mapping):
+                messages.append(message_from_wire(payload["message"]))
+            else:
+                skipped += 1
+        except (KeyError, TypeError, ValueError) as error:
+            raise BadRecord(f"change {seq}: {error!s}") from None
+    return RemotePage(
+        cursor, tuple(tickets.values()), tuple(messages), expected - 1, epoch, skipped
+    )
+
+
+def _when(value: Any) -> datetime | None:
+    return None if value is None else datetime.fromisoformat(value)
+
+
+def _required_when(value: Any) -> datetime:
+    return datetime.fromisoformat(value)
+
+
+def ticket_from_wire(data: Mapping[str, Any]) -> Ticket:
+    return Ticket(
+        id=str(data["id"]),
+        number=int(data["number"]),
+        subject=str(data["subject"]),
+        customer_id=str(data["customer_id"]),
+        department_id=str(data["department_id"]),
+        status=TicketStatus(data["status"]),
+        priority=Priority(data["priority"]),
+        channel=Channel(data["channel"]),
+        intent=str(data.get("intent") or ""),
+        created_at=_required_when(data["created_at"]),
+        updated_at=_required_when(data["updated_at"]),
+        intent_confidence=data.get("intent_confidence"),
+        complexity=Complexity(data.get("complexity", Complexity.STANDARD.value)),
+        first_response_due=_when(data.get("first_response_due")),
+        resolution_due=_when(data.get("resolution_due")),
+        first_response_at=_when(data.get("first_response_at")),
+        sla_paused_at=_when(data.get("sla_paused_at")),
+        assignee_id=data.get("assignee_id"),
+        required_skill=data.get("required_skill"),
+        resolution=str(data.get("resolution") or ""),
+        csat=data.get("csat"),
+        closed_at=_when(data.get("closed_at")),
+        follow_up_of=data.get("follow_up_of"),
+        links=tuple(
+            TicketLink(LinkKind(link["kind"]), str(link["ref_id"]), str(link.get("title", "")))
+            for link in data.get("links") or ()
+        ),
+        version=int(data["version"]),
+    )
+
+
+def message_from_wire(data: Mapping[str, Any]) -> Message:
+    return Message(
+        id=str(data["id"]),
+        ticket_id=str(data["ticket_id"]),
+        kind=MessageKind(data["kind"]),
+        body=str(data["body"]),
+        created_at=_required_when(data["created_at"]),
+        author_id=data.get("author_id"),
+    )
