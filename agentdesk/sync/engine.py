@@ -1,0 +1,189 @@
+"""One sync round: push pending ops in seq order, then pull change pages from the cursor.
+
+Push stops at the first retryable failure (network, 5xx, 429), recorded on the op it was
+carrying, so per-client order holds. The server's answers, rejections included, are recorded as
+results. Each pulled page is applied with its cursor in one local transaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import httpx
+
+from agentdesk.domain.model import Operation
+from agentdesk.domain.outbox import DeliveryState, PushResult, initial_state
+from agentdesk.domain.remote import BadRecord, page_from_wire
+from agentdesk.domain.sync_ops import OpEnvelope, envelopes
+from agentdesk.domain.sync_rules import OutcomeKind
+from agentdesk.store.base import Store
+
+PUSH_BATCH = 100
+PULL_PAGE = 500
+# A gap answered again right after its repair means the two sides disagree on more than a skip.
+MAX_GAP_REPAIRS = 3
+
+
+class SyncFailure(Exception):
+    """A round that could not finish; the message is for the agent."""
+
+
+class Unreachable(SyncFailure):
+    """Network error, 5xx or 429: retry later with backoff."""
+
+
+class TokenRefused(SyncFailure):
+    """401/403: retrying will not help until the agent logs in again."""
+
+
+class ProtocolFailure(SyncFailure):
+    """The server answered something this client cannot use (a bug or a lost lineage)."""
+
+
+@dataclass(frozen=True, slots=True)
+class SyncReport:
+    pushed: int = 0
+    applied: int = 0
+    rejected: int = 0
+    pulled: int = 0  # change records applied
+    cursor: int = 0
+
+
+async def sync_once(
+    store: Store,
+    server_url: str,
+    token: str,
+    client_id: str,
+    *,
+    now: datetime,
+    transport: httpx.AsyncBaseTransport | None = None,
+    timeout: float = 10.0,
+    push_batch: int = PUSH_BATCH,
+    pull_page: int = PULL_PAGE,
+) -> SyncReport:
+    """Push, then pull. Raises a SyncFailure subclass; what was done before it stays done."""
+    headers = {"Authorization": f"Bearer {token}"}
+    async with httpx.AsyncClient(
+        base_url=server_url, headers=headers, transport=transport, timeout=timeout
+    ) as http:
+        pushed, applied, rejected = await _push(store, http, client_id, now, push_batch)
+        pulled, cursor = await _pull(store, http, pull_page)
+        # Note the round's time even when nothing was pushed.
+        await store.record_push_results([], now=now)
+    return SyncReport(pushed, applied, rejected, pulled, cursor)
+
+
+async def _send(http: httpx.AsyncClient, method: str, url: str, **kwargs: Any) -> httpx.Response:
+    try:
+        response = await http.request(method, url, **kwargs)
+    except httpx.TransportError as error:
+        raise Unreachable(f"server unreachable: {error.__class__.__name__}: {error}") from None
+    if response.status_code in (401, 403):
+        raise TokenRefused(
+            f"the server refused the token ({response.status_code}: {_detail(response)})"
+        )
+    if response.status_code == 429 or response.status_code >= 500:
+        raise Unreachable(f"server busy or failing ({response.status_code}): {_detail(response)}")
+    return response
+
+
+def _detail(response: httpx.Response) -> str:
+    try:
+        return str(response.json().get("detail", response.text))
+    except ValueError:
+        return response.text[:200]
+
+
+async def _push(
+    store: Store, http: httpx.AsyncClient, client_id: str, now: datetime, batch: int
+) -> tuple[int, int, int]:
+    pushed = applied = rejected = 0
+    prev_seq: int | None = None
+    resend: list[Operation] = []
+    repairs = 0
+    while True:
+        pending = await store.pending_operations(limit=batch)
+        ops = resend + [op for op in pending if op.seq > (resend[-1].seq if resend else 0)]
+        resend = []
+        if not ops:
+            return pushed, applied, rejected
+        sent = envelopes(ops, site_id=client_id)
+        body = {"client_id": client_id, "ops": _chained(sent, prev_seq)}
+        try:
+            response = await _send(http, "POST", "/sync/push", json=body)
+        except Unreachable as failure:
+            await store.record_push_failure(ops[0].op_id, str(failure))
+            raise
+        answer = response.json()
+        if response.status_code not in (200, 409) or "results" not in answer:
+            raise ProtocolFailure(f"push refused ({response.status_code}): {_detail(response)}")
+        results = [_result(raw) for raw in answer["results"]]
+        await store.record_push_results(results, now=now)
+        pushed += len(results)
+        applied += sum(1 for r in results if r.outcome is not OutcomeKind.REJECTED)
+        rejected += sum(1 for r in results if r.outcome is OutcomeKind.REJECTED)
+        if response.status_code == 200:
+            prev_seq = sent[-1].client_seq
+            repairs = 0
+            continue
+        repairs += 1
+        if repairs > MAX_GAP_REPAIRS:
+            raise ProtocolFailure("the server keeps answering a gap; a full resync is needed")
+        expected = int(answer["expected_seq"])
+        first_unsent = sent[len(results)].client_seq
+        # Everything the server has not seen between its expected seq and our next op: pushable
+        # ones (answered here, lost there) go again; local-only ones are skipped by `prev_seq`.
+        between = await store.operations(after_seq=expected - 1, limit=first_unsent - expected)
+        resend = [op for op in between if initial_state(op.kind) is DeliveryState.PENDING]
+        prev_seq = expected - 1
+
+
+def _chained(sent: list[OpEnvelope], prev_seq: int | None) -> list[dict[str, object]]:
+    wire = []
+    for envelope in sent:
+        raw = envelope.to_wire()
+        if prev_seq is not None:
+            raw["prev_seq"] = prev_seq
+        prev_seq = envelope.client_seq
+        wire.append(raw)
+    return wire
+
+
+def _result(raw: dict[str, Any]) -> PushResult:
+    try:
+        outcome = OutcomeKind(raw["outcome"])
+        return PushResult(raw["op_id"], outcome, raw.get("server_seq"), raw.get("reason") or None)
+    except (KeyError, ValueError) as error:
+        raise ProtocolFailure(f"unreadable push result {raw!r}: {error}") from None
+
+
+async def _pull(store: Store, http: httpx.AsyncClient, limit: int) -> tuple[int, int]:
+    status = await store.sync_status()
+    cursor = status.cursor
+    pulled = 0
+    while True:
+        response = await _send(
+            http, "GET", "/sync/changes", params={"cursor": cursor, "limit": limit}
+        )
+        if response.status_code != 200:
+            raise ProtocolFailure(f"pull refused ({response.status_code}): {_detail(response)}")
+        answer = response.json()
+        epoch = answer.get("server_epoch")
+        if status.server_epoch is not None and epoch != status.server_epoch:
+            raise ProtocolFailure(
+                "the server's log lineage changed (restored from a backup?); "
+                "a full resync is needed and not supported yet"
+            )
+        try:
+            page = page_from_wire(answer["changes"], cursor=cursor, epoch=epoch)
+        except (BadRecord, KeyError) as error:
+            raise ProtocolFailure(f"unreadable change page: {error}") from None
+        if page.cursor == cursor:
+            return pulled, cursor
+        await store.apply_remote(page)
+        pulled += page.cursor - cursor
+        cursor = page.cursor
+        if not answer.get("more"):
+            return pulled, cursor
