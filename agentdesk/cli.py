@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
-from agentdesk import __version__, cli_login, cli_route
+from agentdesk import __version__, cli_login, cli_route, cli_sync
 from agentdesk.config import ConfigError, Settings
 from agentdesk.config_reload import load_or_fall_back
 from agentdesk.domain.errors import DomainError
@@ -153,6 +153,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     cli_route.add_parser(commands, parents=[common, agent])
     cli_login.add_parser(commands, parents=[common])
+    cli_sync.add_parser(commands, parents=[common])
     from agentdesk import cli_intents
 
     cli_intents.add_parser(commands)
@@ -191,6 +192,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cli_route.run(args, settings)
         if args.command in ("login", "logout"):
             return cli_login.run(args, settings)
+        if args.command == "sync":
+            return cli_sync.run(args, settings)
         return run_app(args, settings)
     except (CliError, ConfigError, StoreError, DomainError) as error:
         return _fail(str(error))
