@@ -58,6 +58,8 @@ SLA_WATCH_LIMIT = 500
 SYNC_STATUS_SECONDS = 5.0
 
 ServerFinder = Callable[[], "ServerCredentials | None"]
+# One sync round with the server (agentdesk.sync.sync_once behind it); raises SyncFailure.
+SyncRound = Callable[["Store", "ServerCredentials", datetime], Awaitable[object]]
 
 
 class AgentDeskApp(App[None]):
@@ -97,11 +99,13 @@ class AgentDeskApp(App[None]):
         clock: Callable[[], datetime] = utc_now,
         on_ready: Callable[[], None] | None = None,
         find_server: ServerFinder | None = None,
+        sync_round: SyncRound | None = None,
     ) -> None:
         """`on_ready` is called once the store is open and the queue screen is up.
 
         `find_server` says which server to sync with (None: local only); it may read the
-        keyring, so it runs on a thread.
+        keyring, so it runs on a thread. With a server and `sync_round`, a round runs at
+        start-up and then every SYNC_ROUND_SECONDS, backing off after failures.
         """
         super().__init__()
         self.settings = settings
@@ -110,6 +114,8 @@ class AgentDeskApp(App[None]):
         self._clock = clock
         self._on_ready = on_ready
         self._find_server = find_server
+        self._sync_round = sync_round
+        self._sync_failures = 0
         self.sync_server: ServerCredentials | None = None
         self.sync_online = False
         self.sync_view: SyncView | None = None  # None: local only
@@ -222,6 +228,39 @@ class AgentDeskApp(App[None]):
             return
         self.refresh_sync_status()
         self.set_interval(SYNC_STATUS_SECONDS, self.refresh_sync_status)
+        self.sync_now()
+
+    def sync_now(self) -> None:
+        """Start a sync round unless one is running (or there is nothing to sync with)."""
+        if self.sync_server is None or self._sync_round is None:
+            return
+        if any(worker.group == "sync-round" and worker.is_running for worker in self.workers):
+            return
+        self.run_worker(self._run_sync_round(), name="sync now", group="sync-round")
+
+    async def _run_sync_round(self) -> None:
+        from agentdesk.sync import SyncFailure, TokenRefused, Unreachable
+        from agentdesk.sync.loop import INTERVAL_SECONDS, Backoff
+
+        assert self.sync_server is not None and self._sync_round is not None
+        delay = INTERVAL_SECONDS
+        try:
+            await self._sync_round(self.store, self.sync_server, self.now())
+        except (SyncFailure, StoreError) as failure:
+            self.sync_online = False
+            self._sync_failures += 1
+            delay = Backoff().delay(self._sync_failures)
+            if isinstance(failure, TokenRefused):
+                self.notify(f"{failure}; log in again to sync.", title="Sync", severity="error")
+                self.refresh_sync_status()
+                return  # retrying cannot help until the agent logs in again
+            if not isinstance(failure, Unreachable) and self._sync_failures == 1:
+                self.notify(str(failure), title="Sync", severity="warning")
+        else:
+            self.sync_online = True
+            self._sync_failures = 0
+        self.refresh_sync_status()
+        self.set_timer(delay, self.sync_now)
 
     def refresh_sync_status(self) -> None:
         """Read the outbox's state again and show it (no-op when working locally)."""

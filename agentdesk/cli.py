@@ -284,6 +284,7 @@ def launch(settings: Settings, path: Path, handle: str) -> int:
             agent_handle=handle,
             on_ready=resume_gc,
             find_server=find_server,
+            sync_round=cli_sync.background_round,
         )
         app.run()
     finally:

@@ -20,6 +20,8 @@ if TYPE_CHECKING:
     import httpx
 
     from agentdesk.config import Settings
+    from agentdesk.credentials import ServerCredentials
+    from agentdesk.store.base import Store
     from agentdesk.sync import SyncReport
 
 EXIT_OK = 0
@@ -88,6 +90,13 @@ async def _round(
         return await sync_once(store, url, token, client_id, now=now, transport=transport)
     finally:
         await store.close()
+
+
+async def background_round(store: Store, server: ServerCredentials, now: datetime) -> SyncReport:
+    """The app's background round: the same as `agentdesk sync`, on the app's open store."""
+    from agentdesk.sync import sync_once
+
+    return await sync_once(store, server.url, server.token, store.info().client_id, now=now)
 
 
 def _summary(report: SyncReport) -> str:

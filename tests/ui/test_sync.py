@@ -125,3 +125,42 @@ async def test_the_conflicts_screen_lists_reasons_and_dismisses(tmp_path: Path) 
         assert not screen.check_action("dismiss_conflict", ())
         await pilot.press("escape")
         assert isinstance(app.screen, QueueScreen)
+
+
+def build_syncing(tmp_path: Path, store: MemoryStore, round_: Any) -> AgentDeskApp:
+    return AgentDeskApp(
+        settings=make_settings(tmp_path),
+        open_store=seeded_opener(store),
+        agent_handle="junior",
+        clock=lambda: NOW,
+        find_server=lambda: SERVER,
+        sync_round=round_,
+    )
+
+
+async def test_a_background_round_at_start_up_marks_the_app_online(tmp_path: Path) -> None:
+    calls: list[ServerCredentials] = []
+
+    async def round_(store: Any, server: ServerCredentials, now: Any) -> None:
+        calls.append(server)
+        await store.record_push_results([], now=now)
+
+    app = build_syncing(tmp_path, MemoryStore(client_id="c"), round_)
+    async with app.run_test() as pilot:
+        await settle(pilot)
+        assert calls == [SERVER] and app.sync_online
+        assert status_bar(app).sync_text.startswith("online · pending")
+        assert status_bar(app).sync_text.endswith("synced just now")
+
+
+async def test_a_round_that_cannot_reach_the_server_shows_offline(tmp_path: Path) -> None:
+    from agentdesk.sync import Unreachable
+
+    async def round_(store: Any, server: ServerCredentials, now: Any) -> None:
+        raise Unreachable("server unreachable: ConnectError")
+
+    app = build_syncing(tmp_path, MemoryStore(client_id="c"), round_)
+    async with app.run_test() as pilot:
+        await settle(pilot)
+        assert not app.sync_online
+        assert status_bar(app).sync_text.startswith("offline")
