@@ -35,7 +35,7 @@ from agentdesk.server import changelog
 from agentdesk.server import tables as t
 from agentdesk.server.changelog import ChangeRecord
 from agentdesk.server.database import dialect_insert
-from agentdesk.server.tickets import _plain, create_ticket, ticket_from_row, ticket_json
+from agentdesk.server.tickets import create_ticket, plain, ticket_from_row, ticket_json
 
 MAX_BATCH_OPS = 200
 
@@ -330,7 +330,7 @@ def _persist(connection: Connection, change: actions.Change, *, now: datetime) -
                 ticket_id=event.ticket_id,
                 actor_id=event.actor_id,
                 kind=event.kind,
-                detail=_plain(event.detail),
+                detail=plain(event.detail),
                 at=event.at,
             )
         )
@@ -338,7 +338,7 @@ def _persist(connection: Connection, change: actions.Change, *, now: datetime) -
         connection.execute(delete(t.routing_queue).where(t.routing_queue.c.ticket_id == ticket.id))
     records = [ChangeRecord("ticket_state", ticket.id, ticket_json(ticket))]
     records += [
-        ChangeRecord("event", ticket.id, {"message": _plain(asdict(message))})
+        ChangeRecord("event", ticket.id, {"message": plain(asdict(message))})
         for message in change.messages
     ]
     changelog.append(connection, records, now=now)

@@ -96,7 +96,7 @@ def create_ticket(
                     "ticket_id": event.ticket_id,
                     "actor_id": event.actor_id,
                     "kind": event.kind,
-                    "detail": _plain(event.detail),
+                    "detail": plain(event.detail),
                     "at": event.at,
                 }
                 for event in change.audit
@@ -108,7 +108,7 @@ def create_ticket(
         ChangeRecord(
             "event",
             ticket.id,
-            {"message": _plain(asdict(message))},
+            {"message": plain(asdict(message))},
         )
         for message in change.messages
     ]
@@ -159,17 +159,17 @@ def ticket_from_row(row: Row[Any]) -> Ticket:
 
 
 def ticket_json(ticket: Ticket) -> dict[str, Any]:
-    return _plain(asdict(ticket))
+    return plain(asdict(ticket))
 
 
-def _plain(value: Any) -> Any:
+def plain(value: Any) -> Any:
     """JSON-ready: enums to their values, datetimes to ISO 8601, tuples to lists."""
     if isinstance(value, Enum):
         return value.value
     if isinstance(value, datetime):
         return value.isoformat()
     if isinstance(value, dict):
-        return {key: _plain(item) for key, item in value.items()}
+        return {key: plain(item) for key, item in value.items()}
     if isinstance(value, list | tuple):
-        return [_plain(item) for item in value]
+        return [plain(item) for item in value]
     return value

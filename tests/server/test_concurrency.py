@@ -136,3 +136,39 @@ def test_the_change_log_has_no_gaps_even_while_writers_race(database_url: str) -
         )
     engine.dispose()
     assert seqs == list(range(1, total + 1))
+
+
+def test_the_same_ops_pushed_concurrently_take_effect_once(database_url: str) -> None:
+    from agentdesk.domain.sync_ops import OpEnvelope
+    from agentdesk.server import push
+    from tests.server.test_push import create, reply
+
+    engine = create_server_engine(database_url, pool_size=THREADS)
+    with engine.begin() as connection:
+        agent = add_agent(connection, "amy", role=Role.AGENT)[0]
+    ticket_id = "offline-ticket"
+    ops = [OpEnvelope.from_wire(create(1, ticket_id))]
+    ops += [OpEnvelope.from_wire(reply(seq, ticket_id)) for seq in range(2, 7)]
+    answers: dict[int, list[object]] = {}
+
+    def deliver(index: int) -> None:
+        answers[index] = []
+        for op in ops:
+            with engine.begin() as connection:
+                answer = push.push_one(
+                    connection, agent.id, op.client_id, op, None, now=datetime.now(UTC)
+                )
+            answers[index].append(answer)
+
+    run_threads(4, deliver)
+    first = answers[0]
+    assert all(answer == first for answer in answers.values())
+    assert [result["outcome"] for result in first] == ["applied"] * len(ops)  # type: ignore[index]
+    with reading(engine) as connection:
+        messages = connection.execute(select(func.count()).select_from(t.messages)).scalar()
+        results = connection.execute(select(func.count()).select_from(t.op_results)).scalar()
+        head, _ = changelog.head(connection)
+    assert (messages, results) == (len(ops), len(ops))
+    # One ticket_state + one event per op: the log holds each effect once.
+    assert head == 2 * len(ops)
+    engine.dispose()
