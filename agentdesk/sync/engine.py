@@ -7,6 +7,7 @@ results. Each pulled page is applied with its cursor in one local transaction.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -21,6 +22,8 @@ from agentdesk.domain.sync_rules import OutcomeKind
 from agentdesk.store.base import Store
 
 PUSH_BATCH = 100
+# The server takes bodies up to 1 MiB; a batch stops growing well before that.
+PUSH_BYTES = 512 * 1024
 PULL_PAGE = 500
 # A gap answered again right after its repair means the two sides disagree on more than a skip.
 MAX_GAP_REPAIRS = 3
@@ -109,8 +112,8 @@ async def _push(
         resend = []
         if not ops:
             return pushed, applied, rejected
-        sent = envelopes(ops, site_id=client_id)
-        body = {"client_id": client_id, "ops": _chained(sent, prev_seq)}
+        sent, wire = _fitting(envelopes(ops, site_id=client_id), prev_seq)
+        body = {"client_id": client_id, "ops": wire}
         try:
             response = await _send(http, "POST", "/sync/push", json=body)
         except Unreachable as failure:
@@ -140,15 +143,22 @@ async def _push(
         prev_seq = expected - 1
 
 
-def _chained(sent: list[OpEnvelope], prev_seq: int | None) -> list[dict[str, object]]:
-    wire = []
+def _fitting(
+    sent: list[OpEnvelope], prev_seq: int | None
+) -> tuple[list[OpEnvelope], list[dict[str, object]]]:
+    """The longest prefix of `sent` (one op at least) whose wire form fits PUSH_BYTES."""
+    wire: list[dict[str, object]] = []
+    size = 0
     for envelope in sent:
         raw = envelope.to_wire()
         if prev_seq is not None:
             raw["prev_seq"] = prev_seq
+        size += len(json.dumps(raw))
+        if wire and size > PUSH_BYTES:
+            break
         prev_seq = envelope.client_seq
         wire.append(raw)
-    return wire
+    return sent[: len(wire)], wire
 
 
 def _result(raw: dict[str, Any]) -> PushResult:

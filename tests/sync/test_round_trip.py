@@ -221,3 +221,15 @@ async def test_a_server_that_lost_an_op_gets_it_resent_from_its_expected_seq(wor
     with world.engine.connect() as connection:
         bodies = set(connection.execute(select(t.messages.c.body)).scalars())
     assert {"Looking into it", "Any news?"} <= bodies
+
+
+async def test_big_ops_are_split_into_batches_under_the_body_limit(world: World) -> None:
+    ticket_id = await offline_ticket(world.a.store)
+    for index in range(14):  # some 1.3 MB in all: more than one body may carry
+        body = f"{index} " + "x" * 90_000
+        await world.a.store.reply(ticket_id, body, author_id="amy-local", now=NOW, internal=True)
+    report = await world.a.sync()
+    assert (report.applied, report.rejected) == (16, 0)
+    pushes = [body for _m, path, status, body in world.a.transport.seen if path == "/sync/push"]
+    sizes = [len(json.dumps(body)) for body in pushes]
+    assert len(pushes) >= 3 and max(sizes) < 1024 * 1024
