@@ -56,7 +56,8 @@ async def test_a_page_upserts_tickets_and_messages_and_moves_the_cursor(store: S
 
     # The next page updates the ticket in place, keeps its local number, adds messages once.
     newer = replace(remote_ticket(1), status=TicketStatus.PENDING, version=4)
-    await store.apply_remote(RemotePage(3, (newer,), (message("m2"), message("m3")), 5))
+    stray = message("m9", ticket_id="never-sent")
+    await store.apply_remote(RemotePage(3, (newer,), (message("m2"), message("m3"), stray), 5))
     again = await store.ticket("remote-1")
     assert (again.number, again.status) == (ticket.number, TicketStatus.PENDING)
     assert [m.id for m in await store.messages("remote-1")] == ["m1", "m2", "m3"]

@@ -59,8 +59,12 @@ def apply_page(tx: Transaction, page: RemotePage) -> None:
     known_ids = set(
         connection.execute(select(messages.c.id).where(messages.c.id.in_(ids))).scalars()
     )
+    ticket_ids = {message.ticket_id for message in page.messages}
+    present = set(connection.execute(select(T.c.id).where(T.c.id.in_(ticket_ids))).scalars())
     for message in page.messages:
-        if message.id not in known_ids:
+        # A message of a ticket this store never received cannot be shown; the server sends
+        # the ticket's state first, so this only guards against a malformed page.
+        if message.id not in known_ids and message.ticket_id in present:
             connection.execute(insert(messages).values(convert.message_values(message)))
             known_ids.add(message.id)
     values: dict[str, object] = {"cursor": page.cursor}
