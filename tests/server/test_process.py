@@ -8,6 +8,9 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -23,9 +26,16 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def test_serve_runs_a_real_server(database_url: str, capsys: object) -> None:
-    assert main(["server", "add-agent", "ann", "--database-url", database_url]) == 0
-    token = capsys.readouterr().out.strip()  # type: ignore[attr-defined]
+@dataclass
+class Served:
+    base: str
+    process: subprocess.Popen[bytes]
+    stderr: bytes = b""  # filled in once the process has stopped
+
+
+@contextmanager
+def serve_process(database_url: str) -> Iterator[Served]:
+    """`agentdesk serve` on a free loopback port, up and healthy; stopped (SIGTERM) after."""
     port = free_port()
     process = subprocess.Popen(
         [
@@ -43,24 +53,34 @@ def test_serve_runs_a_real_server(database_url: str, capsys: object) -> None:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     )
-    base = f"http://127.0.0.1:{port}"
+    served = Served(f"http://127.0.0.1:{port}", process)
+    base = served.base
     try:
         deadline = time.monotonic() + 20
         while True:
             assert process.poll() is None, process.communicate()[1].decode()
             try:
-                health = httpx.get(f"{base}/healthz", timeout=1)
+                httpx.get(f"{base}/healthz", timeout=1)
                 break
             except httpx.TransportError:
                 assert time.monotonic() < deadline, "the server did not come up in 20 s"
                 time.sleep(0.1)
-        assert health.json() == {"status": "ok"}
+        yield served
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+        served.stderr = process.communicate(timeout=20)[1]
+
+
+def test_serve_runs_a_real_server(database_url: str, capsys: object) -> None:
+    assert main(["server", "add-agent", "ann", "--database-url", database_url]) == 0
+    token = capsys.readouterr().out.strip()  # type: ignore[attr-defined]
+    with serve_process(database_url) as served:
+        base = served.base
+        assert httpx.get(f"{base}/healthz").json() == {"status": "ok"}
         assert "swagger" in httpx.get(f"{base}/docs").text.lower()
         assert "/tickets/claim-next" in httpx.get(f"{base}/openapi.json").json()["paths"]
         me = httpx.get(f"{base}/me", headers={"Authorization": f"Bearer {token}"})
         assert me.json()["handle"] == "ann"
-    finally:
-        process.send_signal(signal.SIGTERM)
-        _out, err = process.communicate(timeout=20)
-    assert process.returncode in (0, -signal.SIGTERM)
-    assert b"Traceback" not in err
+    assert served.process.returncode in (0, -signal.SIGTERM)
+    assert b"Traceback" not in served.stderr
