@@ -245,7 +245,7 @@ class AgentDeskApp(App[None]):
         assert self.sync_server is not None and self._sync_round is not None
         delay = INTERVAL_SECONDS
         try:
-            await self._sync_round(self.store, self.sync_server, self.now())
+            report = await self._sync_round(self.store, self.sync_server, self.now())
         except (SyncFailure, StoreError) as failure:
             self.sync_online = False
             self._sync_failures += 1
@@ -259,6 +259,11 @@ class AgentDeskApp(App[None]):
         else:
             self.sync_online = True
             self._sync_failures = 0
+            if getattr(report, "pulled", 0):
+                # Other sites' work arrived: queues show it without the agent asking.
+                for screen in self.screen_stack:
+                    if isinstance(screen, QueueScreen):
+                        screen.reload()
         self.refresh_sync_status()
         self.set_timer(delay, self.sync_now)
 

@@ -20,6 +20,7 @@ from agentdesk.widgets.status_bar import StatusBar
 from tests.fixtures import NOW
 from tests.ui.conftest import Notes, make_settings, seeded_opener, settle
 from tests.ui.test_app import run_palette
+from tests.ui.test_queue import numbers_shown
 
 SERVER = ServerCredentials("https://desk.example", "junior", "token")
 
@@ -164,3 +165,22 @@ async def test_a_round_that_cannot_reach_the_server_shows_offline(tmp_path: Path
         await settle(pilot)
         assert not app.sync_online
         assert status_bar(app).sync_text.startswith("offline")
+
+
+async def test_a_round_that_pulled_changes_reloads_the_queue(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    from agentdesk.domain.remote import RemotePage
+    from agentdesk.sync import SyncReport
+
+    async def round_(store: Any, server: ServerCredentials, now: Any) -> SyncReport:
+        template = await store.ticket_by_number(1)
+        arrived = replace(template, id="from-afar", number=999, subject="Arrived by sync")
+        await store.apply_remote(RemotePage(0, (arrived,), (), 2))
+        return SyncReport(pulled=2, cursor=2)
+
+    app = build_syncing(tmp_path, MemoryStore(client_id="c"), round_)
+    async with app.run_test() as pilot:
+        await settle(pilot)
+        queue = next(s for s in app.screen_stack if isinstance(s, QueueScreen))
+        assert 999 in numbers_shown(queue)
