@@ -230,9 +230,13 @@ class AgentDeskApp(App[None]):
         self.set_interval(SYNC_STATUS_SECONDS, self.refresh_sync_status)
         self.sync_now()
 
+    @property
+    def can_sync(self) -> bool:
+        return self.sync_server is not None and self._sync_round is not None
+
     def sync_now(self) -> None:
         """Start a sync round unless one is running (or there is nothing to sync with)."""
-        if self.sync_server is None or self._sync_round is None:
+        if not self.can_sync:
             return
         if any(worker.group == "sync-round" and worker.is_running for worker in self.workers):
             return

@@ -142,6 +142,12 @@ class SyncCommands(DeskProvider):
                 self.desk.show_conflicts,
                 "Operations the server rejected, with the reasons",
             )
+        if self.desk.ready and self.desk.can_sync:
+            yield (
+                "sync: now",
+                self.desk.sync_now,
+                "Push pending work and pull what changed, without waiting for the timer",
+            )
 
 
 class ThemeCommands(DeskProvider):

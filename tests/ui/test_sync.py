@@ -184,3 +184,18 @@ async def test_a_round_that_pulled_changes_reloads_the_queue(tmp_path: Path) -> 
         await settle(pilot)
         queue = next(s for s in app.screen_stack if isinstance(s, QueueScreen))
         assert 999 in numbers_shown(queue)
+
+
+async def test_sync_now_from_the_palette_runs_another_round(tmp_path: Path) -> None:
+    calls: list[object] = []
+
+    async def round_(store: Any, server: ServerCredentials, now: Any) -> None:
+        calls.append(now)
+
+    app = build_syncing(tmp_path, MemoryStore(client_id="c"), round_)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot)
+        assert len(calls) == 1  # the start-up round
+        await run_palette(pilot, "sync: now")
+        await settle(pilot)
+        assert len(calls) == 2
