@@ -191,7 +191,14 @@ def assign(
         agent_id=agent_id,
         previous=ticket.assignee_id,
     )
-    payload = {"ticket_id": ticket.id, "agent_id": agent_id, "base_version": ticket.version}
+    # The actor tells a sync server whether the agent took the ticket themselves (pull-next):
+    # local agent ids are not the server's, so that is how it knows the assignee is the pusher.
+    payload = {
+        "ticket_id": ticket.id,
+        "agent_id": agent_id,
+        "actor_id": actor_id,
+        "base_version": ticket.version,
+    }
     return Change("ticket.assign", updated, payload, (), (audit,))
 
 

@@ -263,7 +263,7 @@ def create_app(
                 with engine.begin() as connection:
                     answer = push.push_one(
                         connection,
-                        account.id,
+                        push.Pusher(account.id, account.role, limits.lease),
                         body.client_id,
                         envelope,
                         prev_seq if isinstance(prev_seq, int) else None,

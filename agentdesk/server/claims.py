@@ -107,7 +107,7 @@ def claim_next(
             if ticket_id is None:
                 return None
             connection.execute(_DEQUEUE, {"ticket_id": ticket_id})
-        epoch = _take(connection, ticket_id, agent_id, now=now, lease=lease)
+        epoch = take(connection, ticket_id, agent_id, now=now, lease=lease)
         if epoch is not None:
             ticket = _set_assignee(connection, ticket_id, agent_id, now=now)
             return _logged(connection, ticket, agent_id, epoch, now + lease, now=now)
@@ -177,7 +177,7 @@ def assign(
     ):
         raise NotFound(f"no ticket {ticket_id}")
     connection.execute(delete(t.routing_queue).where(t.routing_queue.c.ticket_id == ticket_id))
-    epoch = _take(connection, ticket_id, agent_id, now=now, lease=lease, force=True)
+    epoch = take(connection, ticket_id, agent_id, now=now, lease=lease, force=True)
     assert epoch is not None  # forced takes always write
     ticket = _set_assignee(connection, ticket_id, agent_id, now=now)
     return _logged(connection, ticket, agent_id, epoch, now + lease, now=now)
@@ -202,7 +202,7 @@ def _raise_lost(connection: Connection, ticket_id: str) -> None:
     raise ClaimLost(f"the claim on ticket {ticket_id} at this epoch is no longer held")
 
 
-def _take(
+def take(
     connection: Connection,
     ticket_id: str,
     agent_id: str,

@@ -12,9 +12,9 @@ applied. Without it, anything but `max_applied_seq + 1` is a gap.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import asdict, dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, delete, insert, select, update
@@ -23,7 +23,7 @@ from agentdesk.domain import actions
 from agentdesk.domain.errors import DomainError
 from agentdesk.domain.ids import new_id
 from agentdesk.domain.lifecycle import Action
-from agentdesk.domain.model import Channel, Complexity, Priority, Ticket, TicketStatus
+from agentdesk.domain.model import Channel, Complexity, Priority, Role, Ticket, TicketStatus
 from agentdesk.domain.sync_ops import OpEnvelope, SyncKind
 from agentdesk.domain.sync_rules import (
     Claim,
@@ -31,13 +31,15 @@ from agentdesk.domain.sync_rules import (
     TransitionOp,
     validate_transition,
 )
-from agentdesk.server import changelog
+from agentdesk.server import changelog, claims
 from agentdesk.server import tables as t
 from agentdesk.server.changelog import ChangeRecord
 from agentdesk.server.database import dialect_insert
 from agentdesk.server.tickets import create_ticket, plain, ticket_from_row, ticket_json
 
 MAX_BATCH_OPS = 200
+# Who may hand a ticket to someone else over sync (the same people as POST /tickets/{id}/assign).
+ASSIGNERS = frozenset({Role.LEAD, Role.ADMIN})
 
 
 class ClientTaken(Exception):
@@ -58,6 +60,15 @@ class Rejection(Exception):
     detail: str = ""
 
 
+@dataclass(frozen=True, slots=True)
+class Pusher:
+    """Who pushes: the account's id and role, and the lease a claim taken over sync gets."""
+
+    agent_id: str
+    role: Role = Role.AGENT
+    lease: timedelta = claims.DEFAULT_LEASE
+
+
 def result_json(
     op: OpEnvelope, outcome: str, reason: str | None = None, server_seq: int | None = None
 ) -> dict[str, Any]:
@@ -71,7 +82,7 @@ def result_json(
 
 def push_one(
     connection: Connection,
-    agent_id: str,
+    pusher: Pusher | str,
     client_id: str,
     op: OpEnvelope,
     prev_seq: int | None,
@@ -79,6 +90,9 @@ def push_one(
     now: datetime,
 ) -> dict[str, Any] | Gap:
     """Apply `op` in the caller's transaction, or return its stored result, or the gap."""
+    if isinstance(pusher, str):
+        pusher = Pusher(pusher)
+    agent_id = pusher.agent_id
     max_applied = _lock_client(connection, agent_id, client_id)
     if op.client_seq <= max_applied:
         stored = connection.execute(
@@ -95,9 +109,9 @@ def push_one(
         return Gap(max_applied + 1, max_applied)
     try:
         with connection.begin_nested():
-            _apply(connection, agent_id, op, now=now)
+            extra = _apply(connection, pusher, op, now=now)
             server_seq, _lineage = changelog.head(connection)
-        result = result_json(op, "applied", server_seq=server_seq)
+        result = {**result_json(op, "applied", server_seq=server_seq), **extra}
     except Rejection as rejection:
         result = result_json(op, "rejected", rejection.reason)
         if rejection.detail:
@@ -136,10 +150,16 @@ def _lock_client(connection: Connection, agent_id: str, client_id: str) -> int:
 
 
 # -- applying one op by kind -------------------------------------------------------------------
-def _apply(connection: Connection, agent_id: str, op: OpEnvelope, *, now: datetime) -> None:
+def _apply(
+    connection: Connection, pusher: Pusher, op: OpEnvelope, *, now: datetime
+) -> dict[str, Any]:
+    """Apply `op`; returns fields the op's result carries besides its outcome."""
+    agent_id = pusher.agent_id
     if op.kind is SyncKind.CREATE:
         _create(connection, op, now=now)
-        return
+        return {}
+    if op.kind is SyncKind.ASSIGN:
+        return {"claim_epoch": _assign(connection, pusher, op, now=now)}
     if op.kind not in (SyncKind.REPLY, SyncKind.NOTE, SyncKind.TRANSITION):
         raise Rejection("unsupported", f"the server does not apply {op.kind.value!r} ops yet")
     if not op.ticket_id:
@@ -166,6 +186,65 @@ def _apply(connection: Connection, agent_id: str, op: OpEnvelope, *, now: dateti
     except DomainError as error:
         raise Rejection("invalid", str(error)) from None
     _persist(connection, change, now=now)
+    return {}
+
+
+def _assign(connection: Connection, pusher: Pusher, op: OpEnvelope, *, now: datetime) -> int:
+    """Claim the ticket for the assignee (epoch + 1, a fresh lease); returns the new epoch.
+
+    Taking a ticket yourself needs it free: a live claim of someone else's is `claim_lost`.
+    Handing it to someone else is a lead's command (like POST /tickets/{id}/assign) and fences
+    out whoever held it.
+    """
+    if not op.ticket_id:
+        raise Rejection("invalid", "the op names no ticket")
+    target = _assignee(connection, pusher.agent_id, op.payload)
+    if target != pusher.agent_id and pusher.role not in ASSIGNERS:
+        raise Rejection("not_authorised", "only a lead may assign a ticket to someone else")
+    ticket = connection.execute(
+        select(t.tickets.c.id).where(t.tickets.c.id == op.ticket_id)
+    ).first()
+    if ticket is None:
+        raise Rejection("not_found", f"no ticket {op.ticket_id} on the server")
+    # Lock order as in claims.py: queue row, claim row, ticket row, log head.
+    connection.execute(delete(t.routing_queue).where(t.routing_queue.c.ticket_id == op.ticket_id))
+    held = connection.execute(
+        select(t.ticket_claims.c.owner_agent_id, t.ticket_claims.c.lease_expires_at)
+        .where(t.ticket_claims.c.ticket_id == op.ticket_id)
+        .with_for_update()
+    ).first()
+    mine = held is not None and held.owner_agent_id == target and held.lease_expires_at > now
+    forced = mine or target != pusher.agent_id
+    epoch = claims.take(connection, op.ticket_id, target, now=now, lease=pusher.lease, force=forced)
+    if epoch is None:
+        raise Rejection("claim_lost", "another agent holds a live claim on the ticket")
+    current = _locked_ticket(connection, op.ticket_id)
+    try:
+        change = actions.assign(
+            current, target, actor_id=pusher.agent_id, now=now, make_id=_ids(None)
+        )
+    except DomainError as error:
+        raise Rejection("invalid", str(error)) from None
+    _persist(connection, change, now=now, claim={"owner_agent_id": target, "epoch": epoch})
+    return epoch
+
+
+def _assignee(connection: Connection, agent_id: str, payload: Mapping[str, object]) -> str:
+    """The server agent an assign op names.
+
+    A workstation's agent ids are its own, not the server's: an agent who took the ticket
+    themselves (the payload's actor is the assignee, as pull-next logs it) means the pusher.
+    Anyone else must be named by their server id.
+    """
+    target = payload.get("agent_id")
+    if not isinstance(target, str) or not target:
+        raise Rejection("invalid", "an assign op names no agent")
+    if target == agent_id or payload.get("actor_id") == target:
+        return agent_id
+    known = connection.execute(select(t.agents.c.id).where(t.agents.c.id == target)).first()
+    if known is None:
+        raise Rejection("not_found", f"no agent {target} on the server")
+    return target
 
 
 def _ids(first: object) -> Callable[[], str]:
@@ -296,7 +375,13 @@ def _transition(
     raise Rejection("unsupported", f"the server does not apply {op.action} transitions yet")
 
 
-def _persist(connection: Connection, change: actions.Change, *, now: datetime) -> None:
+def _persist(
+    connection: Connection,
+    change: actions.Change,
+    *,
+    now: datetime,
+    claim: dict[str, Any] | None = None,
+) -> None:
     ticket = change.ticket
     values = {
         "status": ticket.status.value,
@@ -336,7 +421,10 @@ def _persist(connection: Connection, change: actions.Change, *, now: datetime) -
         )
     if ticket.status is TicketStatus.CLOSED:
         connection.execute(delete(t.routing_queue).where(t.routing_queue.c.ticket_id == ticket.id))
-    records = [ChangeRecord("ticket_state", ticket.id, ticket_json(ticket))]
+    state = ticket_json(ticket)
+    if claim is not None:
+        state["claim"] = claim
+    records = [ChangeRecord("ticket_state", ticket.id, state)]
     records += [
         ChangeRecord("event", ticket.id, {"message": plain(asdict(message))})
         for message in change.messages

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import delete, select, update
 
 from agentdesk.domain.actions import NewTicket
-from agentdesk.domain.model import Customer, MessageKind, Role, TicketStatus
+from agentdesk.domain.model import Agent, Customer, MessageKind, Role, TicketStatus
 from agentdesk.server import tables as t
 from agentdesk.server.accounts import add_agent
 from agentdesk.server.app import Limits, create_app
@@ -233,3 +233,29 @@ async def test_big_ops_are_split_into_batches_under_the_body_limit(world: World)
     pushes = [body for _m, path, status, body in world.a.transport.seen if path == "/sync/push"]
     sizes = [len(json.dumps(body)) for body in pushes]
     assert len(pushes) >= 3 and max(sizes) < 1024 * 1024
+
+
+async def test_a_local_pull_next_syncs_as_a_claim_with_no_conflict(world: World) -> None:
+    created = await world.a.store.create_ticket(
+        NewTicket(subject="Card declined", body="It fails at checkout", customer_id="c1"), now=NOW
+    )
+    ticket_id = created.id
+    await world.a.sync()
+    # Amy's workstation knows her by a local id; the server by her account.
+    amy = Agent("amy-local", "amy", "Amy", departments=("general",))
+    await world.a.store.add_agents([amy])
+    pulled = await world.a.store.claim_next(amy, NOW)
+    assert pulled is not None and pulled.id == ticket_id
+    report = await world.a.sync(at=NOW + timedelta(seconds=30))
+    assert (report.pushed, report.applied, report.rejected) == (1, 1, 0)
+    assert await world.a.store.conflicts() == []
+    with world.engine.connect() as connection:
+        account = connection.execute(select(t.agents.c.id).where(t.agents.c.handle == "amy"))
+        amy_id = account.scalar_one()
+        owner = connection.execute(
+            select(t.ticket_claims.c.owner_agent_id).where(t.ticket_claims.c.ticket_id == ticket_id)
+        ).scalar_one()
+        assignee = connection.execute(
+            select(t.tickets.c.assignee_id).where(t.tickets.c.id == ticket_id)
+        ).scalar_one()
+    assert owner == assignee == amy_id

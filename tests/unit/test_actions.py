@@ -245,7 +245,12 @@ def test_assign_sets_assignee_and_opens_new_tickets(
     assert audit.kind == "ticket.assigned"
     assert audit.actor_id == AGENT
     assert audit.detail == {"agent_id": "ag-2", "previous": "ag-old"}
-    assert change.payload == {"ticket_id": "t-1", "agent_id": "ag-2", "base_version": 3}
+    assert change.payload == {
+        "ticket_id": "t-1",
+        "agent_id": "ag-2",
+        "actor_id": AGENT,
+        "base_version": 3,
+    }
     assert change.messages == ()
 
 

@@ -81,7 +81,12 @@ def test_assign_routed_keeps_the_explanation_in_the_audit_event() -> None:
     (event,) = change.audit
     assert event.kind == "ticket.assigned" and event.actor_id == AGENT.id
     assert event.detail[ROUTE_DETAIL_KEY] == pulled.to_detail()
-    assert change.payload == {"ticket_id": ticket.id, "agent_id": AGENT.id, "base_version": 1}
+    assert change.payload == {
+        "ticket_id": ticket.id,
+        "agent_id": AGENT.id,
+        "actor_id": AGENT.id,
+        "base_version": 1,
+    }
     pushed = assign_routed(ticket, replace(pulled, mode=RouteMode.PUSH), now=NOW)
     assert pushed.audit[0].actor_id is None  # nobody pulled it: the system pushed it
 
