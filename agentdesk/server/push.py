@@ -12,18 +12,17 @@ applied. Without it, anything but `max_applied_seq + 1` is a gap.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
-from dataclasses import asdict, dataclass
-from datetime import datetime, timedelta
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, delete, insert, select, update
 
 from agentdesk.domain import actions
 from agentdesk.domain.errors import DomainError
-from agentdesk.domain.ids import new_id
 from agentdesk.domain.lifecycle import Action
-from agentdesk.domain.model import Channel, Complexity, Priority, Role, Ticket, TicketStatus
+from agentdesk.domain.model import Channel, Complexity, Priority, Ticket, TicketStatus
 from agentdesk.domain.sync_ops import OpEnvelope, SyncKind
 from agentdesk.domain.sync_rules import (
     Claim,
@@ -31,15 +30,13 @@ from agentdesk.domain.sync_rules import (
     TransitionOp,
     validate_transition,
 )
-from agentdesk.server import changelog, claims
+from agentdesk.server import changelog, claims, push_fields
 from agentdesk.server import tables as t
-from agentdesk.server.changelog import ChangeRecord
 from agentdesk.server.database import dialect_insert
-from agentdesk.server.tickets import create_ticket, plain, ticket_from_row, ticket_json
+from agentdesk.server.op_writes import ASSIGNERS, Pusher, Rejection, ids, locked_ticket, persist
+from agentdesk.server.tickets import create_ticket
 
 MAX_BATCH_OPS = 200
-# Who may hand a ticket to someone else over sync (the same people as POST /tickets/{id}/assign).
-ASSIGNERS = frozenset({Role.LEAD, Role.ADMIN})
 
 
 class ClientTaken(Exception):
@@ -52,21 +49,6 @@ class Gap:
 
     expected_seq: int
     max_applied_seq: int
-
-
-@dataclass(frozen=True, slots=True)
-class Rejection(Exception):
-    reason: str
-    detail: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class Pusher:
-    """Who pushes: the account's id and role, and the lease a claim taken over sync gets."""
-
-    agent_id: str
-    role: Role = Role.AGENT
-    lease: timedelta = claims.DEFAULT_LEASE
 
 
 def result_json(
@@ -160,13 +142,22 @@ def _apply(
         return {}
     if op.kind is SyncKind.ASSIGN:
         return {"claim_epoch": _assign(connection, pusher, op, now=now)}
+    if op.kind is SyncKind.SET_FIELD:
+        return push_fields.set_fields(connection, pusher, op, now=now)
+    if op.kind is SyncKind.TRANSFER:
+        department = op.payload.get("department_id")
+        if not isinstance(department, str) or not department:
+            raise Rejection("invalid", "a transfer names no department")
+        return push_fields.move(connection, pusher, op, department, now=now)
+    if op.kind is SyncKind.LINK_ADD:
+        return push_fields.add_links(connection, pusher, op, now=now)
     if op.kind not in (SyncKind.REPLY, SyncKind.NOTE, SyncKind.TRANSITION):
         raise Rejection("unsupported", f"the server does not apply {op.kind.value!r} ops yet")
     if not op.ticket_id:
         raise Rejection("invalid", "the op names no ticket")
-    ticket = _locked_ticket(connection, op.ticket_id)
+    ticket = locked_ticket(connection, op.ticket_id)
     payload = op.payload
-    make_id = _ids(payload.get("message_id"))
+    make_id = ids(payload.get("message_id"))
     try:
         if op.kind is SyncKind.TRANSITION:
             _check_transition(connection, ticket, agent_id, op, now=now)
@@ -185,7 +176,7 @@ def _apply(
             )
     except DomainError as error:
         raise Rejection("invalid", str(error)) from None
-    _persist(connection, change, now=now)
+    persist(connection, change, now=now)
     return {}
 
 
@@ -218,14 +209,14 @@ def _assign(connection: Connection, pusher: Pusher, op: OpEnvelope, *, now: date
     epoch = claims.take(connection, op.ticket_id, target, now=now, lease=pusher.lease, force=forced)
     if epoch is None:
         raise Rejection("claim_lost", "another agent holds a live claim on the ticket")
-    current = _locked_ticket(connection, op.ticket_id)
+    current = locked_ticket(connection, op.ticket_id)
     try:
         change = actions.assign(
-            current, target, actor_id=pusher.agent_id, now=now, make_id=_ids(None)
+            current, target, actor_id=pusher.agent_id, now=now, make_id=ids(None)
         )
     except DomainError as error:
         raise Rejection("invalid", str(error)) from None
-    _persist(connection, change, now=now, claim={"owner_agent_id": target, "epoch": epoch})
+    persist(connection, change, now=now, claim={"owner_agent_id": target, "epoch": epoch})
     return epoch
 
 
@@ -245,19 +236,6 @@ def _assignee(connection: Connection, agent_id: str, payload: Mapping[str, objec
     if known is None:
         raise Rejection("not_found", f"no agent {target} on the server")
     return target
-
-
-def _ids(first: object) -> Callable[[], str]:
-    """An id factory whose first id is the client's (the message keeps its id everywhere)."""
-
-    def generate() -> Iterator[str]:
-        if isinstance(first, str) and first:
-            yield first
-        while True:
-            yield new_id()
-
-    ids = generate()
-    return lambda: next(ids)
 
 
 def _create(connection: Connection, op: OpEnvelope, *, now: datetime) -> None:
@@ -294,15 +272,6 @@ def _create(connection: Connection, op: OpEnvelope, *, now: datetime) -> None:
 
 def _optional_str(value: object) -> str | None:
     return value if isinstance(value, str) and value else None
-
-
-def _locked_ticket(connection: Connection, ticket_id: str) -> Ticket:
-    row = connection.execute(
-        select(t.tickets).where(t.tickets.c.id == ticket_id).with_for_update()
-    ).first()
-    if row is None:
-        raise Rejection("not_found", f"no ticket {ticket_id} on the server")
-    return ticket_from_row(row)
 
 
 def _check_transition(
@@ -373,60 +342,3 @@ def _transition(
             make_id=make_id,
         )
     raise Rejection("unsupported", f"the server does not apply {op.action} transitions yet")
-
-
-def _persist(
-    connection: Connection,
-    change: actions.Change,
-    *,
-    now: datetime,
-    claim: dict[str, Any] | None = None,
-) -> None:
-    ticket = change.ticket
-    values = {
-        "status": ticket.status.value,
-        "updated_at": ticket.updated_at,
-        "version": ticket.version,
-        "first_response_at": ticket.first_response_at,
-        "sla_paused_at": ticket.sla_paused_at,
-        "assignee_id": ticket.assignee_id,
-        "resolution": ticket.resolution,
-        "csat": ticket.csat,
-        "closed_at": ticket.closed_at,
-        "resolution_due": ticket.resolution_due,
-        "first_response_due": ticket.first_response_due,
-    }
-    connection.execute(update(t.tickets).where(t.tickets.c.id == ticket.id).values(**values))
-    for message in change.messages:
-        connection.execute(
-            insert(t.messages).values(
-                id=message.id,
-                ticket_id=message.ticket_id,
-                kind=message.kind.value,
-                body=message.body,
-                created_at=message.created_at,
-                author_id=message.author_id,
-            )
-        )
-    for event in change.audit:
-        connection.execute(
-            insert(t.audit_events).values(
-                id=event.id,
-                ticket_id=event.ticket_id,
-                actor_id=event.actor_id,
-                kind=event.kind,
-                detail=plain(event.detail),
-                at=event.at,
-            )
-        )
-    if ticket.status is TicketStatus.CLOSED:
-        connection.execute(delete(t.routing_queue).where(t.routing_queue.c.ticket_id == ticket.id))
-    state = ticket_json(ticket)
-    if claim is not None:
-        state["claim"] = claim
-    records = [ChangeRecord("ticket_state", ticket.id, state)]
-    records += [
-        ChangeRecord("event", ticket.id, {"message": plain(asdict(message))})
-        for message in change.messages
-    ]
-    changelog.append(connection, records, now=now)

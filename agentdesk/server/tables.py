@@ -20,6 +20,7 @@ from sqlalchemy import (
     Table,
     Text,
     TypeDecorator,
+    text,
 )
 
 
@@ -108,6 +109,8 @@ tickets = Table(
     Column("follow_up_of", String(64)),
     Column("links", JSON, nullable=False),
     Column("version", Integer, nullable=False),
+    # field -> [hlc, site_id] of the write the field holds: the LWW registers' clocks (§4.6).
+    Column("field_clocks", JSON, nullable=False, server_default=text("'{}'")),
 )
 
 messages = Table(

@@ -24,6 +24,8 @@ from agentdesk.server import tables as t
 from agentdesk.server.changelog import ChangeRecord
 from agentdesk.server.database import dialect_insert
 
+# Columns the domain's Ticket does not have: links are converted, field clocks are the server's.
+SERVER_ONLY_COLUMNS = frozenset({"links", "field_clocks"})
 # Tickets in these states wait in the routing queue for an owner.
 CLAIMABLE = (TicketStatus.NEW, TicketStatus.OPEN)
 
@@ -129,7 +131,7 @@ def ticket_values(ticket: Ticket) -> dict[str, Any]:
     values = {
         column.name: getattr(ticket, column.name)
         for column in t.tickets.columns
-        if column.name != "links"
+        if column.name not in SERVER_ONLY_COLUMNS
     }
     for name, value in values.items():
         if isinstance(value, Enum):
@@ -143,6 +145,7 @@ def ticket_values(ticket: Ticket) -> dict[str, Any]:
 
 def ticket_from_row(row: Row[Any]) -> Ticket:
     data = dict(row._mapping)
+    data.pop("field_clocks", None)
     return Ticket(
         **{
             **data,

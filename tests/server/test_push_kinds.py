@@ -1,12 +1,14 @@
-"""POST /sync/push for ownership and field kinds, on SQLite and PostgreSQL: assign (claims)."""
+"""POST /sync/push on SQLite and PostgreSQL for assign (claims) and set_field (LWW) ops."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
+from agentdesk.domain.hlc import Hlc, epoch_ms
+from agentdesk.domain.ids import new_id
 from agentdesk.domain.model import Role
 from agentdesk.domain.sync_ops import SyncKind
 from agentdesk.server import tables as t
@@ -103,3 +105,142 @@ def push_as(
     response = server.client.post("/sync/push", json=body, headers=headers)
     assert response.status_code == 200, response.text
     return dict(response.json()["results"][0])
+
+
+# -- set_field: last writer wins by (hlc, site) --------------------------------------------------
+BASE_HLC = 1_700_000_000_000
+
+
+def stamped(raw: dict[str, Any], ms: int, site: str) -> dict[str, Any]:
+    return {**raw, "hlc": Hlc(BASE_HLC + ms).to_str(), "site_id": site}
+
+
+def set_field(seq: int, ticket_id: str, ms: int, site: str, **fields: Any) -> dict[str, Any]:
+    return stamped(op(seq, SyncKind.SET_FIELD, ticket_id, fields), ms, site)
+
+
+def ticket_row(server: Server, ticket_id: str) -> Any:
+    with server.engine.connect() as connection:
+        return connection.execute(select(t.tickets).where(t.tickets.c.id == ticket_id)).one()
+
+
+def audit_kinds(server: Server, ticket_id: str) -> list[str]:
+    with server.engine.connect() as connection:
+        rows = connection.execute(
+            select(t.audit_events.c.kind).where(t.audit_events.c.ticket_id == ticket_id)
+        )
+        return [str(kind) for kind in rows.scalars()]
+
+
+def test_an_older_field_write_arriving_later_loses_and_is_audited(server: Server) -> None:
+    amy, bob = server.agent("amy"), server.agent("bob")
+    ticket_id = str(server.new_ticket(amy)["id"])
+    newer = result(server, amy, set_field(1, ticket_id, 10, "site-a", priority="urgent"))
+    assert newer["outcome"] == "applied", newer
+    older = push_as(server, bob, "client-b", set_field(1, ticket_id, 5, "site-b", priority="low"))
+    assert (older["outcome"], older["lost_fields"]) == ("applied_lost_lww", ["priority"])
+    row = ticket_row(server, ticket_id)
+    assert row.priority == "urgent"
+    assert row.field_clocks == {"priority": [Hlc(BASE_HLC + 10).to_str(), "site-a"]}
+    assert "ticket.applied_lost_lww" in audit_kinds(server, ticket_id)
+    # Equal clocks: the site id breaks the tie, the same way on every replica.
+    tie = push_as(server, bob, "client-b", set_field(2, ticket_id, 10, "site-b", priority="low"))
+    assert tie["outcome"] == "applied" and ticket_row(server, ticket_id).priority == "low"
+
+
+def test_one_op_may_win_one_field_and_lose_another(server: Server) -> None:
+    amy, bob = server.agent("amy"), server.agent("bob")
+    ticket_id = str(server.new_ticket(amy)["id"])
+    result(server, amy, set_field(1, ticket_id, 10, "site-a", intent="refund"))
+    # A reclassify sends intent, priority and the (unchanged) department together.
+    mixed = set_field(
+        1, ticket_id, 5, "site-b", intent="card_declined", priority="high", department_id="general"
+    )
+    answer = push_as(server, bob, "client-b", mixed)
+    assert (answer["outcome"], answer["lost_fields"]) == ("applied", ["intent"]), answer
+    row = ticket_row(server, ticket_id)
+    assert (row.intent, row.priority) == ("refund", "high")
+
+
+def test_bad_values_and_closed_classification_are_rejected(server: Server) -> None:
+    amy = server.agent("amy")
+    ticket_id = str(server.new_ticket(amy)["id"])
+    bad = result(server, amy, set_field(1, ticket_id, 1, "site-a", csat=9))
+    assert (bad["outcome"], bad["reason"]) == ("rejected", "invalid")
+    assert "csat" in bad["detail"]
+    with server.engine.begin() as connection:
+        connection.execute(
+            update(t.tickets).where(t.tickets.c.id == ticket_id).values(status="closed")
+        )
+    closed = result(server, amy, set_field(2, ticket_id, 2, "site-a", intent="refund"))
+    assert (closed["outcome"], closed["reason"]) == ("rejected", "ticket_closed")
+    csat = result(server, amy, set_field(3, ticket_id, 3, "site-a", csat=5))
+    assert csat["outcome"] == "applied" and ticket_row(server, ticket_id).csat == 5
+
+
+def test_a_clock_far_ahead_is_clamped_and_audited(server: Server) -> None:
+    amy = server.agent("amy")
+    ticket_id = str(server.new_ticket(amy)["id"])
+    year_ahead = epoch_ms(server.clock.now + timedelta(days=365)) - BASE_HLC
+    done = result(server, amy, set_field(1, ticket_id, year_ahead, "site-a", subject="Renamed"))
+    assert done["outcome"] == "applied"
+    used = Hlc.from_str(ticket_row(server, ticket_id).field_clocks["subject"][0])
+    assert used.physical_ms == epoch_ms(server.clock.now + timedelta(minutes=5))
+    assert "clock_adjusted" in audit_kinds(server, ticket_id)
+
+
+# -- transfer and link_add -----------------------------------------------------------------------
+def transfer(seq: int, ticket_id: str, department: str, ms: int, site: str) -> dict[str, Any]:
+    payload = {"department_id": department, "note": "Billing question", "message_id": new_id()}
+    return stamped(op(seq, SyncKind.TRANSFER, ticket_id, payload), ms, site)
+
+
+def test_a_transfer_moves_the_ticket_releases_the_claim_and_leaves_a_note(server: Server) -> None:
+    amy = server.agent("amy")
+    bella = server.agent("bella", departments=("billing",))
+    ticket_id = str(server.new_ticket(amy)["id"])
+    assert result(server, amy, pulled(1, ticket_id))["claim_epoch"] == 1
+    moved_op = transfer(2, ticket_id, "billing", 10, "site-a")
+    moved = result(server, amy, moved_op)
+    assert (moved["outcome"], moved["claim_epoch"]) == ("applied", 2), moved
+    assert claim_row(server, ticket_id) == (None, 2)
+    row = ticket_row(server, ticket_id)
+    assert (row.department_id, row.assignee_id) == ("billing", None)
+    with server.engine.connect() as connection:
+        note = connection.execute(
+            select(t.messages).where(t.messages.c.id == moved_op["payload"]["message_id"])
+        ).one()
+    assert note.kind == "note" and "to billing" in note.body
+    assert "ticket.transferred" in audit_kinds(server, ticket_id)
+    # An older offline transfer elsewhere loses to the move that already happened.
+    late = result(server, amy, transfer(3, ticket_id, "technical", 5, "site-z"))
+    assert (late["outcome"], late["lost_fields"]) == ("applied_lost_lww", ["department_id"])
+    assert ticket_row(server, ticket_id).department_id == "billing"
+    # Back in the queue, for the new department.
+    claim = server.client.post("/tickets/claim-next", headers=bella).json()["claim"]
+    assert (claim["ticket"]["id"], claim["epoch"]) == (ticket_id, 3)
+
+
+def test_an_agent_cannot_transfer_a_ticket_someone_else_holds(server: Server) -> None:
+    amy, bob = server.agent("amy"), server.agent("bob")
+    ticket_id = str(server.new_ticket(amy)["id"])
+    server.client.post("/tickets/claim-next", headers=bob)
+    refused = result(server, amy, transfer(1, ticket_id, "billing", 10, "site-a"))
+    assert (refused["outcome"], refused["reason"]) == ("rejected", "claim_lost")
+    assert ticket_row(server, ticket_id).department_id == "general"
+
+
+def test_links_are_added_once(server: Server) -> None:
+    amy = server.agent("amy")
+    ticket_id = str(server.new_ticket(amy)["id"])
+    links = {"links": [{"kind": "article", "ref_id": "kb-7", "title": "Card limits"}]}
+    for seq in (1, 2):
+        assert result(server, amy, op(seq, SyncKind.LINK_ADD, ticket_id, links))["outcome"] == (
+            "applied"
+        )
+    assert ticket_row(server, ticket_id).links == [
+        {"kind": "article", "ref_id": "kb-7", "title": "Card limits"}
+    ]
+    assert audit_kinds(server, ticket_id).count("ticket.linked") == 1
+    bad = result(server, amy, op(3, SyncKind.LINK_ADD, ticket_id, {"links": [{"kind": "x"}]}))
+    assert (bad["outcome"], bad["reason"]) == ("rejected", "invalid")

@@ -118,3 +118,50 @@ def test_the_migrate_hint_hides_a_password(monkeypatch: pytest.MonkeyPatch) -> N
         require_current_schema(None, "postgresql://ann:s3cret@db.example/agentdesk")  # type: ignore[arg-type]
     assert "s3cret" not in str(raised.value)
     assert "postgresql://ann:***@db.example/agentdesk" in str(raised.value)
+
+
+def test_the_migrated_schema_matches_the_table_definitions(database_url: str) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    engine = create_server_engine(database_url)
+    with engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        differences = [
+            difference
+            for difference in compare_metadata(context, t.metadata)
+            # Alembic's own version table lives outside the table definitions.
+            if not (difference[0] == "remove_table" and difference[1].name == VERSION_TABLE)
+        ]
+    engine.dispose()
+    assert differences == []
+
+
+def test_an_existing_ticket_gets_empty_field_clocks_on_upgrade(tmp_path: Path) -> None:
+    from alembic import command
+
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    engine = create_server_engine(url)
+    config = database.alembic_config()
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0001")
+        connection.execute(text("INSERT INTO departments (id, name) VALUES ('g', 'g')"))
+        connection.execute(
+            text(
+                "INSERT INTO customers (id, name, email, phone, tier, language) "
+                "VALUES ('c', 'c', '', '', 'standard', 'en')"
+            )
+        )
+        connection.execute(
+            text(
+                "INSERT INTO tickets (id, number, subject, customer_id, department_id, status,"
+                " priority, channel, intent, created_at, updated_at, complexity, resolution,"
+                " links, version) VALUES ('t1', 1, 's', 'c', 'g', 'new', 'normal', 'email', '',"
+                " '2026-11-23 09:00:00', '2026-11-23 09:00:00', 'standard', '', '[]', 1)"
+            )
+        )
+    database.upgrade(engine)
+    with engine.connect() as connection:
+        assert connection.execute(select(t.tickets.c.field_clocks)).scalar_one() == {}
+    engine.dispose()
