@@ -158,13 +158,15 @@ def _apply(
     ticket = locked_ticket(connection, op.ticket_id)
     payload = op.payload
     make_id = ids(payload.get("message_id"))
+    extra: dict[str, Any] = {}
     try:
         if op.kind is SyncKind.TRANSITION:
             _check_transition(connection, ticket, agent_id, op, now=now)
             change = _transition(ticket, agent_id, op, now=now, make_id=make_id)
         else:
             if ticket.status is TicketStatus.CLOSED:
-                raise Rejection("ticket_closed", "the ticket was closed; nothing was added to it")
+                ticket = _follow_up(connection, ticket, now=now)
+                extra["follow_up_ticket_id"] = ticket.id
             change = actions.reply(
                 ticket,
                 str(payload.get("body", "")),
@@ -177,7 +179,23 @@ def _apply(
     except DomainError as error:
         raise Rejection("invalid", str(error)) from None
     persist(connection, change, now=now)
-    return {}
+    return extra
+
+
+def _follow_up(connection: Connection, closed: Ticket, *, now: datetime) -> Ticket:
+    """A new ticket linked to `closed` for words that arrived after it closed (closed is final)."""
+    new = actions.NewTicket(
+        subject=f"Re: {closed.subject}",
+        body=f"Follow-up of #{closed.number}: a message arrived after it was closed.",
+        customer_id=closed.customer_id,
+        department_id=closed.department_id,
+        priority=closed.priority,
+        channel=closed.channel,
+        intent=closed.intent,
+        required_skill=closed.required_skill,
+        complexity=closed.complexity,
+    )
+    return create_ticket(connection, new, customer_name=None, now=now, follow_up_of=closed.id)
 
 
 def _assign(connection: Connection, pusher: Pusher, op: OpEnvelope, *, now: datetime) -> int:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import datetime
 from enum import Enum
 from typing import Any
@@ -14,6 +14,7 @@ from agentdesk.domain.model import (
     Channel,
     Complexity,
     LinkKind,
+    MessageKind,
     Priority,
     Ticket,
     TicketLink,
@@ -66,12 +67,26 @@ def next_number(connection: Connection) -> int:
 
 
 def create_ticket(
-    connection: Connection, new: actions.NewTicket, *, customer_name: str | None, now: datetime
+    connection: Connection,
+    new: actions.NewTicket,
+    *,
+    customer_name: str | None,
+    now: datetime,
+    follow_up_of: str | None = None,
 ) -> Ticket:
-    """Create the ticket, its first message and audit, queue it, and log it; one transaction."""
+    """Create the ticket, its first message and audit, queue it, and log it; one transaction.
+
+    A follow-up of a closed ticket opens with a system message: the server makes one when an
+    agent's words arrive for a ticket that closed meanwhile, so the customer said nothing new.
+    """
     ensure_department(connection, new.department_id)
     ensure_customer(connection, new.customer_id, customer_name)
-    change = actions.create_ticket(new, number=next_number(connection), now=now)
+    change = actions.create_ticket(
+        new, number=next_number(connection), now=now, follow_up_of=follow_up_of
+    )
+    if follow_up_of is not None:
+        opening = replace(change.messages[0], kind=MessageKind.SYSTEM)
+        change = replace(change, messages=(opening, *change.messages[1:]))
     ticket = change.ticket
     connection.execute(insert(t.tickets).values(**ticket_values(ticket)))
     if change.messages:

@@ -13,7 +13,7 @@ from agentdesk.domain.model import Role
 from agentdesk.domain.sync_ops import SyncKind
 from agentdesk.server import tables as t
 from tests.server.conftest import Server
-from tests.server.test_push import op, push
+from tests.server.test_push import op, push, reply
 
 LOCAL_AMY = "amy-local-id"
 
@@ -244,3 +244,33 @@ def test_links_are_added_once(server: Server) -> None:
     assert audit_kinds(server, ticket_id).count("ticket.linked") == 1
     bad = result(server, amy, op(3, SyncKind.LINK_ADD, ticket_id, {"links": [{"kind": "x"}]}))
     assert (bad["outcome"], bad["reason"]) == ("rejected", "invalid")
+
+
+# -- replies to closed tickets -------------------------------------------------------------------
+def test_a_reply_to_a_closed_ticket_starts_a_linked_follow_up(server: Server) -> None:
+    amy = server.agent("amy")
+    ticket_id = str(server.new_ticket(amy)["id"])
+    with server.engine.begin() as connection:
+        connection.execute(
+            update(t.tickets).where(t.tickets.c.id == ticket_id).values(status="closed")
+        )
+    late = reply(1, ticket_id)
+    answer = result(server, amy, late)
+    assert answer["outcome"] == "applied", answer
+    follow_up = ticket_row(server, answer["follow_up_ticket_id"])
+    assert (follow_up.follow_up_of, follow_up.status) == (ticket_id, "open")
+    assert follow_up.subject == "Re: Card declined"
+    with server.engine.connect() as connection:
+        messages = connection.execute(
+            select(t.messages.c.id, t.messages.c.kind, t.messages.c.ticket_id).where(
+                t.messages.c.ticket_id.in_([ticket_id, follow_up.id])
+            )
+        ).all()
+    # It opens with a system message (the customer wrote nothing new), then Amy's reply.
+    assert sorted(kind for _id, kind, owner in messages if owner == follow_up.id) == [
+        "reply",
+        "system",
+    ]
+    # The reply keeps the client's message id; the closed ticket is left as it was.
+    assert (late["payload"]["message_id"], "reply", follow_up.id) in [tuple(m) for m in messages]
+    assert ticket_row(server, ticket_id).status == "closed"
