@@ -310,6 +310,10 @@ def _check_transition(
     epoch = op.claim_epoch or 0
     if live and row is not None:
         claim: Claim | None = Claim(row.owner_agent_id, int(row.epoch))
+        if op.claim_epoch is None and row.owner_agent_id == agent_id:
+            # Workstations do not send epochs yet: the live owner's op is taken as quoting the
+            # current one. Another agent's op still fails the fence (the owner differs).
+            epoch = int(row.epoch)
     elif ticket.assignee_id in (None, agent_id):
         # No live claim: the assignee (or anyone, on an unassigned ticket) may act on it.
         claim = Claim(agent_id, epoch)

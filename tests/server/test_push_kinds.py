@@ -9,6 +9,7 @@ from sqlalchemy import select, update
 
 from agentdesk.domain.hlc import Hlc, epoch_ms
 from agentdesk.domain.ids import new_id
+from agentdesk.domain.lifecycle import Action
 from agentdesk.domain.model import Role
 from agentdesk.domain.sync_ops import SyncKind
 from agentdesk.server import tables as t
@@ -274,3 +275,23 @@ def test_a_reply_to_a_closed_ticket_starts_a_linked_follow_up(server: Server) ->
     # The reply keeps the client's message id; the closed ticket is left as it was.
     assert (late["payload"]["message_id"], "reply", follow_up.id) in [tuple(m) for m in messages]
     assert ticket_row(server, ticket_id).status == "closed"
+
+
+def test_the_claims_owner_passes_the_fence_without_an_epoch_but_not_with_a_stale_one(
+    server: Server,
+) -> None:
+    amy, bob = server.agent("amy"), server.agent("bob")
+    ticket_id = str(server.new_ticket(amy)["id"])
+    result(server, amy, pulled(1, ticket_id))
+    version = ticket_row(server, ticket_id).version
+    ask = {"resolution": "Card unblocked", "body": "Does it work now?"}
+
+    def confirm(seq: int, epoch: int | None) -> dict[str, Any]:
+        raw = op(seq, SyncKind.TRANSITION, ticket_id, ask, action=Action.REQUEST_CONFIRMATION)
+        return {**raw, "base_version": version, "claim_epoch": epoch}
+
+    stale = result(server, amy, confirm(2, 7))
+    assert (stale["outcome"], stale["reason"]) == ("rejected", "claim_lost")
+    other = push_as(server, bob, "client-b", confirm(1, None))
+    assert (other["outcome"], other["reason"]) == ("rejected", "claim_lost")
+    assert result(server, amy, confirm(3, None))["outcome"] == "applied"
