@@ -11,7 +11,7 @@ note. Links are append-only: adding one twice changes nothing.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -200,13 +200,14 @@ def add_links(
     return {}
 
 
+@dataclass(frozen=True, slots=True)
 class Stamp:
     """The op's clock (clamped to the server's forward-skew limit) and site: its LWW order."""
 
-    def __init__(self, hlc: Hlc, site_id: str, adjusted_from: Hlc | None) -> None:
-        self.hlc = hlc
-        self.site_id = site_id
-        self.adjusted_from = adjusted_from
+    hlc: Hlc
+    site_id: str
+    # The clock the op carried, when it had to be clamped.
+    adjusted_from: Hlc | None
 
     @classmethod
     def of(cls, op: OpEnvelope, now: datetime) -> Stamp:
