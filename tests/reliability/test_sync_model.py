@@ -340,9 +340,9 @@ class SyncModel(RuleBasedStateMachine):
     def no_effect_on_the_server_twice(self) -> None:
         with self.app.state.engine.connect() as connection:
             bodies = Counter(connection.execute(select(t.messages.c.body)).scalars())
-            subjects = Counter(connection.execute(select(t.tickets.c.subject)).scalars())
+        # Every body the model writes is unique, the customer's first message of each ticket
+        # included: a body found twice is an op (a create, a reply) applied twice.
         assert not [body for body, count in bodies.items() if count > 1]
-        assert not [subject for subject, count in subjects.items() if count > 1]
 
     @invariant()
     def one_live_owner_per_ticket(self) -> None:
