@@ -1,4 +1,8 @@
-"""Reviews of the agent's own work: which ticket, the score, who reviewed it and why."""
+"""Reviews of the agent's own work: which ticket, the score, who reviewed it and why.
+
+`MyReviewsScreen()` lists the signed-in agent's reviews; a lead may pass another agent
+(`MyReviewsScreen(agent)`, e.g. from the lead view) to read theirs.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,8 @@ from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
-from agentdesk.domain.reviews import ReviewRow
+from agentdesk.domain.model import Agent
+from agentdesk.domain.reviews import ReviewRow, is_lead
 from agentdesk.keymap import bind
 from agentdesk.screens.desk import EXPECTED_ERRORS, desk, report_error
 
@@ -38,8 +43,9 @@ class MyReviewsScreen(Screen[None]):
         bind("reviews.back", "escape", "back", "Back", "Back to where you were"),
     ]
 
-    def __init__(self) -> None:
+    def __init__(self, agent: Agent | None = None) -> None:
         super().__init__()
+        self.agent = agent  # None: the signed-in agent
         self.rows: list[ReviewRow] = []
         self.reviewer_names: dict[str, str] = {}
 
@@ -61,8 +67,18 @@ class MyReviewsScreen(Screen[None]):
     @work(group="reviews-load", exclusive=True)
     async def load_reviews(self) -> None:
         app = desk(self)
+        agent = self.agent or app.agent
+        if agent.id != app.agent.id and not is_lead(app.agent):
+            self.notify(
+                "Only leads and admins read other agents' reviews.",
+                title="Leads only",
+                severity="warning",
+            )
+            self.app.pop_screen()
+            return
+        whose = "My reviews" if agent.id == app.agent.id else f"Reviews of {agent.name}"
         try:
-            rows = await app.store.agent_reviews(app.agent.id)
+            rows = await app.store.agent_reviews(agent.id)
             names = {agent.id: agent.name for agent in await app.store.agents()}
         except EXPECTED_ERRORS as error:
             report_error(self, error, doing="list your reviews")
@@ -85,9 +101,9 @@ class MyReviewsScreen(Screen[None]):
             table.move_cursor(row=min(cursor, len(rows) - 1))
         count = len(rows)
         title = (
-            f"My reviews: {count} · average {sum(r.review.score for r in rows) / count:.1f} of 5"
+            f"{whose}: {count} · average {sum(r.review.score for r in rows) / count:.1f} of 5"
             if count
-            else "My reviews: none yet. A lead's review of your closed tickets shows here."
+            else f"{whose}: none yet. A lead's review of a closed ticket shows here."
         )
         self.query_one("#reviews-title", Static).update(title)
         self._show_comment()

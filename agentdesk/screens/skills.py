@@ -1,7 +1,8 @@
 """A lead certifies agents: pick an agent, then raise or lower their level in each skill.
 
 Each step is written at once (one audit event per step, `domain.reviews.set_skill_level`) and
-routing uses the new level for the agent's next pull. Steps are applied to the list as the keys
+routing uses the new level for the agent's next pull. `SkillsScreen(agent_id)` opens on one
+agent's skills (the lead view's agent list can use it). Steps are applied to the list as the keys
 arrive and written in order, so pressing `+` three times raises three levels.
 """
 
@@ -103,11 +104,12 @@ class SkillsScreen(ModalScreen[None]):
         ),
     ]
 
-    def __init__(self) -> None:
+    def __init__(self, agent_id: str | None = None) -> None:
         super().__init__()
         self.agents: list[Agent] = []
         self.skills: list[str] = []
         self.chosen: Agent | None = None
+        self._open_on = agent_id
         # Steps are written one after the other, in the order the keys came.
         self._writes = asyncio.Lock()
 
@@ -119,7 +121,7 @@ class SkillsScreen(ModalScreen[None]):
                     yield Label("Agent (enter to choose)", classes="field-label")
                     yield OptionList(id="skills-agent-list")
                 with Vertical(id="skills-levels"):
-                    yield Label("Skills: + raise, - lower", classes="field-label")
+                    yield Label("Skills: + raise, - lower", id="skills-of", classes="field-label")
                     yield OptionList(id="skills-skill-list")
             yield Static("", id="skills-status", markup=False)
         yield Footer()
@@ -161,11 +163,23 @@ class SkillsScreen(ModalScreen[None]):
         if chosen_id is not None:
             self.chosen = next((a for a in self.agents if a.id == chosen_id), None)
             self._show_skills()
+        elif self._open_on is not None:
+            index = next((i for i, a in enumerate(self.agents) if a.id == self._open_on), None)
+            self._open_on = None
+            if index is not None:
+                self.agent_list.highlighted = index
+                self._choose(self.agents[index])
         self.refresh_bindings()
 
     @on(OptionList.OptionSelected, "#skills-agent-list")
     def _agent_chosen(self, event: OptionList.OptionSelected) -> None:
-        self.chosen = next((a for a in self.agents if a.id == event.option.id), None)
+        agent = next((a for a in self.agents if a.id == event.option.id), None)
+        if agent is not None:
+            self._choose(agent)
+
+    def _choose(self, agent: Agent) -> None:
+        self.chosen = agent
+        self.query_one("#skills-of", Label).update(f"{agent.name}: + raise, - lower")
         self._show_skills()
         self.skill_list.highlighted = 0 if self.skills else None
         self.skill_list.focus()

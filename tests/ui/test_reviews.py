@@ -249,3 +249,40 @@ async def test_a_level_change_decides_the_agents_next_pull(tmp_path: Path, lower
         pulled = await app.store.ticket(pulled_id)
         assert (pulled.number == 2) is not lowered
         assert app.agent.skills["orders"] == (1 if lowered else 2)
+
+
+async def test_skill_levels_can_open_on_one_agent(tmp_path: Path) -> None:
+    app = ticket_app(tmp_path, agent_handle="lead")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = SkillsScreen(agent_id="ag-senior")
+        app.push_screen(screen)
+        await settle(pilot)
+        assert screen.chosen is not None and screen.chosen.handle == "senior"
+        assert screen.skill_list.has_focus
+        await pilot.press("plus")  # accounts, the first skill: 4 -> 5
+        await settle(pilot)
+        assert (await app.store.agent_by_handle("senior")).skills["accounts"] == 5
+
+
+async def test_a_lead_reads_another_agents_reviews_and_an_agent_may_not(
+    tmp_path: Path,
+) -> None:
+    for handle, allowed in (("lead", True), ("senior", False)):
+        app = ticket_app(tmp_path / handle, agent_handle=handle)
+        async with app.run_test(size=SIZE) as pilot:
+            notes = Notes(app)
+            await settle(pilot)
+            ticket_id = await closed_by_junior(app)
+            await app.store.record_review(ticket_id, 2, "Too slow.", reviewer_id="ag-lead", now=NOW)
+            junior = await app.store.agent_by_handle("junior")
+            app.push_screen(MyReviewsScreen(junior))
+            await settle(pilot)
+            if allowed:
+                screen = app.screen
+                assert isinstance(screen, MyReviewsScreen)
+                title = str(screen.query_one("#reviews-title", Static).render())
+                assert title.startswith("Reviews of Jamie Junior: 1")
+            else:
+                assert not isinstance(app.screen, MyReviewsScreen)
+                assert notes.matching("Only leads and admins")
