@@ -47,6 +47,7 @@ from agentdesk.server.op_writes import Pusher, Rejection
 EDITORS = frozenset({Role.LEAD, Role.ADMIN})
 MAX_KEY = 64
 KEY_PATTERN = r"^[^\x00-\x1f/]+$"
+KEY_ID = re.compile(KEY_PATTERN)
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
@@ -283,7 +284,7 @@ def apply_pushed(
         raise Rejection("forbidden", f"a {pusher.role.value} may not edit {noun}")
     values = dict(op.payload)
     key = values.pop("id", None)
-    if not isinstance(key, str) or not re.match(KEY_PATTERN, key) or len(key) > MAX_KEY:
+    if not isinstance(key, str) or not KEY_ID.match(key) or len(key) > MAX_KEY:
         raise Rejection("invalid", f"id: expected 1 to {MAX_KEY} printable characters")
     try:
         document = model.model_validate(values)
