@@ -162,13 +162,17 @@ def check_rules(connection: Connection, name: RuleSet, document: Mapping[str, An
         raise InvalidRules(f"document: {problems[0]}")
 
 
-def _holds_nul(value: object) -> bool:
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, Mapping):
-        return any(_holds_nul(key) or _holds_nul(item) for key, item in value.items())
-    if isinstance(value, list):
-        return any(_holds_nul(item) for item in value)
+def _holds_nul(document: object) -> bool:
+    # A loop, not recursion: a body may nest as deep as the JSON parser allows.
+    waiting = [document]
+    while waiting:
+        value = waiting.pop()
+        if isinstance(value, str) and "\x00" in value:
+            return True
+        if isinstance(value, Mapping):
+            waiting += [*value.keys(), *value.values()]
+        elif isinstance(value, list):
+            waiting += value
     return False
 
 

@@ -28,6 +28,12 @@ TRANSFER_RULES = {
 }
 
 
+def nested(depth: int, inner: dict[str, Any]) -> dict[str, Any]:
+    for _ in range(depth):
+        inner = {"a": inner}
+    return inner
+
+
 def changes(server: Server, headers: dict[str, str]) -> list[dict[str, Any]]:
     response = server.client.get("/sync/changes", headers=headers)
     assert response.status_code == 200, response.text
@@ -121,6 +127,7 @@ def test_role_matrix_rows_and_pushed_edits_agree() -> None:
             "transfer.rules[1].channels",
         ),
         ("/rules/routing", {"document": {"intents": {"a\x00": {}}}}, "document"),
+        ("/rules/routing", {"document": {"intents": nested(600, {"a\x00": 1})}}, "document"),
     ],
 )
 def test_bad_bodies_get_422_naming_the_field(
