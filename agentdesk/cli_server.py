@@ -8,12 +8,18 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from pathlib import Path
 from typing import Any
 
 from agentdesk.cli import EXIT_OK, CliError
 
 URL_ENV = "AGENTDESK_DATABASE_URL"
 ROLES = ("agent", "lead", "admin")
+# verb, what it publishes, the file's fields (as `agentdesk import kb|scripts` reads them)
+PUBLISHED = (
+    ("import-kb", "KB articles", "id, title, body, intent, tags"),
+    ("import-scripts", "scripts", "id, name, body, intent, steps, required"),
+)
 
 
 def add_parser(commands: Any) -> None:
@@ -39,7 +45,7 @@ def add_parser(commands: Any) -> None:
 
     server = commands.add_parser(
         "server",
-        help="manage the team server's database: migrate it, add agents",
+        help="manage the team server's database: migrate it, add agents, publish KB and scripts",
         description="Look after the team server's database.",
     )
     verbs = server.add_subparsers(dest="server_command", metavar="COMMAND", required=True)
@@ -66,6 +72,20 @@ def add_parser(commands: Any) -> None:
         help="a department whose tickets the agent takes (repeatable; default: general)",
     )
 
+    for verb, noun, fields in PUBLISHED:
+        publish = verbs.add_parser(
+            verb,
+            parents=[database],
+            help=f"publish {noun} from a JSONL or CSV file to every desk (upsert by id)",
+            description=f"Check the file as `agentdesk import` does ({fields}), then upsert "
+            f"its {noun} on the server in one transaction; every desk pulls them on its next "
+            "sync. Any problem refuses the whole file.",
+        )
+        publish.add_argument("file", metavar="FILE", type=Path, help="a .jsonl or .csv file")
+        publish.add_argument(
+            "--format", choices=("jsonl", "csv"), help="the file's format (default: by extension)"
+        )
+
 
 def _port(text: str) -> int:
     try:
@@ -89,9 +109,28 @@ def run(args: argparse.Namespace) -> int:
             return run_serve(url, args.host, args.port)
         if args.server_command == "migrate":
             return run_migrate(url)
+        if args.server_command in ("import-kb", "import-scripts"):
+            return run_publish(url, args.server_command, args.file, args.format)
         return run_add_agent(url, args.handle, args.role, args.name, args.departments)
     except (DatabaseError, AccountError) as error:
         raise CliError(str(error)) from None
+
+
+def run_publish(url: str, verb: str, path: Path, fmt: str | None) -> int:
+    from agentdesk.server_publish import publish
+    from agentdesk.store.errors import ImportFailed
+    from agentdesk.transfer import Format, Kind
+
+    kind = Kind.KB if verb == "import-kb" else Kind.SCRIPTS
+    try:
+        count = publish(url, kind, path, Format(fmt) if fmt else None)
+    except ImportFailed as error:
+        raise CliError(f"{path.name}: {error}") from None
+    except (OSError, ValueError) as error:
+        raise CliError(f"{path}: {error}") from None
+    noun = "KB article(s)" if kind is Kind.KB else "script(s)"
+    _say(f"agentdesk: published {count} {noun} from {path.name}; desks get them on their next sync")
+    return EXIT_OK
 
 
 def run_serve(url: str, host: str, port: int) -> int:

@@ -1,8 +1,10 @@
 """Pulled change records (SYNC.md §4.5) as domain values a store applies in one transaction.
 
 The server's records carry tickets and messages as JSON; this module turns one page of them into
-`RemotePage`, naming the first bad field on malformed input. Kinds this client does not apply
-yet (`remove`, `tombstone`, audit events) are counted, not silently taken for applied.
+`RemotePage`, naming the first bad field on malformed input. Reference data (scripts, articles,
+departments, customers) is read by `reference_sync`. Kinds this client does not apply yet
+(`remove`, `tombstone`, audit events, rules) or does not know (from a newer server) are counted
+and named in `skipped_kinds`, not silently taken for applied; the cursor still moves past them.
 """
 
 from __future__ import annotations
@@ -23,6 +25,13 @@ from agentdesk.domain.model import (
     TicketLink,
     TicketStatus,
 )
+from agentdesk.domain.reference_sync import (
+    APPLIED_KINDS,
+    NO_REFERENCE_UPDATES,
+    RecordKind,
+    ReferenceCollector,
+    ReferenceUpdates,
+)
 
 
 class BadRecord(ValueError):
@@ -39,6 +48,8 @@ class RemotePage:
     cursor: int
     server_epoch: str | None = None
     skipped: int = 0  # records of kinds not applied yet
+    reference: ReferenceUpdates = NO_REFERENCE_UPDATES
+    skipped_kinds: tuple[str, ...] = ()  # the kinds of the skipped records, each once
 
 
 def page_from_wire(
@@ -48,6 +59,8 @@ def page_from_wire(
     tickets: dict[str, Ticket] = {}
     messages: list[Message] = []
     skipped = 0
+    skipped_kinds: dict[str, None] = {}
+    reference = ReferenceCollector()
     expected = cursor + 1
     for record in records:
         seq = record.get("server_seq")
@@ -63,12 +76,22 @@ def page_from_wire(
                 tickets[ticket.id] = ticket  # the latest state in the page wins
             elif record.get("kind") == "event" and isinstance(payload.get("message"), Mapping):
                 messages.append(message_from_wire(payload["message"]))
+            elif record.get("kind") in APPLIED_KINDS:
+                reference.add(RecordKind(record["kind"]), payload)
             else:
                 skipped += 1
+                skipped_kinds[str(record.get("kind"))] = None
         except (KeyError, TypeError, ValueError) as error:
             raise BadRecord(f"change {seq}: {error!s}") from None
     return RemotePage(
-        cursor, tuple(tickets.values()), tuple(messages), expected - 1, epoch, skipped
+        cursor,
+        tuple(tickets.values()),
+        tuple(messages),
+        expected - 1,
+        epoch,
+        skipped,
+        reference.build(),
+        tuple(skipped_kinds),
     )
 
 

@@ -4,9 +4,17 @@ The log records intents as `Change.kind` plus payload (domain/actions.py, domain
 module names the sync kind and merge policy of each, carries the hybrid logical clock the store
 stamped at logging time and attaches the claim epoch for kinds the server fences.
 
-Not every log entry is pushed: reference-data upserts (agents, departments, KB, scripts) come
-from the server or an admin import, and customer messages arrive through the server's own intake,
-which is the only place allowed to record what a customer said (sync_rules.SERVER_ONLY_ACTIONS).
+Not every log entry is pushed. Customer messages arrive through the server's own intake, which
+is the only place allowed to record what a customer said (sync_rules.SERVER_ONLY_ACTIONS).
+
+Reference data: a single edit of a script or a KB article on a workstation (`script.edit`,
+`kb.edit`, carrying the whole row) is pushed, and the server applies it only for leads and
+admins (an agent's edit comes back `forbidden` and waits in the conflict list). Bulk upserts
+(`*.upsert`, from `agentdesk import` or the demo seed) stay local: their payloads name the row
+only, one import can hold 100,000 articles, and a demo or private import must not become the
+team's KB. A team publishes its KB, scripts, departments and customers on the server instead
+(`agentdesk server import-kb|import-scripts`, or the HTTP API), and every desk pulls them.
+Agents are accounts: only the server makes them (`POST /agents`, `agentdesk server add-agent`).
 """
 
 from __future__ import annotations
@@ -29,6 +37,8 @@ class SyncKind(StrEnum):
     TRANSFER = "transfer"
     ASSIGN = "assign"
     LINK_ADD = "link_add"
+    SCRIPT_UPSERT = "script_upsert"
+    ARTICLE_UPSERT = "article_upsert"
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,9 +65,12 @@ KIND_RULES: Mapping[str, KindRule] = {
     "ticket.csat": KindRule(SyncKind.SET_FIELD),
     "ticket.reclassify": KindRule(SyncKind.SET_FIELD),
     "ticket.link": KindRule(SyncKind.LINK_ADD),
+    "script.edit": KindRule(SyncKind.SCRIPT_UPSERT),
+    "kb.edit": KindRule(SyncKind.ARTICLE_UPSERT),
 }
 
-# Logged locally, never pushed (see the module docstring).
+# Logged locally, never pushed (see the module docstring: customer messages come through the
+# server's intake; bulk reference upserts are published on the server, not from a desk).
 LOCAL_ONLY_KINDS: frozenset[str] = frozenset(
     {
         "ticket.customer_reply",

@@ -21,7 +21,7 @@ from agentdesk.domain.actions import NewTicket
 from agentdesk.domain.errors import DomainError
 from agentdesk.domain.model import Channel, Priority, Role
 from agentdesk.domain.sync_ops import OpEnvelope
-from agentdesk.server import accounts, changelog, claims, push
+from agentdesk.server import accounts, changelog, claims, push, reference, reference_api
 from agentdesk.server import tables as t
 from agentdesk.server.accounts import Account
 from agentdesk.server.database import create_server_engine, reading
@@ -46,6 +46,14 @@ ROLE_MATRIX: dict[tuple[str, str], frozenset[Role]] = {
     ("GET", "/sync/changes"): EVERYONE,
     ("POST", "/sync/push"): EVERYONE,
     ("POST", "/agents"): ADMINS,
+    # Shared reference data (reference_api.py): everyone reads; leads edit scripts, articles and
+    # customers (reference.EDITORS, which pushed edits obey too); admins own departments and rules.
+    **{("GET", path): EVERYONE for path in reference_api.READ_PATHS},
+    ("PUT", "/scripts/{key}"): reference.EDITORS,
+    ("PUT", "/kb/articles/{key}"): reference.EDITORS,
+    ("PUT", "/customers/{key}"): reference.EDITORS,
+    ("PUT", "/departments/{key}"): ADMINS,
+    ("PUT", "/rules/{name}"): ADMINS,
 }
 # Epochs and seqs are BIGINT columns.
 MAX_BIGINT = 2**63 - 1
@@ -283,6 +291,7 @@ def create_app(
             results.append(answer)
         return JSONResponse({"results": results})
 
+    reference_api.install(app, engine, now, Caller)
     return app
 
 

@@ -30,7 +30,7 @@ from agentdesk.domain.sync_rules import (
     TransitionOp,
     validate_transition,
 )
-from agentdesk.server import changelog, claims, push_fields
+from agentdesk.server import changelog, claims, push_fields, reference
 from agentdesk.server import tables as t
 from agentdesk.server.database import dialect_insert
 from agentdesk.server.op_writes import ASSIGNERS, Pusher, Rejection, ids, locked_ticket, persist
@@ -137,6 +137,8 @@ def _apply(
 ) -> dict[str, Any]:
     """Apply `op`; returns fields the op's result carries besides its outcome."""
     agent_id = pusher.agent_id
+    if op.kind in reference.PUSHED:
+        return reference.apply_pushed(connection, pusher, op, now=now)
     if op.kind is SyncKind.CREATE:
         _create(connection, op, now=now)
         return {}

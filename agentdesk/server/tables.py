@@ -203,3 +203,42 @@ op_results = Table(
     Column("server_seq", BigInteger),
     Index("ux_op_results_client_seq", "client_id", "client_seq", unique=True),
 )
+
+# -- shared reference data (one change record per write: see reference.py) --------------------
+scripts = Table(
+    "scripts",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("intent", String(200), nullable=False),
+    Column("steps", JSON, nullable=False),
+    Column("required", JSON, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Column("updated_by", String(64)),
+)
+
+kb_articles = Table(
+    "kb_articles",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("title", String(500), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("intent", String(200), nullable=False),
+    Column("tags", JSON, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Column("updated_by", String(64)),
+)
+
+# Transfer rules and the routing table, each one document in its config-file shape.
+rule_documents = Table(
+    "rule_documents",
+    metadata,
+    Column("name", String(32), primary_key=True),
+    Column("document", JSON, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Column("updated_by", String(64)),
+)

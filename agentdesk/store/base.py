@@ -199,6 +199,20 @@ class Store(ABC):
     async def add_tickets(self, tickets: Sequence[NewTicket], *, now: datetime) -> list[Ticket]:
         """Create tickets with fresh numbers, in one transaction."""
 
+    # -- single edits of shared reference data (pushed: sync_ops.KIND_RULES) ---------------
+    async def edit_script(self, script: Script, *, now: datetime) -> None:
+        """Insert or replace one script and log `script.edit` with the whole row.
+
+        The op is pushed; the server applies it for leads and admins and rejects it for agents
+        (the rejection then waits in `conflicts`). A store without reference tables keeps the
+        default, which refuses.
+        """
+        raise NotImplementedError(f"{type(self).__name__} does not edit scripts")
+
+    async def edit_article(self, article: KbArticle, *, now: datetime) -> None:
+        """Insert or replace one KB article and log `kb.edit` with the whole row (see above)."""
+        raise NotImplementedError(f"{type(self).__name__} does not edit KB articles")
+
     # -- operation log ---------------------------------------------------------------------
     @abstractmethod
     async def operations(self, after_seq: int = 0, limit: int = 1000) -> list[Operation]: ...
@@ -235,8 +249,9 @@ class Store(ABC):
     async def apply_remote(self, page: RemotePage) -> None:
         """Apply one pulled page and move the cursor to `page.cursor`, in one transaction.
 
-        Tickets are upserted (the server's state wins), messages added once by id; nothing is
-        logged as a local operation. A ticket whose number is taken here by another ticket keeps
+        Reference rows (departments, customers, scripts, KB articles) replace local ones first,
+        then tickets are upserted (the server's state wins), messages added once by id; nothing
+        is logged as a local operation. A ticket whose number is taken here by another ticket keeps
         its local number (or gets the next free one): numbers are per-store labels. Raises
         Conflict (and applies nothing) if `page.after` is not the stored cursor.
         """

@@ -35,6 +35,7 @@ from agentdesk.domain.outbox import (
     SyncStatus,
     initial_state,
 )
+from agentdesk.domain.reference_sync import ReferenceUpdates, article_to_wire, script_to_wire
 from agentdesk.domain.remote import RemotePage
 from agentdesk.domain.reviews import (
     CaseReview,
@@ -295,6 +296,16 @@ class MemoryStore(Store):
                 self._scripts[script.id] = script
                 self._log("script.upsert", {"id": script.id, "name": script.name}, _epoch())
 
+    async def edit_script(self, script: Script, *, now: datetime) -> None:
+        async with self._lock:
+            self._scripts[script.id] = script
+            self._log("script.edit", script_to_wire(script), now)
+
+    async def edit_article(self, article: KbArticle, *, now: datetime) -> None:
+        async with self._lock:
+            self._articles[article.id] = article
+            self._log("kb.edit", article_to_wire(article), now)
+
     async def add_tickets(self, tickets: Sequence[NewTicket], *, now: datetime) -> list[Ticket]:
         async with self._lock:
             for new in tickets:
@@ -376,6 +387,7 @@ class MemoryStore(Store):
         async with self._lock:
             if page.after != self._cursor:
                 raise Conflict(f"page continues cursor {page.after}, store is at {self._cursor}")
+            self._apply_reference(page.reference)
             for ticket in page.tickets:
                 if ticket.customer_id not in self._customers:
                     self._customers[ticket.customer_id] = Customer(
@@ -396,6 +408,13 @@ class MemoryStore(Store):
             self._cursor = page.cursor
             if page.server_epoch is not None:
                 self._server_epoch = page.server_epoch
+
+    def _apply_reference(self, updates: ReferenceUpdates) -> None:
+        """Pulled reference rows replace local ones (before the page's tickets need them)."""
+        self._departments.update((item.id, item) for item in updates.departments)
+        self._customers.update((item.id, item) for item in updates.customers)
+        self._scripts.update((item.id, item) for item in updates.scripts)
+        self._articles.update((item.id, item) for item in updates.articles)
 
     # -- primitives ------------------------------------------------------------------------
     async def _mutate(self, ticket_id: str, mutation: Mutation) -> Change:

@@ -8,6 +8,7 @@ results. Each pulled page is applied with its cursor in one local transaction.
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -27,6 +28,8 @@ PUSH_BYTES = 512 * 1024
 PULL_PAGE = 500
 # A gap answered again right after its repair means the two sides disagree on more than a skip.
 MAX_GAP_REPAIRS = 3
+
+log = logging.getLogger(__name__)
 
 
 class SyncFailure(Exception):
@@ -193,6 +196,14 @@ async def _pull(store: Store, http: httpx.AsyncClient, limit: int) -> tuple[int,
         if page.cursor == cursor:
             return pulled, cursor
         await store.apply_remote(page)
+        if page.skipped_kinds:
+            # A newer server's records, or kinds this client does not apply yet: passed over.
+            log.info(
+                "skipped %d change record(s) of kind %s up to seq %d",
+                page.skipped,
+                ", ".join(page.skipped_kinds),
+                page.cursor,
+            )
         pulled += page.cursor - cursor
         cursor = page.cursor
         if not answer.get("more"):

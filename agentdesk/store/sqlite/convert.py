@@ -33,6 +33,7 @@ from agentdesk.domain.model import (
     TicketRow,
     TicketStatus,
 )
+from agentdesk.domain.reference_sync import article_to_wire, script_to_wire
 
 Row = Mapping[str, Any]
 
@@ -265,14 +266,8 @@ def customer_from_row(row: Row) -> Customer:
 
 
 def article_values(article: KbArticle) -> dict[str, Any]:
-    return {
-        "id": article.id,
-        "title": article.title,
-        "body": article.body,
-        "intent": article.intent,
-        "tags": list(article.tags),
-        "updated_at": to_micros_or_none(article.updated_at),
-    }
+    # The columns are the fields the article syncs with, plus its time in microseconds.
+    return {**article_to_wire(article), "updated_at": to_micros_or_none(article.updated_at)}
 
 
 def article_from_row(row: Row) -> KbArticle:
@@ -287,14 +282,7 @@ def article_from_row(row: Row) -> KbArticle:
 
 
 def script_values(script: Script) -> dict[str, Any]:
-    return {
-        "id": script.id,
-        "name": script.name,
-        "body": script.body,
-        "intent": script.intent,
-        "steps": list(script.steps),
-        "required": list(script.required),
-    }
+    return script_to_wire(script)  # the columns are the fields the script syncs with
 
 
 def script_from_row(row: Row) -> Script:

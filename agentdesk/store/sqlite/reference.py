@@ -85,9 +85,15 @@ def customer(connection: Connection, customer_id: str) -> Customer:
 
 
 def add_customers(tx: Transaction, items: Sequence[Customer]) -> None:
-    before = customer_names(tx.connection, (item.id for item in items))
+    rows = upsert_customers(tx.connection, items)
+    _log_upserts(tx, "customer.upsert", rows, lambda r: {"id": r["id"], "name": r["name"]})
+
+
+def upsert_customers(connection: Connection, items: Sequence[Customer]) -> list[Values]:
+    """Insert or replace customers without logging (a pulled page uses this too)."""
+    before = customer_names(connection, (item.id for item in items))
     rows = [convert.customer_values(item) for item in items]
-    upsert(tx.connection, tables.customers, rows)
+    upsert(connection, tables.customers, rows)
     # A renamed customer's tickets must match the new name in the queue's text filter.
     renamed = {item.id: item.name for item in items if before.get(item.id, item.name) != item.name}
     if renamed:
@@ -101,10 +107,10 @@ def add_customers(tx: Transaction, items: Sequence[Customer]) -> None:
                 )
             )
         )
-        tx.connection.execute(
+        connection.execute(
             statement, [{"customer": key, "name": name} for key, name in renamed.items()]
         )
-    _log_upserts(tx, "customer.upsert", rows, lambda r: {"id": r["id"], "name": r["name"]})
+    return rows
 
 
 # -- scripts ---------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""Applying a pulled page (SYNC.md §4.5): tickets, messages and the cursor in one transaction."""
+"""Applying a pulled page (SYNC.md §4.5): reference rows, tickets, messages and the cursor in one
+transaction."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from agentdesk.domain.remote import RemotePage
 from agentdesk.store.errors import Conflict
 from agentdesk.store.sqlite import convert, tables
 from agentdesk.store.sqlite.database import TICKET_COUNTER, Transaction
+from agentdesk.store.sqlite.remote_reference import apply_reference
 
 T = tables.tickets
 
@@ -19,6 +21,8 @@ def apply_page(tx: Transaction, page: RemotePage) -> None:
     cursor = connection.execute(select(meta.c.cursor).where(meta.c.id == 1)).scalar_one()
     if cursor != page.after:
         raise Conflict(f"page continues cursor {page.after}, store is at {cursor}")
+    # First: the page's tickets then find their customers' real names.
+    apply_reference(tx, page.reference)
     customers = tables.customers
     for ticket in page.tickets:
         name = connection.execute(

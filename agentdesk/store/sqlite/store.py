@@ -432,6 +432,18 @@ class SqliteStore(Store):
 
         await self._write(reference.add_scripts, list(scripts))
 
+    async def edit_script(self, script: Script, *, now: datetime) -> None:
+        await self._sqlalchemy_ready()
+        from agentdesk.store.sqlite import remote_reference
+
+        await self._write(remote_reference.edit_script, script, now)
+
+    async def edit_article(self, article: KbArticle, *, now: datetime) -> None:
+        await self._sqlalchemy_ready()
+        from agentdesk.store.sqlite import remote_reference
+
+        await self._write(remote_reference.edit_article, article, now)
+
     async def add_tickets(self, tickets: Sequence[NewTicket], *, now: datetime) -> list[Ticket]:
         await self._sqlalchemy_ready()
         from agentdesk.store.sqlite import tickets as ticket_queries

@@ -1,0 +1,157 @@
+"""Shared reference data over sync: scripts, KB articles, departments and customers.
+
+The server keeps the team's copy; each edit there appends one change record whose kind names
+the table and whose payload is the whole row (a later record replaces an earlier one). This
+module names those kinds, reads their payloads into domain values, and writes the payloads a
+workstation pushes when a lead edits a script or an article locally.
+
+Rules (transfer rules and the routing table) are kept on the server as validated documents and
+logged as `rules` records, but a desk still reads its rules from its own config file: a client
+skips those records (counted, with their kind noted) until it can apply them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from agentdesk.domain.model import Customer, CustomerTier, Department, KbArticle, Script
+
+
+class RecordKind(StrEnum):
+    """Change-record kinds of reference data (tickets use `ticket_state` and `event`)."""
+
+    SCRIPT = "script"
+    ARTICLE = "kb_article"
+    DEPARTMENT = "department"
+    CUSTOMER = "customer"
+    RULES = "rules"
+
+
+# The kinds a client applies to its local tables.
+APPLIED_KINDS = frozenset(
+    {RecordKind.SCRIPT, RecordKind.ARTICLE, RecordKind.DEPARTMENT, RecordKind.CUSTOMER}
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ReferenceUpdates:
+    """The latest row of each script, article, department and customer in one pulled page."""
+
+    scripts: tuple[Script, ...] = ()
+    articles: tuple[KbArticle, ...] = ()
+    departments: tuple[Department, ...] = ()
+    customers: tuple[Customer, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.scripts or self.articles or self.departments or self.customers)
+
+
+NO_REFERENCE_UPDATES = ReferenceUpdates()
+
+
+@dataclass
+class ReferenceCollector:
+    """Collects a page's reference records; a later record of the same id replaces an earlier."""
+
+    scripts: dict[str, Script] = field(default_factory=dict)
+    articles: dict[str, KbArticle] = field(default_factory=dict)
+    departments: dict[str, Department] = field(default_factory=dict)
+    customers: dict[str, Customer] = field(default_factory=dict)
+
+    def add(self, kind: RecordKind, payload: Mapping[str, Any]) -> None:
+        """Read one record; KeyError, TypeError or ValueError name what is wrong with it."""
+        if kind is RecordKind.SCRIPT:
+            script = script_from_wire(payload)
+            self.scripts[script.id] = script
+        elif kind is RecordKind.ARTICLE:
+            article = article_from_wire(payload)
+            self.articles[article.id] = article
+        elif kind is RecordKind.DEPARTMENT:
+            department = Department(id=_text(payload, "id"), name=_text(payload, "name"))
+            self.departments[department.id] = department
+        elif kind is RecordKind.CUSTOMER:
+            customer = customer_from_wire(payload)
+            self.customers[customer.id] = customer
+        else:
+            raise ValueError(f"{kind.value!r} records are not applied by this client")
+
+    def build(self) -> ReferenceUpdates:
+        return ReferenceUpdates(
+            tuple(self.scripts.values()),
+            tuple(self.articles.values()),
+            tuple(self.departments.values()),
+            tuple(self.customers.values()),
+        )
+
+
+def _text(data: Mapping[str, Any], key: str, *, empty_ok: bool = False) -> str:
+    value = data.get(key, "" if empty_ok else None)
+    if not isinstance(value, str) or (not empty_ok and not value):
+        raise ValueError(f"{key!r} must be a{'' if empty_ok else ' non-empty'} string")
+    return value
+
+
+def _texts(data: Mapping[str, Any], key: str) -> tuple[str, ...]:
+    value = data.get(key) or []
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise ValueError(f"{key!r} must be a list of strings")
+    return tuple(value)
+
+
+def script_to_wire(script: Script) -> dict[str, Any]:
+    return {
+        "id": script.id,
+        "name": script.name,
+        "body": script.body,
+        "intent": script.intent,
+        "steps": list(script.steps),
+        "required": list(script.required),
+    }
+
+
+def script_from_wire(data: Mapping[str, Any]) -> Script:
+    return Script(
+        id=_text(data, "id"),
+        name=_text(data, "name"),
+        body=_text(data, "body"),
+        intent=_text(data, "intent", empty_ok=True),
+        steps=_texts(data, "steps"),
+        required=_texts(data, "required"),
+    )
+
+
+def article_to_wire(article: KbArticle) -> dict[str, Any]:
+    return {
+        "id": article.id,
+        "title": article.title,
+        "body": article.body,
+        "intent": article.intent,
+        "tags": list(article.tags),
+    }
+
+
+def article_from_wire(data: Mapping[str, Any]) -> KbArticle:
+    updated = data.get("updated_at")
+    return KbArticle(
+        id=_text(data, "id"),
+        title=_text(data, "title"),
+        body=_text(data, "body"),
+        intent=_text(data, "intent", empty_ok=True),
+        tags=_texts(data, "tags"),
+        updated_at=datetime.fromisoformat(updated) if isinstance(updated, str) else None,
+    )
+
+
+def customer_from_wire(data: Mapping[str, Any]) -> Customer:
+    return Customer(
+        id=_text(data, "id"),
+        name=_text(data, "name"),
+        email=_text(data, "email", empty_ok=True),
+        phone=_text(data, "phone", empty_ok=True),
+        tier=CustomerTier(data.get("tier", CustomerTier.STANDARD.value)),
+        language=_text(data, "language", empty_ok=True) or "en",
+    )

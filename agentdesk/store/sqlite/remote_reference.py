@@ -1,0 +1,41 @@
+"""Shared reference data on a desk: pulled rows applied, and a lead's single edits logged.
+
+Pulled rows (SYNC.md §4.5) replace the local ones and log nothing; articles land in `kb_fts`
+through the table's triggers, so the KB search finds them at once. An edit of one script or
+article is logged with the whole row, which is what the server needs to apply it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from agentdesk.domain.model import KbArticle, Script
+from agentdesk.domain.reference_sync import ReferenceUpdates, article_to_wire, script_to_wire
+from agentdesk.store.sqlite import convert, tables
+from agentdesk.store.sqlite.database import Transaction
+from agentdesk.store.sqlite.reference import upsert, upsert_customers
+
+
+def apply_reference(tx: Transaction, updates: ReferenceUpdates) -> None:
+    """Upsert the page's departments, customers, scripts and articles (before its tickets)."""
+    connection = tx.connection
+    upsert(
+        connection,
+        tables.departments,
+        [convert.department_values(item) for item in updates.departments],
+    )
+    upsert_customers(connection, updates.customers)
+    upsert(connection, tables.scripts, [convert.script_values(item) for item in updates.scripts])
+    upsert(
+        connection, tables.kb_articles, [convert.article_values(item) for item in updates.articles]
+    )
+
+
+def edit_script(tx: Transaction, script: Script, now: datetime) -> None:
+    upsert(tx.connection, tables.scripts, [convert.script_values(script)])
+    tx.log([("script.edit", script_to_wire(script), now)])
+
+
+def edit_article(tx: Transaction, article: KbArticle, now: datetime) -> None:
+    upsert(tx.connection, tables.kb_articles, [convert.article_values(article)])
+    tx.log([("kb.edit", article_to_wire(article), now)])

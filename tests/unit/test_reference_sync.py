@@ -1,0 +1,42 @@
+"""Reading pulled reference records: bad ones are named, unknown kinds skipped and counted."""
+
+from __future__ import annotations
+
+import pytest
+
+from agentdesk.domain.reference_sync import NO_REFERENCE_UPDATES, RecordKind, ReferenceCollector
+from agentdesk.domain.remote import BadRecord, page_from_wire
+
+
+def test_a_page_of_only_unknown_kinds_still_moves_the_cursor() -> None:
+    records = [
+        {"server_seq": 4, "kind": "hologram", "payload": {}},
+        {"server_seq": 5, "kind": "hologram", "payload": {"x": 1}},
+        {"server_seq": 6, "kind": "tombstone", "payload": {}},
+    ]
+    page = page_from_wire(records, cursor=3, epoch="e")
+    assert (page.cursor, page.skipped, page.skipped_kinds) == (6, 3, ("hologram", "tombstone"))
+    assert page.reference == NO_REFERENCE_UPDATES and not page.reference
+
+
+@pytest.mark.parametrize(
+    ("kind", "payload", "named"),
+    [
+        ("script", {"id": "s", "name": "n"}, "'body'"),
+        ("script", {"id": "s", "name": "n", "body": "b", "steps": "one"}, "'steps'"),
+        ("kb_article", {"id": "a", "title": "", "body": "b"}, "'title'"),
+        ("customer", {"id": "c", "name": "n", "tier": "gold"}, "gold"),
+        ("department", {"id": "d"}, "'name'"),
+    ],
+)
+def test_a_malformed_reference_record_names_its_seq_and_field(
+    kind: str, payload: dict[str, object], named: str
+) -> None:
+    records = [{"server_seq": 1, "kind": kind, "payload": payload}]
+    with pytest.raises(BadRecord, match=r"change 1: .*" + named):
+        page_from_wire(records, cursor=0, epoch=None)
+
+
+def test_rules_are_not_collected() -> None:
+    with pytest.raises(ValueError, match="not applied"):
+        ReferenceCollector().add(RecordKind.RULES, {"name": "transfer", "document": {}})
