@@ -12,7 +12,7 @@ from typing import Annotated, Any
 from fastapi import Depends, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
@@ -82,6 +82,18 @@ class Limits:
 # -- request bodies ----------------------------------------------------------------------------
 class Body(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_nul(cls, value: Any) -> Any:
+        # PostgreSQL text cannot hold NUL: refusing it here makes a 422 naming the field, not a
+        # database error. Pushed ops are checked one by one in `push` instead, so one bad op
+        # cannot block a whole batch.
+        if isinstance(value, str) and "\x00" in value:
+            raise ValueError("must not contain NUL characters")
+        if isinstance(value, list) and any(isinstance(v, str) and "\x00" in v for v in value):
+            raise ValueError("must not contain NUL characters")
+        return value
 
 
 class NewTicketBody(Body):
@@ -264,6 +276,10 @@ def create_app(
                 raise ApiError(422, "invalid_request", f"ops.{index}: {error}") from None
             if envelope.client_id != body.client_id:
                 raise ApiError(422, "invalid_request", f"ops.{index}: client_id differs")
+            for name in ("op_id", "site_id", "ticket_id", "batch_id"):
+                if "\x00" in (getattr(envelope, name) or ""):
+                    detail = f"ops.{index}.{name}: must not contain NUL characters"
+                    raise ApiError(422, "invalid_request", detail)
             envelopes.append((envelope, raw.get("prev_seq")))
         results: list[dict[str, Any]] = []
         for envelope, prev_seq in envelopes:

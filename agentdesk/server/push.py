@@ -137,6 +137,9 @@ def _apply(
 ) -> dict[str, Any]:
     """Apply `op`; returns fields the op's result carries besides its outcome."""
     agent_id = pusher.agent_id
+    if _holds_nul(op.payload):
+        # A desk's SQLite stores NUL, PostgreSQL text cannot: refuse this op alone.
+        raise Rejection("invalid", "the op holds a NUL character, which the server cannot store")
     if op.kind in reference.PUSHED:
         return reference.apply_pushed(connection, pusher, op, now=now)
     if op.kind is SyncKind.CREATE:
@@ -182,6 +185,16 @@ def _apply(
         raise Rejection("invalid", str(error)) from None
     persist(connection, change, now=now)
     return extra
+
+
+def _holds_nul(value: object) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, Mapping):
+        return any(_holds_nul(key) or _holds_nul(item) for key, item in value.items())
+    if isinstance(value, list | tuple):
+        return any(_holds_nul(item) for item in value)
+    return False
 
 
 def _follow_up(connection: Connection, closed: Ticket, *, now: datetime) -> Ticket:

@@ -102,6 +102,8 @@ def test_only_admins_create_agents(server: Server) -> None:
         (b'{"subject": "s", "body": "x", "customer_id": "c", "colour": "red"}', "colour"),
         (b'{"subject": "  ", "body": "x", "customer_id": "c"}', "subject"),
         ("\udcff".encode("utf-8", "surrogatepass"), "json"),
+        # PostgreSQL text cannot hold NUL: a 422 naming the field, not a database error.
+        (b'{"subject": "s\\u0000", "body": "x", "customer_id": "c"}', "subject"),
     ],
 )
 def test_malformed_bodies_get_422_with_a_reason(
@@ -303,3 +305,19 @@ def test_two_instances_share_one_database(server: Server, database_url: str) -> 
             f"/tickets/{taken['ticket']['id']}/renew", json={"epoch": taken["epoch"]}, headers=amy
         )
         assert fresh.status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "field"),
+    [
+        ("/agents", {"handle": "n\x00l", "role": "agent"}, "handle"),
+        ("/agents", {"handle": "new", "departments": ["gen\x00eral"]}, "departments"),
+        ("/tickets/t-1/assign", {"agent": "a\x00my"}, "agent"),
+    ],
+)
+def test_nul_characters_in_admin_and_lead_bodies_are_422(
+    server: Server, path: str, body: dict[str, Any], field: str
+) -> None:
+    response = server.client.post(path, json=body, headers=server.agent("root", Role.ADMIN))
+    assert response.status_code == 422, response.text
+    assert field in str(response.json()["detail"])

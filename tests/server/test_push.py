@@ -150,3 +150,16 @@ def test_bad_envelopes_are_refused_with_the_field_named(server: Server) -> None:
     assert response.status_code == 422 and "ops.0" in str(response.json()["detail"])
     other = push(server, server.agent("amy"), [reply(1, new_id()) | {"client_id": "zzz"}])
     assert other.status_code == 422
+
+
+def test_a_pushed_op_with_a_nul_character_is_rejected_alone(server: Server) -> None:
+    # PostgreSQL text cannot hold NUL; SQLite can, so a desk may have one in a reply. That op
+    # must be refused on its own, not fail the batch (which would block the client's log).
+    amy = server.agent("amy")
+    ticket_id = new_id()
+    bad = op(2, SyncKind.REPLY, ticket_id, {"message_id": new_id(), "body": "bad\x00byte"})
+    response = push(server, amy, [create(1, ticket_id), bad, reply(3, ticket_id)])
+    assert response.status_code == 200, response.text
+    outcomes = [result["outcome"] for result in response.json()["results"]]
+    assert outcomes[0] == "applied" and outcomes[2] == "applied"
+    assert outcomes[1] == "rejected"
