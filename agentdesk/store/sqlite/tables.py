@@ -240,6 +240,37 @@ class CounterRow(_Table, table=True):
     value: int
 
 
+class ScreenSessionRow(_Table, table=True):
+    """A stretch of time a ticket was open on an agent's screen (`metrics.ScreenSession`)."""
+
+    __tablename__ = "screen_sessions"
+    __table_args__ = (Index("ix_screen_sessions_ticket", "ticket_id", "started_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: str = Field(foreign_key="tickets.id")
+    agent_id: str
+    started_at: int
+    ended_at: int
+
+
+class TicketWorkRow(_Table, table=True):
+    """Per-ticket counts the metrics need, kept up to date by triggers (migration 0006).
+
+    Triggers rather than code in the write paths, so every way a row arrives (local actions,
+    pulled pages, imports) counts: public agent messages, `ticket.reopened` events, follow-up
+    tickets and screen time. A lead's refresh then reads one row per ticket instead of
+    counting messages and events.
+    """
+
+    __tablename__ = "ticket_work"
+
+    ticket_id: str = Field(primary_key=True, foreign_key="tickets.id")
+    agent_messages: int = 0
+    reopens: int = 0
+    follow_ups: int = 0
+    handle_micros: int = 0
+
+
 metadata: MetaData = _registry.metadata
 
 
@@ -261,3 +292,5 @@ scripts = table(ScriptRow)
 operations = table(OperationRow)
 sync_meta = table(SyncMetaRow)
 counters = table(CounterRow)
+screen_sessions = table(ScreenSessionRow)
+ticket_work = table(TicketWorkRow)
