@@ -231,9 +231,9 @@ class Store(ABC):
 
     # -- metrics (domain/metrics.py) -------------------------------------------------------
     @abstractmethod
-    async def record_screen_session(self, session: ScreenSession) -> None:
-        """Keep a stretch of time a ticket was open on an agent's screen (local only: not
-        logged as an operation). Raises NotFound if the ticket is unknown."""
+    async def record_screen_sessions(self, sessions: Sequence[ScreenSession]) -> None:
+        """Keep stretches of time tickets were open on agents' screens, all or none (local
+        only: not logged as operations). Raises NotFound if a ticket is unknown."""
 
     @abstractmethod
     async def screen_sessions(self, ticket_id: str) -> list[ScreenSession]:

@@ -390,11 +390,13 @@ class MemoryStore(Store):
                 self._server_epoch = page.server_epoch
 
     # -- metrics ---------------------------------------------------------------------------
-    async def record_screen_session(self, session: ScreenSession) -> None:
+    async def record_screen_sessions(self, sessions: Sequence[ScreenSession]) -> None:
         async with self._lock:
-            if session.ticket_id not in self._tickets:
-                raise NotFound(f"no ticket {session.ticket_id!r}")
-            self._screen_sessions.setdefault(session.ticket_id, []).append(session)
+            for session in sessions:
+                if session.ticket_id not in self._tickets:
+                    raise NotFound(f"no ticket {session.ticket_id!r}")
+            for session in sessions:
+                self._screen_sessions.setdefault(session.ticket_id, []).append(session)
 
     async def screen_sessions(self, ticket_id: str) -> list[ScreenSession]:
         found = self._screen_sessions.get(ticket_id, [])

@@ -57,12 +57,13 @@ async def work_the_morning(store: Store) -> dict[int, str]:
     await store.customer_reply(two, "Yes", now=NOW + 40 * MIN, confirms_resolution=True)
     await store.record_csat(two, 2, actor_id="ag-junior", now=NOW + 41 * MIN)
     await store.assign(ids[3], "ag-junior", actor_id="ag-lead", now=NOW)
-    for session in (
-        ScreenSession(one, "ag-senior", NOW + 4 * MIN, NOW + 10 * MIN),
-        ScreenSession(one, "ag-lead", NOW + 12 * MIN, NOW + 13 * MIN),
-        ScreenSession(two, "ag-junior", NOW + 18 * MIN, NOW + 28 * MIN),
-    ):
-        await store.record_screen_session(session)
+    await store.record_screen_sessions(
+        [
+            ScreenSession(one, "ag-senior", NOW + 4 * MIN, NOW + 10 * MIN),
+            ScreenSession(one, "ag-lead", NOW + 12 * MIN, NOW + 13 * MIN),
+            ScreenSession(two, "ag-junior", NOW + 18 * MIN, NOW + 28 * MIN),
+        ]
+    )
     return ids
 
 
@@ -161,12 +162,16 @@ async def test_screen_sessions_come_back_in_start_order(store: Store) -> None:
     ticket = await store.ticket_by_number(3)
     late = ScreenSession(ticket.id, "ag-junior", NOW + 5 * MIN, NOW + 6 * MIN)
     early = ScreenSession(ticket.id, "ag-senior", NOW, NOW + MIN)
-    await store.record_screen_session(late)
-    await store.record_screen_session(early)
+    await store.record_screen_sessions([late])
+    await store.record_screen_sessions([early])
     assert await store.screen_sessions(ticket.id) == [early, late]
     assert await store.screen_sessions((await store.ticket_by_number(4)).id) == []
 
 
-async def test_a_screen_session_of_an_unknown_ticket_is_refused(store: Store) -> None:
-    with pytest.raises(NotFound):
-        await store.record_screen_session(ScreenSession("nope", "ag-junior", NOW, NOW + MIN))
+async def test_sessions_naming_an_unknown_ticket_are_refused_and_none_kept(store: Store) -> None:
+    ticket = await store.ticket_by_number(3)
+    known = ScreenSession(ticket.id, "ag-junior", NOW, NOW + MIN)
+    with pytest.raises(NotFound, match="nope"):
+        await store.record_screen_sessions([known, ScreenSession("nope", "ag-junior", NOW, NOW)])
+    assert await store.screen_sessions(ticket.id) == []
+    await store.record_screen_sessions([])

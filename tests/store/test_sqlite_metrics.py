@@ -10,7 +10,7 @@ from tests.fixtures import NOW
 from tests.store.test_contract_metrics import LATER, WINDOW, work_the_morning
 from tests.store.test_sqlite import downgrade, seeded, sqlite_rows
 
-WORK = "SELECT agent_messages, reopens, follow_ups FROM ticket_work ORDER BY ticket_id"
+WORK = "SELECT number, agent_messages, reopens, follow_ups FROM tickets ORDER BY number"
 
 
 async def test_an_upgrade_counts_the_history_already_there(tmp_path: Path) -> None:
@@ -21,7 +21,8 @@ async def test_an_upgrade_counts_the_history_already_there(tmp_path: Path) -> No
     kept = sqlite_rows(path, WORK)
     await store.close()
     downgrade(path, "0004")
-    assert ("ticket_work",) not in sqlite_rows(path, "SELECT name FROM sqlite_master")
+    columns = [row[1] for row in sqlite_rows(path, "PRAGMA table_info(tickets)")]
+    assert "agent_messages" not in columns
 
     store = SqliteStore(path)
     await store.open()
@@ -30,7 +31,9 @@ async def test_an_upgrade_counts_the_history_already_there(tmp_path: Path) -> No
 
     assert sqlite_rows(path, WORK) == kept
     # Screen time went with the table on the way down; everything else is counted again.
-    assert sorted(kept) == [(2, 0, 1), (3, 1, 0)]  # #1 (followed up), #2
+    # #1 answered, asked to confirm and followed up (#7); #2 rejected a fix once.
+    assert kept[:2] == [(1, 2, 0, 1), (2, 3, 1, 0)]
+    assert all(row[1:] == (0, 0, 0) for row in kept[2:])
     (groups,) = snapshot.tallies
     assert sum(counted.reopened for counted in groups.values()) == 2
 
@@ -47,5 +50,5 @@ async def test_messages_arriving_by_sync_are_counted_too(tmp_path: Path) -> None
     await store.close()
     assert sqlite_rows(
         tmp_path / "desk.db",
-        f"SELECT agent_messages FROM ticket_work WHERE ticket_id = '{ticket.id}'",
+        f"SELECT agent_messages FROM tickets WHERE id = '{ticket.id}'",
     ) == [(1,)]

@@ -1,8 +1,9 @@
-"""Metrics in SQL: `metrics.tally_ticket`'s arithmetic as aggregates, one table scan a refresh.
+"""Metrics in SQL: `metrics.tally_ticket`'s arithmetic as aggregates, in one statement.
 
-Every window's counts come from one pass over `tickets` joined to `ticket_work` (the per-ticket
-counts the triggers keep), grouped by (queue, agent): SQLite sums integers far faster than
-Python could after reading 100,000 rows out. The terms mirror `domain.metrics` clause for
+Each window's counts come from one pass over the tickets that can count in it (active since
+it began, or not closed), read from two covering indexes rather than the wide rows, work
+counts included (the triggers keep them on the ticket), and grouped by (queue, agent): SQLite
+sums integers far faster than Python could after reading the rows out. The terms mirror `domain.metrics` clause for
 clause; the contract suite checks both give the same numbers. Runs on the sqlite3 connection
 itself; writes take the store's write transaction.
 """
@@ -24,80 +25,103 @@ from agentdesk.domain.metrics import (
     Window,
 )
 from agentdesk.store.errors import NotFound
+from agentdesk.store.sqlite import tables
 from agentdesk.store.sqlite.convert import from_micros, to_micros
-from agentdesk.store.sqlite.database import Transaction
-from agentdesk.store.sqlite.tables import LOAD_WHERE, PULLABLE_WHERE
+from agentdesk.store.sqlite.database import Transaction, bulk_insert
+from agentdesk.store.sqlite.tables import (
+    LOAD_WHERE,
+    PULLABLE_WHERE,
+    UNRESOLVED_WHERE,
+)
 
-_IN = "({column} >= :s{i} AND {column} < :e{i})"
+# SQLite allows 32,766 parameters a statement; stay well below.
+_IDS_PER_QUERY = 500
+_IN = "({column} >= :start AND {column} < :end)"
+
+# Per ticket, once: what of it falls in the window (the terms of `metrics.tally_ticket`).
+_FLAGS = ", ".join(
+    (
+        "department_id",
+        "assignee_id",
+        f"{_IN.format(column='created_at')} AS arrived",
+        f"{_IN.format(column='first_response_at')} AS answered",
+        "first_response_at - created_at AS response_micros",
+        "first_response_due IS NOT NULL AS first_clock",
+        "first_response_at <= first_response_due AS first_met",
+        f"first_response_at IS NULL AND {_IN.format(column='first_response_due')}"
+        " AND (closed_at IS NULL OR closed_at > first_response_due) AS first_lapsed",
+        f"{_IN.format(column='closed_at')} AS resolved",
+        "resolution_due IS NOT NULL AS resolution_clock",
+        "closed_at <= resolution_due AS resolution_met",
+        f"closed_at IS NULL AND sla_paused_at IS NULL AND {_IN.format(column='resolution_due')}"
+        " AS resolution_lapsed",
+        "csat",
+        "reopens > 0 OR follow_ups > 0 AS reopened",
+        "agent_messages",
+        "handle_micros",
+    )
+)
+# In `Tally` field order; times in microseconds.
+_TERMS = (
+    "sum(arrived)",
+    "sum(answered)",
+    "sum(CASE WHEN answered THEN response_micros END)",
+    "sum(CASE WHEN answered THEN first_clock ELSE first_lapsed END)",
+    "sum(answered AND first_met)",
+    "sum(resolved)",
+    "sum(CASE WHEN resolved THEN resolution_clock ELSE resolution_lapsed END)",
+    "sum(resolved AND resolution_met)",
+    f"sum(resolved AND NOT reopened AND agent_messages <= {FCR_AGENT_MESSAGES})",
+    "sum(resolved AND reopened)",
+    "sum(resolved AND csat IS NOT NULL)",
+    f"sum(resolved AND csat >= {SATISFIED_SCORE})",
+    "sum(resolved AND handle_micros > 0)",
+    "sum(CASE WHEN resolved THEN handle_micros END)",
+)
+_COUNTED = "arrived OR answered OR first_lapsed OR resolved OR resolution_lapsed"
+# Two disjoint index-only scans: what changed since the window began (no event of a ticket is
+# later than its `updated_at`), and what is still open from before (its clocks may lapse now).
+_TALLIES = (
+    f"SELECT department_id, assignee_id, {', '.join(_TERMS)} FROM ("
+    f"SELECT {_FLAGS} FROM tickets INDEXED BY ix_tickets_activity WHERE updated_at >= :start"
+    f" UNION ALL SELECT {_FLAGS} FROM tickets INDEXED BY ix_tickets_unresolved"
+    f" WHERE {UNRESOLVED_WHERE} AND updated_at < :start"
+    f") WHERE {_COUNTED} GROUP BY department_id, assignee_id"
+)
 
 
-def _window_terms(i: int) -> list[str]:
-    """The aggregates of window `i`, in `Tally` field order (times in microseconds)."""
-    created = _IN.format(column="t.created_at", i=i)
-    responded = _IN.format(column="t.first_response_at", i=i)
-    first_due = _IN.format(column="t.first_response_due", i=i)
-    closed = _IN.format(column="t.closed_at", i=i)
-    resolution_due = _IN.format(column="t.resolution_due", i=i)
-    reopened = "(ifnull(w.reopens, 0) > 0 OR ifnull(w.follow_ups, 0) > 0)"
-    one_touch = f"(NOT {reopened} AND ifnull(w.agent_messages, 0) <= {FCR_AGENT_MESSAGES})"
-    return [
-        f"sum({created})",
-        f"sum({responded})",
-        f"sum(CASE WHEN {responded} THEN t.first_response_at - t.created_at END)",
-        f"sum(CASE WHEN {responded} THEN t.first_response_due IS NOT NULL"
-        f" WHEN t.first_response_at IS NULL THEN {first_due}"
-        " AND (t.closed_at IS NULL OR t.closed_at > t.first_response_due) END)",
-        f"sum({responded} AND t.first_response_at <= t.first_response_due)",
-        f"sum({closed})",
-        f"sum(CASE WHEN {closed} THEN t.resolution_due IS NOT NULL"
-        f" WHEN t.closed_at IS NULL THEN t.sla_paused_at IS NULL AND {resolution_due} END)",
-        f"sum({closed} AND t.closed_at <= t.resolution_due)",
-        f"sum({closed} AND {one_touch})",
-        f"sum({closed} AND {reopened})",
-        f"sum({closed} AND t.csat IS NOT NULL)",
-        f"sum({closed} AND t.csat >= {SATISFIED_SCORE})",
-        f"sum({closed} AND ifnull(w.handle_micros, 0) > 0)",
-        f"sum(CASE WHEN {closed} THEN w.handle_micros END)",
-    ]
-
-
-# Which terms are durations (microseconds) rather than counts.
-_DURATIONS = {2, 13}
-_TERMS = len(_window_terms(0))
-
-
-def _tally(values: Sequence[int | None]) -> Tally:
-    found = [
-        timedelta(microseconds=value or 0) if index in _DURATIONS else int(value or 0)
-        for index, value in enumerate(values)
-    ]
-    return Tally(*found)  # type: ignore[arg-type]
+def _tally(row: Sequence[int | None]) -> Tally:
+    (_, _, arrivals, answered, response, first_clocks, first_met, resolved) = row[:8]
+    (resolution_clocks, resolution_met, one_touch, reopened, rated, satisfied) = row[8:14]
+    handled, handle = row[14:16]
+    return Tally(
+        arrivals or 0,
+        answered or 0,
+        timedelta(microseconds=response or 0),
+        first_clocks or 0,
+        first_met or 0,
+        resolved or 0,
+        resolution_clocks or 0,
+        resolution_met or 0,
+        one_touch or 0,
+        reopened or 0,
+        rated or 0,
+        satisfied or 0,
+        handled or 0,
+        timedelta(microseconds=handle or 0),
+    )
 
 
 def tallies(
     connection: sqlite3.Connection, windows: Sequence[Window]
 ) -> tuple[dict[GroupKey, Tally], ...]:
-    if not windows:
-        return ()
-    terms = [term for i in range(len(windows)) for term in _window_terms(i)]
-    statement = (
-        f"SELECT t.department_id, t.assignee_id, {', '.join(terms)} "
-        "FROM tickets AS t LEFT JOIN ticket_work AS w ON w.ticket_id = t.id "
-        "GROUP BY t.department_id, t.assignee_id"
-    )
-    parameters: dict[str, int] = {}
-    for i, window in enumerate(windows):
-        parameters[f"s{i}"] = to_micros(window.start)
-        parameters[f"e{i}"] = to_micros(window.end)
-    found: tuple[dict[GroupKey, Tally], ...] = tuple({} for _ in windows)
-    empty = Tally()
-    for row in connection.execute(statement, parameters):
-        key: GroupKey = (row[0], row[1])
-        for i, groups in enumerate(found):
-            counted = _tally(row[2 + i * _TERMS : 2 + (i + 1) * _TERMS])
-            if counted != empty:
-                groups[key] = counted
-    return found
+    """Counts per (queue, agent) for each window: one grouped statement per window."""
+    found: list[dict[GroupKey, Tally]] = []
+    for window in windows:
+        parameters = {"start": to_micros(window.start), "end": to_micros(window.end)}
+        rows = connection.execute(_TALLIES, parameters)
+        found.append({(row[0], row[1]): _tally(row) for row in rows})
+    return tuple(found)
 
 
 def queue_states(connection: sqlite3.Connection, now: datetime) -> dict[str, QueueState]:
@@ -139,22 +163,32 @@ def snapshot(
 
 
 # -- screen sessions -----------------------------------------------------------------------
-def record_session(tx: Transaction, session: ScreenSession) -> None:
+def record_sessions(tx: Transaction, sessions: Sequence[ScreenSession]) -> None:
     connection = tx.connection
-    known = connection.exec_driver_sql(
-        "SELECT 1 FROM tickets WHERE id = ?", (session.ticket_id,)
-    ).first()
-    if known is None:
-        raise NotFound(f"no ticket {session.ticket_id!r}")
-    connection.exec_driver_sql(
-        "INSERT INTO screen_sessions (ticket_id, agent_id, started_at, ended_at) "
-        "VALUES (?, ?, ?, ?)",
-        (
-            session.ticket_id,
-            session.agent_id,
-            to_micros(session.started_at),
-            to_micros(session.ended_at),
-        ),
+    wanted = sorted({session.ticket_id for session in sessions})
+    known: set[str] = set()
+    for start in range(0, len(wanted), _IDS_PER_QUERY):
+        chunk = wanted[start : start + _IDS_PER_QUERY]
+        marks = ", ".join("?" for _ in chunk)
+        rows = connection.exec_driver_sql(
+            f"SELECT id FROM tickets WHERE id IN ({marks})", tuple(chunk)
+        )
+        known.update(row[0] for row in rows)
+    missing = [ticket_id for ticket_id in wanted if ticket_id not in known]
+    if missing:
+        raise NotFound(f"no ticket {missing[0]!r}")
+    bulk_insert(
+        connection,
+        tables.screen_sessions,
+        [
+            {
+                "ticket_id": session.ticket_id,
+                "agent_id": session.agent_id,
+                "started_at": to_micros(session.started_at),
+                "ended_at": to_micros(session.ended_at),
+            }
+            for session in sessions
+        ],
     )
 
 

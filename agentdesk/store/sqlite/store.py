@@ -472,11 +472,11 @@ class SqliteStore(Store):
         await self._write(remote.apply_page, page)
 
     # -- metrics ---------------------------------------------------------------------------
-    async def record_screen_session(self, session: ScreenSession) -> None:
+    async def record_screen_sessions(self, sessions: Sequence[ScreenSession]) -> None:
         await self._sqlalchemy_ready()
         from agentdesk.store.sqlite import metrics
 
-        await self._write(metrics.record_session, session)
+        await self._write(metrics.record_sessions, list(sessions))
 
     async def screen_sessions(self, ticket_id: str) -> list[ScreenSession]:
         await self._sqlalchemy_ready()

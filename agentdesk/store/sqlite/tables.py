@@ -34,6 +34,27 @@ QUEUE_ORDER = ("priority_rank", "sla_due", "created_at", "number")
 # for word for SQLite to use the partial indexes below.
 PULLABLE_WHERE = "assignee_id IS NULL AND status IN ('new', 'open')"
 LOAD_WHERE = "assignee_id IS NOT NULL AND status IN ('new', 'open')"
+# What a metrics refresh reads of a ticket (`sqlite.metrics`), so two covering indexes serve it
+# without touching the wide rows: tickets active since a moment (`updated_at` is bumped by every
+# change, so no event of a ticket is later than it), and tickets not closed yet, whose clocks
+# may lapse however long ago they last changed.
+METRIC_COLUMNS = (
+    "updated_at",
+    "closed_at",
+    "department_id",
+    "assignee_id",
+    "created_at",
+    "first_response_at",
+    "first_response_due",
+    "resolution_due",
+    "sla_paused_at",
+    "csat",
+    "agent_messages",
+    "reopens",
+    "follow_ups",
+    "handle_micros",
+)
+UNRESOLVED_WHERE = "closed_at IS NULL"
 
 
 class _Table(SQLModel, registry=_registry):
@@ -105,6 +126,8 @@ class TicketRecord(_Table, table=True):
             sqlite_where=text(PULLABLE_WHERE),
         ),
         Index("ix_tickets_load", "assignee_id", sqlite_where=text(LOAD_WHERE)),
+        Index("ix_tickets_activity", *METRIC_COLUMNS),
+        Index("ix_tickets_unresolved", *METRIC_COLUMNS, sqlite_where=text(UNRESOLVED_WHERE)),
     )
 
     id: str = Field(primary_key=True)
@@ -135,6 +158,14 @@ class TicketRecord(_Table, table=True):
     links: list[dict[str, str]] = _json()
     version: int
     search_text: str
+    # Work counts for the metrics, kept by triggers (migration 0006) rather than by the write
+    # paths, so every way a row arrives counts (local actions, pulled pages, imports): public
+    # agent messages, `ticket.reopened` events, follow-up tickets and screen time. No converter
+    # writes them, so an update from a Ticket leaves them as they are.
+    agent_messages: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    reopens: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    follow_ups: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    handle_micros: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 class MessageRow(_Table, table=True):
@@ -253,24 +284,6 @@ class ScreenSessionRow(_Table, table=True):
     ended_at: int
 
 
-class TicketWorkRow(_Table, table=True):
-    """Per-ticket counts the metrics need, kept up to date by triggers (migration 0006).
-
-    Triggers rather than code in the write paths, so every way a row arrives (local actions,
-    pulled pages, imports) counts: public agent messages, `ticket.reopened` events, follow-up
-    tickets and screen time. A lead's refresh then reads one row per ticket instead of
-    counting messages and events.
-    """
-
-    __tablename__ = "ticket_work"
-
-    ticket_id: str = Field(primary_key=True, foreign_key="tickets.id")
-    agent_messages: int = 0
-    reopens: int = 0
-    follow_ups: int = 0
-    handle_micros: int = 0
-
-
 metadata: MetaData = _registry.metadata
 
 
@@ -293,4 +306,3 @@ operations = table(OperationRow)
 sync_meta = table(SyncMetaRow)
 counters = table(CounterRow)
 screen_sessions = table(ScreenSessionRow)
-ticket_work = table(TicketWorkRow)

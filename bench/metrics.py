@@ -1,0 +1,289 @@
+"""A lead's metrics refresh with 100,000 tickets and 500 agents.
+
+    python bench/metrics.py [--db /tmp/agentdesk-metrics-bench.db] [--rounds 30] [--rebuild]
+                            [--tickets 100000]
+
+The store is built once (a couple of minutes) and reused while the file exists. Its 100,000
+tickets arrive over the last 30 days in the routed departments, from 5,000 customers; 500
+agents (pull_next's generator) work them: most are answered (first response a few minutes to
+hours after arrival, some late), those older than a day are nearly all closed, some after a
+rejected fix; a few percent come back as follow-ups; a third of closures carry a CSAT score;
+handled tickets were on screen one to three times for a few minutes each. Ticket states and
+their replies arrive the way a sync pull delivers them (`apply_remote`), so the work counts
+are kept by the triggers, as on a synced desk; screen sessions go through
+`record_screen_sessions`.
+
+A refresh is `store.metrics_snapshot` for today, this shift and the last 7 days (the lead view's
+three windows) plus the queues and agent loads, end to end from the event loop: the hop to the
+store's thread, the SQL, and turning the rows into domain values. "Cold" is the first refresh
+after opening the file (the SQLAlchemy side already imported, the OS page cache as left by the
+previous run); "warm" repeats it. A 30-day refresh is timed too. That the SQL counts exactly what
+`domain.metrics` defines is the contract suite's job (tests/store/test_contract_metrics.py).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import statistics
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from pull_next import CUSTOMERS, load_requests, make_agents  # type: ignore[import-not-found]
+
+from agentdesk.config_routing import default_policy
+from agentdesk.demo import DEPARTMENTS
+from agentdesk.domain import sla
+from agentdesk.domain.metrics import (
+    Kpis,
+    Period,
+    ScreenSession,
+    Window,
+    period_window,
+    total,
+)
+from agentdesk.domain.model import (
+    PRIORITY_ORDER,
+    Channel,
+    Customer,
+    CustomerTier,
+    Message,
+    MessageKind,
+    Ticket,
+    TicketStatus,
+)
+from agentdesk.domain.remote import RemotePage
+from agentdesk.store.sqlite import SqliteStore
+
+DEFAULT_DB = Path("/tmp/agentdesk-metrics-bench.db")
+TICKETS = 100_000
+DAYS = 30
+PAGE = 2_000
+MIN = timedelta(minutes=1)
+# Fixed, so every build and run sees the same desk.
+NOW = datetime(2026, 11, 23, 14, 0, tzinfo=UTC)
+
+
+def minutes(rng: random.Random, mean: float) -> timedelta:
+    return rng.expovariate(1 / mean) * MIN
+
+
+def make_ticket(
+    rng: random.Random,
+    number: int,
+    agents: list[str],
+    customers: list[str],
+    request: tuple[str, str],
+) -> tuple[Ticket, list[Message], list[ScreenSession]]:
+    policy = default_policy()
+    text, intent = request
+    route = policy.routes[intent]
+    rank = route.priority.rank + rng.choices([-1, 0, 1], weights=[1, 6, 1])[0]
+    priority = PRIORITY_ORDER[min(max(rank, 0), len(PRIORITY_ORDER) - 1)]
+    created = NOW - rng.uniform(1, DAYS * 24 * 60) * MIN
+    first_due, resolution_due = sla.due_times(priority, CustomerTier.STANDARD, created)
+    age = NOW - created
+    ticket_id = f"bench-t-{number}"
+    messages = [Message(f"{ticket_id}-m0", ticket_id, MessageKind.CUSTOMER, text, created)]
+    sessions: list[ScreenSession] = []
+    status, assignee = TicketStatus.NEW, None
+    responded = closed = None
+    csat = None
+    taken_up = 0.97 if age > timedelta(hours=4) else 0.6
+    if rng.random() < taken_up:
+        assignee = rng.choice(agents)
+        status = TicketStatus.OPEN
+        answer = created + minutes(rng, 90)
+        if answer < NOW:
+            responded = answer
+            replies = rng.choices([1, 2, 3, 4], weights=[5, 3, 1, 1])[0]
+            moment = answer
+            for index in range(replies):
+                messages.append(
+                    Message(
+                        f"{ticket_id}-r{index}",
+                        ticket_id,
+                        MessageKind.REPLY,
+                        "Thanks for writing; here is what we found.",
+                        moment,
+                        assignee,
+                    )
+                )
+                opened = moment - 6 * MIN
+                sessions.append(
+                    ScreenSession(ticket_id, assignee, opened, opened + minutes(rng, 5))
+                )
+                moment += minutes(rng, 120)
+            finish = moment
+            if finish < NOW and (age > timedelta(days=1) or rng.random() < 0.5):
+                closed = finish
+                status = TicketStatus.CLOSED
+                if rng.random() < 0.33:
+                    csat = rng.choices([1, 2, 3, 4, 5], weights=[1, 1, 2, 4, 6])[0]
+            elif rng.random() < 0.3:
+                status = TicketStatus.PENDING
+    ticket = Ticket(
+        id=ticket_id,
+        number=number,
+        subject=text[:80],
+        customer_id=rng.choice(customers),
+        department_id=route.department,
+        status=status,
+        priority=priority,
+        channel=rng.choice(list(Channel)),
+        intent=intent,
+        created_at=created,
+        updated_at=closed or responded or created,
+        required_skill=route.skill,
+        complexity=route.complexity,
+        first_response_due=first_due,
+        resolution_due=resolution_due,
+        first_response_at=responded,
+        sla_paused_at=(responded if status is TicketStatus.PENDING else None),
+        assignee_id=assignee,
+        csat=csat,
+        closed_at=closed,
+    )
+    return ticket, messages, sessions
+
+
+def follow_up(rng: random.Random, number: int, of: Ticket) -> tuple[Ticket, list[Message]]:
+    assert of.closed_at is not None
+    created = of.closed_at + minutes(rng, 600)
+    ticket_id = f"bench-t-{number}"
+    first_due, resolution_due = sla.due_times(of.priority, CustomerTier.STANDARD, created)
+    ticket = Ticket(
+        id=ticket_id,
+        number=number,
+        subject=f"Re: {of.subject}",
+        customer_id=of.customer_id,
+        department_id=of.department_id,
+        status=TicketStatus.NEW,
+        priority=of.priority,
+        channel=of.channel,
+        intent=of.intent,
+        created_at=min(created, NOW),
+        updated_at=min(created, NOW),
+        first_response_due=first_due,
+        resolution_due=resolution_due,
+        follow_up_of=of.id,
+    )
+    body = Message(f"{ticket_id}-m0", ticket_id, MessageKind.CUSTOMER, "Still broken.", created)
+    return ticket, [body]
+
+
+async def build(db: Path, count: int) -> None:
+    rng = random.Random(6)
+    started = time.perf_counter()
+    store = SqliteStore(db, create=True)
+    await store.open()
+    await store.add_departments(DEPARTMENTS)
+    agents = make_agents(rng)
+    await store.add_agents(agents)
+    customers = [
+        Customer(f"bench-cu-{index}", f"Customer {index}", f"customer{index}@example.com")
+        for index in range(CUSTOMERS)
+    ]
+    await store.add_customers(customers)
+    policy = default_policy()
+    requests = [(text, intent) for text, intent in load_requests() if intent in policy.routes]
+    agent_ids = [agent.id for agent in agents]
+    customer_ids = [customer.id for customer in customers]
+    cursor = 0
+    number = 0
+    tickets: list[Ticket] = []
+    messages: list[Message] = []
+    sessions: list[ScreenSession] = []
+
+    async def flush() -> None:
+        nonlocal cursor
+        page = RemotePage(cursor, tuple(tickets), tuple(messages), cursor + len(tickets))
+        await store.apply_remote(page)
+        await store.record_screen_sessions(sessions)
+        cursor = page.cursor
+        tickets.clear()
+        messages.clear()
+        sessions.clear()
+
+    while number < count:
+        number += 1
+        ticket, said, seen = make_ticket(
+            rng, number, agent_ids, customer_ids, requests[number % len(requests)]
+        )
+        tickets.append(ticket)
+        messages.extend(said)
+        sessions.extend(seen)
+        if ticket.closed_at is not None and rng.random() < 0.04 and number < count:
+            number += 1
+            again, said = follow_up(rng, number, ticket)
+            if again.created_at < NOW:
+                tickets.append(again)
+                messages.extend(said)
+            else:
+                number -= 1
+        if len(tickets) >= PAGE:
+            await flush()
+            print(f"tickets: {number}", file=sys.stderr)
+    if tickets:
+        await flush()
+    await store.close()
+    print(f"built {db} in {time.perf_counter() - started:.1f} s", file=sys.stderr)
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
+
+
+async def measure(db: Path, rounds: int) -> None:
+    store = SqliteStore(db)
+    await store.open()
+    await store.agents()  # the SQLAlchemy side, as a running app has it by then
+    windows = [period_window(period, NOW) for period in (Period.TODAY, Period.SHIFT, Period.WEEK)]
+    month = [period_window(Period.MONTH, NOW)]
+
+    async def timed(chosen: list[Window]) -> float:
+        started = time.perf_counter()
+        await store.metrics_snapshot(chosen, now=NOW)
+        return (time.perf_counter() - started) * 1000
+
+    cold = await timed(windows)
+    warm = [await timed(windows) for _ in range(rounds)]
+    month_times = [await timed(month) for _ in range(max(rounds // 3, 3))]
+    snapshot = await store.metrics_snapshot(windows, now=NOW)
+    week = snapshot.tallies[2]
+    kpis = Kpis.of(total(week.values()))
+    await store.close()
+    print(f"groups (queue, agent) in 7 days: {len(week)}; 7-day KPIs: {kpis}")
+    print(f"queues: {sorted((q.department_id, q.waiting) for q in snapshot.queues.values())}")
+    print(f"refresh today+shift+7d, cold: {cold:.1f} ms")
+    print(
+        f"refresh today+shift+7d, warm: p50 {statistics.median(warm):.1f} ms, "
+        f"p95 {percentile(warm, 0.95):.1f} ms, max {max(warm):.1f} ms ({rounds} rounds)"
+    )
+    print(
+        f"refresh 30d, warm: p50 {statistics.median(month_times):.1f} ms, "
+        f"p95 {percentile(month_times, 0.95):.1f} ms"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--db", type=Path, default=DEFAULT_DB)
+    parser.add_argument("--rounds", type=int, default=30)
+    parser.add_argument("--rebuild", action="store_true")
+    parser.add_argument("--tickets", type=int, default=TICKETS)
+    args = parser.parse_args()
+    if args.rebuild:
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{args.db}{suffix}").unlink(missing_ok=True)
+    if not args.db.exists():
+        asyncio.run(build(args.db, args.tickets))
+    asyncio.run(measure(args.db, args.rounds))
+
+
+if __name__ == "__main__":
+    main()
