@@ -125,6 +125,30 @@ class ScreenSession:
         return self.ended_at - self.started_at
 
 
+class ScreenClock:
+    """Times one ticket's stays on an agent's screen: shown, hidden, shown again.
+
+    Showing twice or hiding twice changes nothing, so callers can report every event they
+    see (screen resumed, app focused, ...) without keeping track themselves.
+    """
+
+    def __init__(self, ticket_id: str, agent_id: str) -> None:
+        self.ticket_id = ticket_id
+        self.agent_id = agent_id
+        self.since: datetime | None = None
+
+    def show(self, now: datetime) -> None:
+        if self.since is None:
+            self.since = now
+
+    def hide(self, now: datetime) -> ScreenSession | None:
+        """The stay that ends now; None if the ticket was not shown or no time passed."""
+        since, self.since = self.since, None
+        if since is None or now <= since:
+            return None
+        return ScreenSession(self.ticket_id, self.agent_id, since, now)
+
+
 @dataclass(frozen=True, slots=True)
 class TicketHistory:
     """What the metrics need of one ticket: its state plus counts drawn from its history."""

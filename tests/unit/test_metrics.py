@@ -16,6 +16,7 @@ from agentdesk.domain.metrics import (
     EMPTY,
     Kpis,
     Period,
+    ScreenClock,
     ScreenSession,
     Tally,
     TicketHistory,
@@ -365,3 +366,14 @@ def test_ratios_stay_between_zero_and_one(desk: list[TicketHistory]) -> None:
         kpis.csat,
     ):
         assert share is None or 0 <= share <= 1
+
+
+def test_the_screen_clock_ignores_repeats_and_empty_stays() -> None:
+    clock = ScreenClock("t1", "a")
+    assert clock.hide(T0) is None  # never shown
+    clock.show(T0)
+    clock.show(T0 + MIN)  # already showing: the stay began at T0
+    assert clock.hide(T0 + 3 * MIN) == ScreenSession("t1", "a", T0, T0 + 3 * MIN)
+    assert clock.hide(T0 + 4 * MIN) is None
+    clock.show(T0 + 5 * MIN)
+    assert clock.hide(T0 + 5 * MIN) is None  # no time passed
