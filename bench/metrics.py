@@ -96,7 +96,7 @@ def make_ticket(
     status, assignee = TicketStatus.NEW, None
     responded = closed = None
     csat = None
-    taken_up = 0.97 if age > timedelta(hours=4) else 0.6
+    taken_up = 0.998 if age > timedelta(hours=4) else 0.6
     if rng.random() < taken_up:
         assignee = rng.choice(agents)
         status = TicketStatus.OPEN
