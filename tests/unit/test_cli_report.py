@@ -6,7 +6,6 @@ import asyncio
 import csv
 import io
 import json
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -18,14 +17,10 @@ from agentdesk.store.sqlite import SqliteStore
 from tests.fixtures import NOW, seed
 from tests.store.test_contract_metrics import work_the_morning
 
+# Autouse: config and data dir in the test's tmp_path, as for every CLI test.
+from tests.unit.test_cli_route import isolated  # noqa: F401
+
 AT = (NOW + timedelta(hours=1)).isoformat()  # 10:00 UTC on the fixture's day
-
-
-@pytest.fixture(autouse=True)
-def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    monkeypatch.setenv("AGENTDESK_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("AGENTDESK_CONFIG", str(tmp_path / "config.toml"))
-    yield tmp_path
 
 
 @pytest.fixture
