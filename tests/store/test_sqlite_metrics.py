@@ -20,7 +20,7 @@ async def test_an_upgrade_counts_the_history_already_there(tmp_path: Path) -> No
     await store.customer_reply(ids[1], "Broken again", now=NOW + timedelta(minutes=50))
     kept = sqlite_rows(path, WORK)
     await store.close()
-    downgrade(path, "0004")
+    downgrade(path, "0005")
     columns = [row[1] for row in sqlite_rows(path, "PRAGMA table_info(tickets)")]
     assert "agent_messages" not in columns
 

@@ -10,4 +10,4 @@ from __future__ import annotations
 HEAD_REVISION = "0006"
 
 # Oldest first; anything not listed was written by a newer agentdesk.
-KNOWN_REVISIONS: tuple[str, ...] = ("0001", "0002", "0003", "0004", "0006")
+KNOWN_REVISIONS: tuple[str, ...] = ("0001", "0002", "0003", "0004", "0005", "0006")

@@ -4,7 +4,7 @@ The counts are filled from the existing messages, audit events and follow-ups; f
 triggers keep them current however rows arrive. Plain ADD COLUMNs: no table rewrite.
 
 Revision ID: 0006
-Revises: 0004
+Revises: 0005
 Create Date: 2026-11-23
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0006"
-down_revision: str | None = "0004"
+down_revision: str | None = "0005"
 branch_labels: str | None = None
 depends_on: str | None = None
 
