@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
-from agentdesk import __version__, cli_login, cli_route, cli_sync
+from agentdesk import __version__, cli_login, cli_report, cli_route, cli_sync
 from agentdesk.config import ConfigError, Settings
 from agentdesk.config_reload import load_or_fall_back
 from agentdesk.domain.errors import DomainError
@@ -152,6 +152,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="the file to write (default: standard output)",
     )
     cli_route.add_parser(commands, parents=[common, agent])
+    cli_report.add_parser(commands, parents=[common])
     cli_login.add_parser(commands, parents=[common])
     cli_sync.add_parser(commands, parents=[common])
     from agentdesk import cli_intents
@@ -190,6 +191,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_export(args, settings)
         if args.command == "route":
             return cli_route.run(args, settings)
+        if args.command == "report":
+            return cli_report.run(args, settings)
         if args.command in ("login", "logout"):
             return cli_login.run(args, settings)
         if args.command == "sync":

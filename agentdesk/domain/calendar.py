@@ -227,3 +227,19 @@ def _jump(local_zone: ZoneInfo, wall: datetime) -> datetime:
         else:
             low = middle + 1
     return datetime.fromtimestamp(high, UTC)
+
+
+def latest_opening(calendar: BusinessCalendar, moment: datetime) -> tuple[datetime, datetime]:
+    """The opening (UTC) that contains `moment`, or else the last one that ended before it.
+
+    Looks back at most a year; a calendar shut for longer than that (all holidays) has no
+    opening to give and raises CalendarError.
+    """
+    _require_aware(moment)
+    day = moment.astimezone(zone(calendar.timezone)).date()
+    for back in range(367):
+        # Latest first: a night shift of yesterday may still be running today.
+        for opens, closes in reversed(_day_openings(calendar, day - back * ONE_DAY)):
+            if opens <= moment:
+                return opens, closes
+    raise CalendarError(f"no opening in the year before {moment.isoformat()}")

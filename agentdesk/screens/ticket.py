@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from textual import on, work
-from textual.app import ComposeResult
+from textual import events, on, work
+from textual.app import App, ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Label
 
 from agentdesk.domain.lifecycle import Action, allowed_actions
+from agentdesk.domain.metrics import ScreenClock, ScreenSession
 from agentdesk.domain.model import (
     Customer,
     CustomerTier,
@@ -40,6 +41,7 @@ from agentdesk.screens.kb import KbInsert, KbScreen
 from agentdesk.screens.review import ReviewDialog, ReviewDraft
 from agentdesk.screens.script_picker import ScriptPicker
 from agentdesk.screens.transfer import TransferDialog
+from agentdesk.store.base import Store
 from agentdesk.store.errors import Conflict, NotFound
 from agentdesk.widgets.composer import Composer
 from agentdesk.widgets.conversation import Conversation
@@ -222,6 +224,7 @@ class TicketScreen(Screen[None]):
         self.pending_links: tuple[TicketLink, ...] = ()
         self._sending = False
         self._leave_armed = False
+        self.screen_clock: ScreenClock | None = None
         # Case-review drafts kept when the lead pressed escape in the review dialog.
         self.review_drafts: dict[str, ReviewDraft] = {}
 
@@ -260,6 +263,64 @@ class TicketScreen(Screen[None]):
         self.query_one(Conversation).focus()
         self.set_interval(TIMER_TICK_SECONDS, self._tick)
         self.load_ticket()
+        self._track_screen_time()
+
+    # -- screen time (handle time is the time a ticket is really in front of an agent) -------
+    def _track_screen_time(self) -> None:
+        self.screen_clock = ScreenClock(self.ticket_id, self.desk.agent.id)
+        self.screen_clock.show(self.desk.now())
+        self.watch(self.app, "app_focus", self._app_focus_changed, init=False)
+        # Immediate: a suspended app handles no messages until it is resumed.
+        self.app.app_suspend_signal.subscribe(self, self._app_suspended, immediate=True)
+        self.app.app_resume_signal.subscribe(self, self._app_resumed)
+
+    def _in_front(self) -> bool:
+        """In the stack with no other ticket above it: what is pushed over a ticket (its
+        dialogs, the KB search for it, help) is still work on that ticket."""
+        stack = self.app.screen_stack
+        if self not in stack:
+            return False
+        return not any(
+            isinstance(screen, TicketScreen) for screen in stack[stack.index(self) + 1 :]
+        )
+
+    def _shown(self) -> None:
+        if self.screen_clock is not None and self._in_front():
+            self.screen_clock.show(self.desk.now())
+
+    def _hidden(self) -> None:
+        if self.screen_clock is None:
+            return
+        session = self.screen_clock.hide(self.desk.now())
+        if session is not None:
+            # On the app, not this screen: the screen's own workers end when it is removed.
+            self.app.run_worker(
+                _save_screen_session(self.app, self.desk.store, session),
+                group="screen-time",
+                exit_on_error=False,
+            )
+
+    def on_screen_suspend(self, event: events.ScreenSuspend) -> None:
+        if not self._in_front():
+            self._hidden()
+
+    def on_screen_resume(self, event: events.ScreenResume) -> None:
+        self._shown()
+
+    def on_unmount(self) -> None:
+        self._hidden()
+
+    def _app_focus_changed(self, focused: bool) -> None:
+        if focused:
+            self._shown()
+        else:
+            self._hidden()
+
+    def _app_suspended(self, app: App[object]) -> None:
+        self._hidden()
+
+    def _app_resumed(self, app: App[object]) -> None:
+        self._shown()
 
     # -- reading -----------------------------------------------------------------------------
     @work(exclusive=True, group="ticket-load")
@@ -597,3 +658,11 @@ class TicketScreen(Screen[None]):
             )
             return
         self.dismiss(None)
+
+
+async def _save_screen_session(app: App[object], store: Store, session: ScreenSession) -> None:
+    try:
+        await store.record_screen_sessions([session])
+    except EXPECTED_ERRORS as error:
+        # Not worth interrupting the agent for: the stay is lost from handle time, nothing else.
+        app.log.warning(f"screen time of ticket {session.ticket_id} not kept: {error}")

@@ -16,6 +16,7 @@ from typing import Protocol
 
 from agentdesk.domain import actions, intake
 from agentdesk.domain.actions import Change, NewTicket
+from agentdesk.domain.metrics import MetricsSnapshot, ScreenSession, Window
 from agentdesk.domain.model import (
     Agent,
     AuditEvent,
@@ -254,6 +255,26 @@ class Store(ABC):
         is logged as a local operation. A ticket whose number is taken here by another ticket keeps
         its local number (or gets the next free one): numbers are per-store labels. Raises
         Conflict (and applies nothing) if `page.after` is not the stored cursor.
+        """
+
+    # -- metrics (domain/metrics.py) -------------------------------------------------------
+    @abstractmethod
+    async def record_screen_sessions(self, sessions: Sequence[ScreenSession]) -> None:
+        """Keep stretches of time tickets were open on agents' screens, all or none (local
+        only: not logged as operations). Raises NotFound if a ticket is unknown."""
+
+    @abstractmethod
+    async def screen_sessions(self, ticket_id: str) -> list[ScreenSession]:
+        """The ticket's screen sessions, in the order they started."""
+
+    @abstractmethod
+    async def metrics_snapshot(
+        self, windows: Sequence[Window], *, now: datetime
+    ) -> MetricsSnapshot:
+        """Per-(queue, agent) tallies for each window, plus the queues and loads at `now`.
+
+        Must equal `metrics.snapshot_of` over every ticket's history; it is what a lead's
+        view refreshes, so backends aggregate where the data lives.
         """
 
     # -- primitives the ticket actions below are built on ----------------------------------

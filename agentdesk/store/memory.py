@@ -14,6 +14,14 @@ from agentdesk.domain.actions import Change, NewTicket
 from agentdesk.domain.hlc import ZERO, epoch_ms, tick
 from agentdesk.domain.ids import new_id
 from agentdesk.domain.lifecycle import ACTIVE_STATUSES
+from agentdesk.domain.metrics import (
+    MetricsSnapshot,
+    ScreenSession,
+    TicketHistory,
+    Window,
+    history_of,
+    snapshot_of,
+)
 from agentdesk.domain.model import (
     Agent,
     AuditEvent,
@@ -84,6 +92,7 @@ class MemoryStore(Store):
         self._last_number = 0
         # Push mode's round-robin: agent id -> the turn of their last push assignment.
         self._push_turns: dict[str, int] = {}
+        self._screen_sessions: dict[str, list[ScreenSession]] = {}
         self._reviews: dict[str, CaseReview] = {}
 
     async def open(self) -> None:
@@ -415,6 +424,45 @@ class MemoryStore(Store):
         self._customers.update((item.id, item) for item in updates.customers)
         self._scripts.update((item.id, item) for item in updates.scripts)
         self._articles.update((item.id, item) for item in updates.articles)
+
+    # -- metrics ---------------------------------------------------------------------------
+    async def record_screen_sessions(self, sessions: Sequence[ScreenSession]) -> None:
+        async with self._lock:
+            for session in sessions:
+                if session.ticket_id not in self._tickets:
+                    raise NotFound(f"no ticket {session.ticket_id!r}")
+            for session in sessions:
+                self._screen_sessions.setdefault(session.ticket_id, []).append(session)
+
+    async def screen_sessions(self, ticket_id: str) -> list[ScreenSession]:
+        found = self._screen_sessions.get(ticket_id, [])
+        return sorted(found, key=lambda session: session.started_at)
+
+    def _histories(self) -> list[TicketHistory]:
+        kinds: dict[str, list[str]] = {}
+        for event in self._audit:
+            if event.ticket_id is not None:
+                kinds.setdefault(event.ticket_id, []).append(event.kind)
+        follow_ups: dict[str, int] = {}
+        for ticket in self._tickets.values():
+            if ticket.follow_up_of is not None:
+                follow_ups[ticket.follow_up_of] = follow_ups.get(ticket.follow_up_of, 0) + 1
+        return [
+            history_of(
+                ticket,
+                self._messages.get(ticket.id, ()),
+                kinds.get(ticket.id, ()),
+                self._screen_sessions.get(ticket.id, ()),
+                follow_ups.get(ticket.id, 0),
+            )
+            for ticket in self._tickets.values()
+        ]
+
+    async def metrics_snapshot(
+        self, windows: Sequence[Window], *, now: datetime
+    ) -> MetricsSnapshot:
+        async with self._lock:
+            return snapshot_of(self._histories(), windows, now)
 
     # -- primitives ------------------------------------------------------------------------
     async def _mutate(self, ticket_id: str, mutation: Mutation) -> Change:

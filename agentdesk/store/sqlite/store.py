@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from agentdesk.domain.actions import Change, NewTicket
 from agentdesk.domain.errors import DomainError
+from agentdesk.domain.metrics import MetricsSnapshot, ScreenSession, Window
 from agentdesk.domain.model import (
     Agent,
     AuditEvent,
@@ -74,6 +75,7 @@ SQLALCHEMY_SIDE = (
     "agentdesk.store.sqlite.kb",
     "agentdesk.store.sqlite.oplog",
     "agentdesk.store.sqlite.routing",
+    "agentdesk.store.sqlite.metrics",
     "agentdesk.store.sqlite.reviews",
 )
 # How long the store must have been idle before SQLAlchemy is imported in the background:
@@ -495,6 +497,27 @@ class SqliteStore(Store):
         from agentdesk.store.sqlite import remote
 
         await self._write(remote.apply_page, page)
+
+    # -- metrics ---------------------------------------------------------------------------
+    async def record_screen_sessions(self, sessions: Sequence[ScreenSession]) -> None:
+        await self._sqlalchemy_ready()
+        from agentdesk.store.sqlite import metrics
+
+        await self._write(metrics.record_sessions, list(sessions))
+
+    async def screen_sessions(self, ticket_id: str) -> list[ScreenSession]:
+        await self._sqlalchemy_ready()
+        from agentdesk.store.sqlite import metrics
+
+        return await self._read_direct(metrics.sessions, ticket_id)
+
+    async def metrics_snapshot(
+        self, windows: Sequence[Window], *, now: datetime
+    ) -> MetricsSnapshot:
+        await self._sqlalchemy_ready()
+        from agentdesk.store.sqlite import metrics
+
+        return await self._read_direct(metrics.snapshot, list(windows), now)
 
     # -- primitives ------------------------------------------------------------------------
     async def _mutate(self, ticket_id: str, mutation: Mutation) -> Change:

@@ -43,6 +43,27 @@ QUEUE_ORDER = ("priority_rank", "sla_due", "created_at", "number")
 # for word for SQLite to use the partial indexes below.
 PULLABLE_WHERE = "assignee_id IS NULL AND status IN ('new', 'open')"
 LOAD_WHERE = "assignee_id IS NOT NULL AND status IN ('new', 'open')"
+# What a metrics refresh reads of a ticket (`sqlite.metrics`), so two covering indexes serve it
+# without touching the wide rows: tickets active since a moment (`updated_at` is bumped by every
+# change, so no event of a ticket is later than it), and tickets not closed yet, whose clocks
+# may lapse however long ago they last changed.
+METRIC_COLUMNS = (
+    "updated_at",
+    "closed_at",
+    "department_id",
+    "assignee_id",
+    "created_at",
+    "first_response_at",
+    "first_response_due",
+    "resolution_due",
+    "sla_paused_at",
+    "csat",
+    "agent_messages",
+    "reopens",
+    "follow_ups",
+    "handle_micros",
+)
+UNRESOLVED_WHERE = "closed_at IS NULL"
 
 
 class _Table(SQLModel, registry=_registry):
@@ -114,6 +135,8 @@ class TicketRecord(_Table, table=True):
             sqlite_where=text(PULLABLE_WHERE),
         ),
         Index("ix_tickets_load", "assignee_id", sqlite_where=text(LOAD_WHERE)),
+        Index("ix_tickets_activity", *METRIC_COLUMNS),
+        Index("ix_tickets_unresolved", *METRIC_COLUMNS, sqlite_where=text(UNRESOLVED_WHERE)),
     )
 
     id: str = Field(primary_key=True)
@@ -144,6 +167,14 @@ class TicketRecord(_Table, table=True):
     links: list[dict[str, str]] = _json()
     version: int
     search_text: str
+    # Work counts for the metrics, kept by triggers (migration 0006) rather than by the write
+    # paths, so every way a row arrives counts (local actions, pulled pages, imports): public
+    # agent messages, `ticket.reopened` events, follow-up tickets and screen time. No converter
+    # writes them, so an update from a Ticket leaves them as they are.
+    agent_messages: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    reopens: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    follow_ups: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    handle_micros: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 class MessageRow(_Table, table=True):
@@ -270,6 +301,19 @@ class CounterRow(_Table, table=True):
     value: int
 
 
+class ScreenSessionRow(_Table, table=True):
+    """A stretch of time a ticket was open on an agent's screen (`metrics.ScreenSession`)."""
+
+    __tablename__ = "screen_sessions"
+    __table_args__ = (Index("ix_screen_sessions_ticket", "ticket_id", "started_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: str = Field(foreign_key="tickets.id")
+    agent_id: str
+    started_at: int
+    ended_at: int
+
+
 metadata: MetaData = _registry.metadata
 
 
@@ -291,4 +335,5 @@ scripts = table(ScriptRow)
 operations = table(OperationRow)
 sync_meta = table(SyncMetaRow)
 counters = table(CounterRow)
+screen_sessions = table(ScreenSessionRow)
 case_reviews = table(CaseReviewRow)
