@@ -155,6 +155,9 @@ ticket_claims = Table(
     Column("owner_agent_id", String(64), ForeignKey("agents.id")),
     Column("epoch", BigInteger, nullable=False),
     Column("lease_expires_at", UtcDateTime, index=True),
+    # "online" (claim-next, assign: a short lease kept alive by sync rounds) or "reservation"
+    # (held for an agent to pull next while offline: a lease as long as a shift).
+    Column("kind", String(16), nullable=False, server_default=text("'online'")),
 )
 
 # One row. Allocating server_seq by updating it serialises writers, so seq order is commit order.

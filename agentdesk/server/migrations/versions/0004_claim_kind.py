@@ -1,0 +1,28 @@
+"""Claim kinds: an online claim (short lease, heartbeat) or an offline reservation (long lease)
+
+Revision ID: 0004
+Revises: 0002
+Create Date: 2026-11-23
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0004"
+down_revision: str | None = "0002"
+branch_labels: str | None = None
+depends_on: str | None = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("ticket_claims", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("kind", sa.String(16), nullable=False, server_default=sa.text("'online'"))
+        )
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("ticket_claims", schema=None) as batch_op:
+        batch_op.drop_column("kind")
