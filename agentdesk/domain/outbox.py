@@ -64,6 +64,9 @@ class SyncStatus:
     cursor: int = 0  # last applied server_seq
     last_sync_at: datetime | None = None
     server_epoch: str | None = None
+    # When each untaken reservation's lease ends (`held_claims`): the ones still live are the
+    # tickets pull-next can hand out offline.
+    reserved_until: tuple[datetime, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
