@@ -85,7 +85,12 @@ def merged(
 ) -> list[HeldClaim]:
     """What to keep after the server listed `current`: those, plus the others as lost."""
     listed = {claim.ticket_id for claim in current}
-    kept = list(current)
+    # A reservation pulled here whose take the server has not applied yet stays taken.
+    pulled = {(claim.ticket_id, claim.epoch) for claim in stored if claim.taken and not claim.lost}
+    kept = [
+        replace(claim, taken=True) if (claim.ticket_id, claim.epoch) in pulled else claim
+        for claim in current
+    ]
     for claim in stored:
         if claim.ticket_id in listed:
             continue
@@ -122,3 +127,30 @@ def nothing_to_pull(*, online: bool, reserved: int) -> str:
         "Offline and no ticket reserved for you: pull-next works offline only on tickets "
         "reserved while online. Replies and notes still work; pull again once back online."
     )
+
+
+# The server's limits (server/reservations.py): untaken reservations per agent, and lease length.
+MAX_RESERVATIONS = 20
+MAX_RESERVATION_HOURS = 24.0
+
+
+@dataclass(frozen=True, slots=True)
+class ReservePolicy:
+    """How many tickets a sync round keeps reserved for offline pull-next, and for how long
+    (a shift; renewed every round while online). The `[sync]` config keys set it."""
+
+    count: int = 3
+    hours: float = 8.0
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.count <= MAX_RESERVATIONS:
+            raise ValueError(f"reserve: expected 0 to {MAX_RESERVATIONS} tickets, not {self.count}")
+        if not 0 < self.hours <= MAX_RESERVATION_HOURS:
+            raise ValueError(
+                f"reserve_hours: expected more than 0 and at most 24, not {self.hours}"
+            )
+
+    @property
+    def seconds(self) -> int:
+        # The server takes at least a minute.
+        return max(60, round(self.hours * 3600))
