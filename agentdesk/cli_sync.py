@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
     from agentdesk.config import Settings
     from agentdesk.credentials import ServerCredentials
+    from agentdesk.domain.held_claims import ReservePolicy
     from agentdesk.store.base import Store
     from agentdesk.sync import SyncReport
 
@@ -65,7 +66,14 @@ def run(
 
     try:
         report = asyncio.run(
-            _round(path, credentials.url, credentials.token, transport, now or datetime.now(UTC))
+            _round(
+                path,
+                credentials.url,
+                credentials.token,
+                transport,
+                now or datetime.now(UTC),
+                settings.reserve,
+            )
         )
     except Unreachable as failure:
         return _fail(f"{credentials.url}: {failure}; pending work stays queued", EXIT_UNREACHABLE)
@@ -78,7 +86,12 @@ def run(
 
 
 async def _round(
-    path: Path, url: str, token: str, transport: httpx.AsyncBaseTransport | None, now: datetime
+    path: Path,
+    url: str,
+    token: str,
+    transport: httpx.AsyncBaseTransport | None,
+    now: datetime,
+    reserve: ReservePolicy,
 ) -> SyncReport:
     from agentdesk.store.sqlite import SqliteStore
     from agentdesk.sync import sync_once
@@ -87,16 +100,21 @@ async def _round(
     await store.open()
     try:
         client_id = store.info().client_id
-        return await sync_once(store, url, token, client_id, now=now, transport=transport)
+        return await sync_once(
+            store, url, token, client_id, now=now, transport=transport, reserve=reserve
+        )
     finally:
         await store.close()
 
 
-async def background_round(store: Store, server: ServerCredentials, now: datetime) -> SyncReport:
+async def background_round(
+    store: Store, server: ServerCredentials, now: datetime, reserve: ReservePolicy | None = None
+) -> SyncReport:
     """The app's background round: the same as `agentdesk sync`, on the app's open store."""
     from agentdesk.sync import sync_once
 
-    return await sync_once(store, server.url, server.token, store.info().client_id, now=now)
+    client_id = store.info().client_id
+    return await sync_once(store, server.url, server.token, client_id, now=now, reserve=reserve)
 
 
 def _summary(report: SyncReport) -> str:

@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -71,7 +72,7 @@ class Office:
         assert response.status_code == 201, response.text
         return str(response.json()["id"])
 
-    def server_ticket(self, ticket_id: str) -> object:
+    def server_ticket(self, ticket_id: str) -> Any:
         with self.engine.connect() as connection:
             return connection.execute(select(t.tickets).where(t.tickets.c.id == ticket_id)).one()
 
@@ -146,8 +147,8 @@ async def test_reserved_online_pulled_offline_applies_when_back(office: Office) 
     assert (report.pushed, report.applied, report.rejected) == (3, 3, 0)
     assert await office.amy.store.conflicts() == []
     row = office.server_ticket(ticket_id)
-    assert row.assignee_id == office.server_agent("amy")  # type: ignore[attr-defined]
-    assert row.status == "awaiting_confirmation"  # type: ignore[attr-defined]
+    assert row.assignee_id == office.server_agent("amy")
+    assert row.status == "awaiting_confirmation"
     assert "Refund sent" in office.server_messages(ticket_id)
     # Topped up again: one untaken plus a fresh one would need a third ticket; the taken one
     # is still held, renewed, with the epoch the offline work quoted.
@@ -219,7 +220,7 @@ async def test_a_leads_reassignment_on_a_workstation_names_the_server_agent(
     report = await office.lee.sync(ReservePolicy(0, 1.0))
     assert (report.applied, report.rejected) == (1, 0), await office.lee.store.conflicts()
     bob_id = office.server_agent("bob")
-    assert office.server_ticket(ticket_id).assignee_id == bob_id  # type: ignore[attr-defined]
+    assert office.server_ticket(ticket_id).assignee_id == bob_id
     messages = await office.lee.store.messages(ticket_id)
     assert any(m.kind is MessageKind.CUSTOMER for m in messages)
 
