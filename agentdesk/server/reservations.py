@@ -133,18 +133,23 @@ def refresh(
 def _unclaimable(
     connection: Connection, held: list[Held], departments: tuple[str, ...]
 ) -> set[str]:
+    """Untaken reservations the holder can no longer pull: the ticket was solved, moved out
+    of their departments or given to someone else (a reply assigns its author) meanwhile."""
     ids = [h.ticket_id for h in held if not h.taken]
     if not ids:
         return set()
+    tickets = t.tickets.c
     rows = connection.execute(
-        select(t.tickets.c.id, t.tickets.c.status, t.tickets.c.department_id).where(
-            t.tickets.c.id.in_(ids)
+        select(tickets.id, tickets.status, tickets.department_id, tickets.assignee_id).where(
+            tickets.id.in_(ids)
         )
     )
     return {
         row.id
         for row in rows
-        if row.status not in _CLAIMABLE or row.department_id not in departments
+        if row.status not in _CLAIMABLE
+        or row.department_id not in departments
+        or row.assignee_id is not None
     }
 
 

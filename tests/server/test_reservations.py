@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from agentdesk.domain.lifecycle import Action
 from agentdesk.domain.model import Priority, Role
 from agentdesk.domain.sync_ops import SyncKind
+from agentdesk.server import claims, reservations
+from agentdesk.server.accounts import add_agent
+from agentdesk.server.database import create_server_engine
 from tests.server.conftest import Server
+from tests.server.test_concurrency import THREADS, new_tickets, run_threads
 from tests.server.test_push import op, reply
-from tests.server.test_push_kinds import claim_row, me, pulled, result, ticket_row
+from tests.server.test_push_kinds import claim_row, me, pulled, push_as, result, ticket_row
 
 HOUR = 3600
+HOUR_DELTA = timedelta(hours=1)
 
 
 def reserve(server: Server, headers: dict[str, str], count: int, **extra: Any) -> list[Any]:
@@ -142,3 +147,44 @@ def test_agents_are_listed_with_their_server_ids(server: Server) -> None:
     listed = server.client.get("/agents", headers=amy).json()["agents"]
     assert [a["handle"] for a in listed] == ["amy", "bob"]
     assert listed[0]["id"] == me(server, amy)
+
+
+def test_a_reservation_someone_else_answered_is_dropped_and_replaced(server: Server) -> None:
+    amy, bob = server.agent("amy"), server.agent("bob")
+    first = str(server.new_ticket(amy)["id"])
+    second = str(server.new_ticket(amy)["id"])
+    [held] = reserve(server, amy, 1)
+    assert held["ticket_id"] == first
+    # Bob replies to it (a reply assigns its author): Amy can no longer pull it.
+    answered = push_as(server, bob, "client-b", reply(1, first))
+    assert answered["outcome"] == "applied"
+    assert [h["ticket_id"] for h in reserve(server, amy, 1)] == [second]
+    assert claim_row(server, first)[0] is None
+
+
+def test_concurrent_reservers_and_claimers_never_share_a_ticket(database_url: str) -> None:
+    engine = create_server_engine(database_url, pool_size=THREADS)
+    new_tickets(engine, 60)
+    with engine.begin() as connection:
+        agents = [add_agent(connection, f"a{i}", role=Role.AGENT)[0] for i in range(THREADS)]
+    got: list[list[str]] = [[] for _ in range(THREADS)]
+
+    def worker(index: int) -> None:
+        agent = agents[index].id
+        for _ in range(6):
+            with engine.begin() as connection:
+                now = datetime.now(UTC)
+                if index % 2:
+                    held = reservations.refresh(
+                        connection, agent, ("general",), count=5, duration=HOUR_DELTA, now=now
+                    )
+                    got[index] = [h.ticket_id for h in held]
+                else:
+                    claim = claims.claim_next(connection, agent, ("general",), now=now)
+                    if claim is not None:
+                        got[index].append(claim.ticket.id)
+
+    run_threads(THREADS, worker)
+    engine.dispose()
+    everyone = [ticket for mine in got for ticket in mine]
+    assert len(everyone) == len(set(everyone)) == (THREADS // 2) * (6 + 5)
