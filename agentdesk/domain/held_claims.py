@@ -41,7 +41,18 @@ class HeldClaim:
     lease_expires_at: datetime
     # Taken: the ticket is assigned to the holder (as opposed to only reserved for them).
     taken: bool = False
-    lost: bool = False
+    # When this workstation learnt the server no longer lists the claim.
+    lost_at: datetime | None = None
+
+    @property
+    def lost(self) -> bool:
+        return self.lost_at is not None
+
+    def fences(self, logged_at: datetime) -> bool:
+        """Whether an op logged at `logged_at` quotes this claim's epoch: always while it is
+        held; once lost, only ops logged before the loss was learnt. Later ones (a re-apply
+        from the conflicts) are new attempts on the current state and quote no epoch."""
+        return self.lost_at is None or logged_at < self.lost_at
 
     def live(self, now: datetime) -> bool:
         return not self.lost and self.lease_expires_at > now
@@ -96,7 +107,7 @@ def merged(
             continue
         if claim.lease_expires_at + FORGET_LOST_AFTER <= now:
             continue
-        kept.append(claim if claim.lost else replace(claim, lost=True))
+        kept.append(claim if claim.lost else replace(claim, lost_at=now))
     return sorted(kept, key=lambda claim: claim.ticket_id)
 
 

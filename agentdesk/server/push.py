@@ -226,12 +226,14 @@ def _assign(connection: Connection, pusher: Pusher, op: OpEnvelope, *, now: date
         .where(t.ticket_claims.c.ticket_id == op.ticket_id)
         .with_for_update()
     ).first()
-    if op.claim_epoch is not None and target == pusher.agent_id:
+    mine = held is not None and held.owner_agent_id == target and held.lease_expires_at > now
+    if target == pusher.agent_id and (op.claim_epoch is not None or mine):
+        # Taking what you hold (a reservation, usually) keeps its epoch: see take_held.
+        quoted = op.claim_epoch if op.claim_epoch is not None else int(held.epoch)
         epoch = reservations.take_held(
-            connection, op.ticket_id, target, op.claim_epoch, held, now=now, lease=pusher.lease
+            connection, op.ticket_id, target, quoted, held, now=now, lease=pusher.lease
         )
     else:
-        mine = held is not None and held.owner_agent_id == target and held.lease_expires_at > now
         forced = mine or target != pusher.agent_id
         taken = claims.take(
             connection, op.ticket_id, target, now=now, lease=pusher.lease, force=forced

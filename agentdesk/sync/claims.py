@@ -46,25 +46,30 @@ async def outgoing(
     store: Store, http: httpx.AsyncClient, send: Send, ops: Sequence[Operation], client_id: str
 ) -> list[OpEnvelope]:
     """The envelopes to push for `ops`: with claim epochs, and assignees the server knows."""
-    held = await store.held_claims()
-    sent = envelopes(ops, site_id=client_id, claim_epochs=epochs(held))
-    taken = {claim.ticket_id: claim.epoch for claim in held if claim.taken}
-    sent = [_quoting_reservation(envelope, taken) for envelope in sent]
+    held = {claim.ticket_id: claim for claim in await store.held_claims()}
+    logged = {op.op_id: op.at for op in ops}
+    sent = [
+        _fenced(envelope, held.get(envelope.ticket_id or ""), logged[envelope.op_id])
+        for envelope in envelopes(ops, site_id=client_id, claim_epochs=epochs(held.values()))
+    ]
     if any(_hands_over(envelope) for envelope in sent):
         ids = await _server_ids(store, http, send)
         sent = [_mapped(envelope, ids) for envelope in sent]
     return sent
 
 
-def _quoting_reservation(envelope: OpEnvelope, taken: dict[str, int]) -> OpEnvelope:
-    """A take of a ticket the agent pulled from its reservation quotes the reservation's epoch."""
+def _fenced(envelope: OpEnvelope, claim: HeldClaim | None, logged_at: datetime) -> OpEnvelope:
+    """The epoch `envelope` quotes. A take of a ticket the agent pulled from its reservation
+    quotes the reservation's epoch too (ASSIGN is not fenced by kind)."""
+    if claim is None or not claim.fences(logged_at):
+        return replace(envelope, claim_epoch=None)
     payload = envelope.payload
     is_take = envelope.kind is SyncKind.ASSIGN and payload.get("agent_id") == payload.get(
         "actor_id"
     )
-    if not is_take or envelope.ticket_id not in taken:
-        return envelope
-    return replace(envelope, claim_epoch=taken[envelope.ticket_id])
+    if is_take and claim.taken:
+        return replace(envelope, claim_epoch=claim.epoch)
+    return envelope
 
 
 def _hands_over(envelope: OpEnvelope) -> bool:

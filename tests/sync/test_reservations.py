@@ -236,3 +236,19 @@ async def test_created_offline_then_reserved_elsewhere_is_not_pulled_twice(offic
     assert len(await office.amy.store.held_claims()) == 1
     await office.lee.sync(ReservePolicy(1, 1.0))
     assert await office.lee.store.claim_next(LEE, office.clock(), reserved_only=True) is None
+
+
+async def test_taking_a_ticket_again_after_the_loss_is_a_fresh_attempt(office: Office) -> None:
+    await office.new_ticket("Refund please")
+    await office.amy.sync()
+    ticket_id = await work_offline_on_next(office.amy)
+    await office.http.post(f"/tickets/{ticket_id}/revoke", headers=office.headers["lee"])
+    office.clock.advance(timedelta(minutes=1))
+    first = await office.amy.sync(ReservePolicy(0, 1.0))
+    assert first.rejected == 2
+    # The conflicts told her; she takes the ticket again, knowingly, on the current state.
+    office.clock.advance(timedelta(minutes=1))
+    await office.amy.store.assign(ticket_id, AMY.id, actor_id=AMY.id, now=office.clock())
+    again = await office.amy.sync(ReservePolicy(0, 1.0))
+    assert (again.pushed, again.applied, again.rejected) == (1, 1, 0)
+    assert office.server_ticket(ticket_id).assignee_id == office.server_agent("amy")

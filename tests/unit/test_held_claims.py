@@ -27,9 +27,9 @@ LATER = NOW + timedelta(hours=8)
 
 
 def reserved(
-    ticket_id: str, epoch: int = 1, *, taken: bool = False, lost: bool = False
+    ticket_id: str, epoch: int = 1, *, taken: bool = False, lost_at: datetime | None = None
 ) -> HeldClaim:
-    return HeldClaim(ticket_id, epoch, ClaimKind.RESERVATION, LATER, taken=taken, lost=lost)
+    return HeldClaim(ticket_id, epoch, ClaimKind.RESERVATION, LATER, taken=taken, lost_at=lost_at)
 
 
 def test_claims_read_from_the_wire() -> None:
@@ -76,7 +76,7 @@ def test_unreadable_claims_name_the_field(raw: object, message: str) -> None:
 def test_unlisted_claims_turn_lost_keep_their_epoch_and_are_forgotten_late() -> None:
     stored = [reserved("a", 2), reserved("b", 5, taken=True)]
     kept = merged(stored, [reserved("a", 2)], now=NOW)
-    assert kept == [reserved("a", 2), reserved("b", 5, taken=True, lost=True)]
+    assert kept == [reserved("a", 2), reserved("b", 5, taken=True, lost_at=NOW)]
     assert epochs(kept) == {"a": 2, "b": 5}
     assert merged(kept, [], now=LATER + timedelta(days=30)) == []
 
@@ -92,7 +92,7 @@ def test_only_live_untaken_reservations_are_pullable() -> None:
     claims = [
         reserved("live"),
         reserved("taken", taken=True),
-        reserved("lost", lost=True),
+        reserved("lost", lost_at=NOW),
         HeldClaim("online", 1, ClaimKind.ONLINE, LATER),
         HeldClaim("lapsed", 1, ClaimKind.RESERVATION, NOW),
     ]
@@ -144,3 +144,10 @@ def test_bad_sync_config_names_the_key(tmp_path: Path, text: str, message: str) 
     path.write_text(text, encoding="utf-8")
     with pytest.raises(ConfigError, match=message):
         load_settings(path, {"AGENTDESK_DATA_DIR": str(tmp_path / "data")})
+
+
+def test_a_lost_claim_fences_only_ops_logged_before_the_loss_was_learnt() -> None:
+    lost = reserved("a", lost_at=NOW)
+    assert lost.fences(NOW - timedelta(seconds=1))
+    assert not lost.fences(NOW + timedelta(seconds=1))
+    assert reserved("a").fences(NOW + timedelta(days=1))

@@ -66,7 +66,7 @@ def sync_status(connection: sqlite3.Connection) -> SyncStatus:
     pending, conflicts, cursor, last_sync_at, server_epoch = row
     reserved = connection.execute(
         "SELECT lease_expires_at FROM held_claims "
-        "WHERE kind = 'reservation' AND NOT taken AND NOT lost ORDER BY lease_expires_at"
+        "WHERE kind = 'reservation' AND NOT taken AND lost_at IS NULL ORDER BY lease_expires_at"
     ).fetchall()
     return SyncStatus(
         pending=pending,

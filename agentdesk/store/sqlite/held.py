@@ -25,7 +25,7 @@ def held(connection: Connection) -> list[HeldClaim]:
             kind=ClaimKind(row.kind),
             lease_expires_at=convert.from_micros(row.lease_expires_at),
             taken=bool(row.taken),
-            lost=bool(row.lost),
+            lost_at=convert.from_micros_or_none(row.lost_at),
         )
         for row in rows
     ]
@@ -45,7 +45,7 @@ def record(tx: Transaction, current: Sequence[HeldClaim], now: datetime) -> None
                     "kind": claim.kind.value,
                     "lease_expires_at": convert.to_micros(claim.lease_expires_at),
                     "taken": claim.taken,
-                    "lost": claim.lost,
+                    "lost_at": convert.to_micros_or_none(claim.lost_at),
                 }
                 for claim in kept
             ],

@@ -243,7 +243,7 @@ class HeldClaimRow(_Table, table=True):
     kind: str  # held_claims.ClaimKind
     lease_expires_at: int
     taken: bool
-    lost: bool
+    lost_at: int | None = None
 
 
 class CounterRow(_Table, table=True):

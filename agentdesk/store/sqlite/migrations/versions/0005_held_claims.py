@@ -24,7 +24,7 @@ def upgrade() -> None:
         sa.Column("kind", sa.String(), nullable=False),
         sa.Column("lease_expires_at", sa.Integer(), nullable=False),
         sa.Column("taken", sa.Boolean(), nullable=False),
-        sa.Column("lost", sa.Boolean(), nullable=False),
+        sa.Column("lost_at", sa.Integer(), nullable=True),
         sa.PrimaryKeyConstraint("ticket_id", name="pk_held_claims"),
     )
 
