@@ -37,9 +37,20 @@ MAX_RESERVATION = timedelta(hours=24)
 MAX_RESERVATIONS = 20
 
 _CLAIMABLE = [status.value for status in CLAIMABLE]
+_REVOKED_FROM_ME = (
+    select(t.ticket_claims.c.ticket_id)
+    .where(
+        t.ticket_claims.c.ticket_id == t.routing_queue.c.ticket_id,
+        t.ticket_claims.c.revoked_agent_id == bindparam("agent_id"),
+    )
+    .exists()
+)
 _QUEUE_HEAD = (
     select(t.routing_queue.c.ticket_id)
-    .where(t.routing_queue.c.department_id.in_(bindparam("departments", expanding=True)))
+    .where(
+        t.routing_queue.c.department_id.in_(bindparam("departments", expanding=True)),
+        ~_REVOKED_FROM_ME,
+    )
     .order_by(
         t.routing_queue.c.priority_rank, t.routing_queue.c.due_at, t.routing_queue.c.ticket_id
     )
@@ -163,7 +174,7 @@ def _reserve(
 ) -> None:
     if wanted <= 0:
         return
-    params = {"departments": list(departments), "now": now, "wanted": wanted}
+    params = {"departments": list(departments), "now": now, "wanted": wanted, "agent_id": agent_id}
     lapsed = list(connection.execute(_LAPSED_UNASSIGNED, params).scalars())
     queued: list[str] = []
     if len(lapsed) < wanted:
@@ -205,7 +216,8 @@ def live_claims(connection: Connection, agent_id: str, *, now: datetime) -> list
 
 def revoke(connection: Connection, ticket_id: str, *, now: datetime) -> int:
     """A lead takes a claim of either kind away: epoch + 1 fences its holder out, and the
-    ticket, unassigned, goes back to the queue. Returns the new epoch."""
+    ticket, unassigned, goes back to the queue, where the holder's own reservations pass it
+    by (they may still claim it online or be assigned it). Returns the new epoch."""
     row = connection.execute(
         select(t.ticket_claims).where(t.ticket_claims.c.ticket_id == ticket_id).with_for_update()
     ).first()
@@ -215,7 +227,13 @@ def revoke(connection: Connection, ticket_id: str, *, now: datetime) -> int:
     connection.execute(
         update(t.ticket_claims)
         .where(t.ticket_claims.c.ticket_id == ticket_id)
-        .values(owner_agent_id=None, lease_expires_at=None, epoch=epoch, kind=claims.ONLINE)
+        .values(
+            owner_agent_id=None,
+            lease_expires_at=None,
+            epoch=epoch,
+            kind=claims.ONLINE,
+            revoked_agent_id=row.owner_agent_id,
+        )
     )
     ticket_row = connection.execute(
         update(t.tickets)

@@ -188,3 +188,13 @@ def test_concurrent_reservers_and_claimers_never_share_a_ticket(database_url: st
     engine.dispose()
     everyone = [ticket for mine in got for ticket in mine]
     assert len(everyone) == len(set(everyone)) == (THREADS // 2) * (6 + 5)
+
+
+def test_a_revoked_reservation_is_not_reserved_again_by_its_old_holder(server: Server) -> None:
+    amy, bob = server.agent("amy"), server.agent("bob")
+    lead = server.agent("lee", Role.LEAD)
+    ticket_id = str(server.new_ticket(amy)["id"])
+    reserve(server, amy, 1)
+    assert server.client.post(f"/tickets/{ticket_id}/revoke", headers=lead).status_code == 200
+    assert reserve(server, amy, 1) == []
+    assert [h["ticket_id"] for h in reserve(server, bob, 1)] == [ticket_id]

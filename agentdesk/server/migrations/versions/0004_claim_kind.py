@@ -1,4 +1,5 @@
-"""Claim kinds: an online claim (short lease, heartbeat) or an offline reservation (long lease)
+"""Claim kinds: an online claim (short lease, heartbeat) or an offline reservation (long lease);
+whom a claim was last revoked from
 
 Revision ID: 0004
 Revises: 0002
@@ -21,8 +22,10 @@ def upgrade() -> None:
         batch_op.add_column(
             sa.Column("kind", sa.String(16), nullable=False, server_default=sa.text("'online'"))
         )
+        batch_op.add_column(sa.Column("revoked_agent_id", sa.String(64), nullable=True))
 
 
 def downgrade() -> None:
     with op.batch_alter_table("ticket_claims", schema=None) as batch_op:
+        batch_op.drop_column("revoked_agent_id")
         batch_op.drop_column("kind")
