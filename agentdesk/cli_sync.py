@@ -65,7 +65,7 @@ def run(
     from agentdesk.sync import ProtocolFailure, TokenRefused, Unreachable
 
     try:
-        report = asyncio.run(
+        report, reserved = asyncio.run(
             _round(
                 path,
                 credentials.url,
@@ -82,6 +82,8 @@ def run(
     except ProtocolFailure as failure:
         return _fail(f"{credentials.url}: {failure}", EXIT_PROTOCOL)
     sys.stdout.write(_summary(report) + "\n")
+    if reserved:
+        sys.stdout.write(f"{reserved} reserved for you to pull offline\n")
     return EXIT_OK
 
 
@@ -92,7 +94,9 @@ async def _round(
     transport: httpx.AsyncBaseTransport | None,
     now: datetime,
     reserve: ReservePolicy,
-) -> SyncReport:
+) -> tuple[SyncReport, int]:
+    """The round's report, and how many tickets are now reserved for pull-next offline."""
+    from agentdesk.domain.held_claims import reserved_count
     from agentdesk.store.sqlite import SqliteStore
     from agentdesk.sync import sync_once
 
@@ -100,9 +104,11 @@ async def _round(
     await store.open()
     try:
         client_id = store.info().client_id
-        return await sync_once(
+        report = await sync_once(
             store, url, token, client_id, now=now, transport=transport, reserve=reserve
         )
+        status = await store.sync_status()
+        return report, reserved_count(status.reserved_until, now)
     finally:
         await store.close()
 

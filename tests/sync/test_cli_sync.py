@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import httpx
@@ -12,6 +13,7 @@ import pytest
 from agentdesk import cli, cli_sync
 from agentdesk.config import Settings, load_settings
 from agentdesk.domain.actions import NewTicket
+from agentdesk.domain.held_claims import ReservePolicy
 from agentdesk.domain.model import Customer, Role
 from agentdesk.server.accounts import add_agent
 from agentdesk.server.app import create_app
@@ -72,6 +74,7 @@ def test_one_round_pushes_and_pulls(
     assert run(settings, database, env, transport) == cli_sync.EXIT_OK
     out = capsys.readouterr().out
     assert "pushed 1 (applied 1, rejected 0)" in out and "pulled 2 changes, cursor 2" in out
+    assert "1 reserved for you to pull offline" in out  # the ticket it pushed, by default
 
 
 def test_not_logged_in(
@@ -100,3 +103,16 @@ def test_a_refused_token(
     env = {"AGENTDESK_SERVER": URL, "AGENTDESK_TOKEN": "wrong"}
     assert run(settings, database, env, transport) == cli_sync.EXIT_TOKEN_REFUSED
     assert "refused the token" in capsys.readouterr().err
+
+
+def test_the_sync_config_sets_how_many_are_reserved(
+    settings: Settings,
+    database: Path,
+    app_and_token: tuple[httpx.AsyncBaseTransport, str],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    transport, token = app_and_token
+    env = {"AGENTDESK_SERVER": URL, "AGENTDESK_TOKEN": token}
+    none_reserved = replace(settings, reserve=ReservePolicy(0, 8.0))
+    assert run(none_reserved, database, env, transport) == cli_sync.EXIT_OK
+    assert "reserved" not in capsys.readouterr().out
