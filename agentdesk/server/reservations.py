@@ -121,10 +121,14 @@ def refresh(
         raise BadReservation(f"a reservation lasts more than 0 and at most 24 h, not {duration}")
     held = live_claims(connection, agent_id, now=now)
     stale = _unclaimable(connection, held, departments)
-    untaken = sum(
-        1 for h in held if h.kind == claims.RESERVATION and not h.taken and h.ticket_id not in stale
-    )
-    _reserve(connection, agent_id, departments, count - untaken, duration, now)
+    untaken = [
+        h.ticket_id
+        for h in held
+        if h.kind == claims.RESERVATION and not h.taken and h.ticket_id not in stale
+    ]
+    _reserve(connection, agent_id, departments, count - len(untaken), duration, now)
+    if len(untaken) > count:
+        _give_back(connection, untaken, len(untaken) - count)
     if stale:
         connection.execute(
             update(t.ticket_claims)
@@ -146,7 +150,7 @@ def _unclaimable(
 ) -> set[str]:
     """Untaken reservations the holder can no longer pull: the ticket was solved, moved out
     of their departments or given to someone else (a reply assigns its author) meanwhile."""
-    ids = [h.ticket_id for h in held if not h.taken]
+    ids = [h.ticket_id for h in held if h.kind == claims.RESERVATION and not h.taken]
     if not ids:
         return set()
     tickets = t.tickets.c
@@ -162,6 +166,27 @@ def _unclaimable(
         or row.department_id not in departments
         or row.assignee_id is not None
     }
+
+
+def _give_back(connection: Connection, ticket_ids: list[str], surplus: int) -> None:
+    """Release the `surplus` least urgent of these reservations (the agent asked for fewer)
+    and put their tickets back in the queue; the epochs stay, for fencing."""
+    rows = connection.execute(select(t.tickets).where(t.tickets.c.id.in_(ticket_ids))).all()
+    queued = sorted((queue_values(ticket_from_row(row)) for row in rows), key=_urgency)
+    released = queued[len(queued) - surplus :]
+    connection.execute(
+        update(t.ticket_claims)
+        .where(t.ticket_claims.c.ticket_id.in_([entry["ticket_id"] for entry in released]))
+        .values(owner_agent_id=None, lease_expires_at=None)
+    )
+    for entry in released:
+        connection.execute(
+            dialect_insert(connection, t.routing_queue).values(**entry).on_conflict_do_nothing()
+        )
+
+
+def _urgency(entry: dict[str, Any]) -> tuple[Any, ...]:
+    return (entry["priority_rank"], entry["due_at"], entry["ticket_id"])
 
 
 def _reserve(

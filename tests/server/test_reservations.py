@@ -198,3 +198,18 @@ def test_a_revoked_reservation_is_not_reserved_again_by_its_old_holder(server: S
     assert server.client.post(f"/tickets/{ticket_id}/revoke", headers=lead).status_code == 200
     assert reserve(server, amy, 1) == []
     assert [h["ticket_id"] for h in reserve(server, bob, 1)] == [ticket_id]
+
+
+def test_asking_for_fewer_gives_the_least_urgent_back_to_the_queue(server: Server) -> None:
+    amy, bob = server.agent("amy"), server.agent("bob")
+    low = str(server.new_ticket(amy, priority="low")["id"])
+    urgent = str(server.new_ticket(amy, priority=Priority.URGENT.value)["id"])
+    normal = str(server.new_ticket(amy)["id"])
+    assert len(reserve(server, amy, 3)) == 3
+    assert [h["ticket_id"] for h in reserve(server, amy, 1)] == [urgent]
+    assert claim_next(server, bob) == normal
+    assert claim_next(server, bob) == low
+    assert claim_row(server, low) == (
+        me(server, bob),
+        2,
+    )  # released, not revoked: epoch + 1 on take
