@@ -133,7 +133,10 @@ def nothing_to_pull(*, online: bool, reserved: int) -> str:
             "reserving more on the next sync."
         )
     if reserved:
-        return "Nothing to pull: your reserved tickets do not fit your skills or load."
+        return (
+            f"Nothing to pull: none of your {reserved} reserved tickets can be taken now "
+            "(skills, language or assigned meanwhile)."
+        )
     return (
         "Offline and no ticket reserved for you: pull-next works offline only on tickets "
         "reserved while online. Replies and notes still work; pull again once back online."

@@ -107,7 +107,7 @@ def test_the_status_bar_counts_live_reservations_only() -> None:
 
 def test_nothing_to_pull_says_why() -> None:
     assert "Offline and no ticket reserved" in nothing_to_pull(online=False, reserved=0)
-    assert "do not fit" in nothing_to_pull(online=False, reserved=2)
+    assert "none of your 2 reserved tickets" in nothing_to_pull(online=False, reserved=2)
     assert "reserving more" in nothing_to_pull(online=True, reserved=0)
 
 
