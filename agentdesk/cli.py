@@ -281,13 +281,17 @@ def launch(settings: Settings, path: Path, handle: str) -> int:
 
             return server_credentials(os.environ, settings)
 
+        async def sync_round(store: Store, server: ServerCredentials, now: datetime) -> object:
+            # The app's settings, as reloaded: the reservation keys apply from the next round.
+            return await cli_sync.background_round(store, server, now, app.settings.reserve)
+
         app = AgentDeskApp(
             settings=settings,
             open_store=open_store,
             agent_handle=handle,
             on_ready=resume_gc,
             find_server=find_server,
-            sync_round=cli_sync.background_round,
+            sync_round=sync_round,
         )
         app.run()
     finally:

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
     from agentdesk.config import Settings
     from agentdesk.credentials import ServerCredentials
+    from agentdesk.domain.held_claims import ReservePolicy
     from agentdesk.store.base import Store
     from agentdesk.sync import SyncReport
 
@@ -64,8 +65,15 @@ def run(
     from agentdesk.sync import ProtocolFailure, TokenRefused, Unreachable
 
     try:
-        report = asyncio.run(
-            _round(path, credentials.url, credentials.token, transport, now or datetime.now(UTC))
+        report, reserved = asyncio.run(
+            _round(
+                path,
+                credentials.url,
+                credentials.token,
+                transport,
+                now or datetime.now(UTC),
+                settings.reserve,
+            )
         )
     except Unreachable as failure:
         return _fail(f"{credentials.url}: {failure}; pending work stays queued", EXIT_UNREACHABLE)
@@ -74,12 +82,21 @@ def run(
     except ProtocolFailure as failure:
         return _fail(f"{credentials.url}: {failure}", EXIT_PROTOCOL)
     sys.stdout.write(_summary(report) + "\n")
+    if reserved:
+        sys.stdout.write(f"{reserved} reserved for you to pull offline\n")
     return EXIT_OK
 
 
 async def _round(
-    path: Path, url: str, token: str, transport: httpx.AsyncBaseTransport | None, now: datetime
-) -> SyncReport:
+    path: Path,
+    url: str,
+    token: str,
+    transport: httpx.AsyncBaseTransport | None,
+    now: datetime,
+    reserve: ReservePolicy,
+) -> tuple[SyncReport, int]:
+    """The round's report, and how many tickets are now reserved for pull-next offline."""
+    from agentdesk.domain.held_claims import reserved_count
     from agentdesk.store.sqlite import SqliteStore
     from agentdesk.sync import sync_once
 
@@ -87,16 +104,23 @@ async def _round(
     await store.open()
     try:
         client_id = store.info().client_id
-        return await sync_once(store, url, token, client_id, now=now, transport=transport)
+        report = await sync_once(
+            store, url, token, client_id, now=now, transport=transport, reserve=reserve
+        )
+        status = await store.sync_status()
+        return report, reserved_count(status.reserved_until, now)
     finally:
         await store.close()
 
 
-async def background_round(store: Store, server: ServerCredentials, now: datetime) -> SyncReport:
+async def background_round(
+    store: Store, server: ServerCredentials, now: datetime, reserve: ReservePolicy | None = None
+) -> SyncReport:
     """The app's background round: the same as `agentdesk sync`, on the app's open store."""
     from agentdesk.sync import sync_once
 
-    return await sync_once(store, server.url, server.token, store.info().client_id, now=now)
+    client_id = store.info().client_id
+    return await sync_once(store, server.url, server.token, client_id, now=now, reserve=reserve)
 
 
 def _summary(report: SyncReport) -> str:

@@ -30,6 +30,7 @@ from agentdesk.domain.calendar import (
     check_openings,
     zone,
 )
+from agentdesk.domain.held_claims import ReservePolicy
 from agentdesk.domain.model import CustomerTier, Priority, SlaPolicy
 from agentdesk.domain.routing import RoutingPolicy
 from agentdesk.domain.sla import DEFAULT_POLICIES, SlaPolicies
@@ -57,6 +58,7 @@ class Settings:
     # Problems met while loading that did not stop it (a broken file, the last good one used).
     notices: tuple[str, ...] = ()
     routing: RoutingPolicy = field(default_factory=default_policy)
+    reserve: ReservePolicy = field(default_factory=ReservePolicy)
 
     @property
     def themes_dir(self) -> Path:
@@ -300,11 +302,12 @@ def _keymap(raw: object) -> dict[str, str]:
     return keymap
 
 
-KNOWN_KEYS = {"agent", "theme", "database", "keymap", "sla", "routing", "transfer"}
+KNOWN_KEYS = {"agent", "theme", "database", "keymap", "sla", "routing", "transfer", "sync"}
 
 
 def load_settings(path: Path | None = None, env: Mapping[str, str] | None = None) -> Settings:
     """Read the config file if it exists; a missing file means defaults."""
+    from agentdesk.config_sync import parse_sync  # it imports ConfigError from here
     from agentdesk.config_transfer import transfer_rules  # it imports ConfigError from here
 
     env = os.environ if env is None else env
@@ -334,4 +337,5 @@ def load_settings(path: Path | None = None, env: Mapping[str, str] | None = None
         sla=_sla(raw.get("sla")),
         transfer_rules=transfer_rules(raw.get("transfer")),
         routing=parse_routing(raw.get("routing")),
+        reserve=parse_sync(raw.get("sync")),
     )

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from agentdesk.domain.held_claims import reserved_count
 from agentdesk.domain.model import Operation
 from agentdesk.domain.sync_ops import LOCAL_ONLY_KINDS
 from agentdesk.domain.sync_rules import OutcomeKind
@@ -64,6 +65,9 @@ class SyncStatus:
     cursor: int = 0  # last applied server_seq
     last_sync_at: datetime | None = None
     server_epoch: str | None = None
+    # When each untaken reservation's lease ends (`held_claims`): the ones still live are the
+    # tickets pull-next can hand out offline.
+    reserved_until: tuple[datetime, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,9 +97,14 @@ def sync_parts(view: SyncView | None) -> list[str]:
         return ["local only"]
     status = view.status
     synced = status.last_sync_at
-    return [
+    parts = [
         "online" if view.online else "offline",
         f"pending {status.pending}",
         f"conflicts {status.conflicts}",
         f"synced {ago(synced, view.at)}" if synced else "never synced",
     ]
+    # Tickets pull-next can hand out offline; shown once there are any.
+    reserved = reserved_count(status.reserved_until, view.at)
+    if reserved:
+        parts.insert(3, f"reserved {reserved}")
+    return parts

@@ -18,6 +18,7 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer, Input, Tab, Tabs
 
+from agentdesk.domain.held_claims import nothing_to_pull, reserved_count
 from agentdesk.domain.model import TicketRow
 from agentdesk.domain.routing import CannotPull
 from agentdesk.keymap import bind
@@ -330,17 +331,27 @@ class QueueScreen(Screen[None]):
 
     @work(group="pull", exclusive=True)
     async def pull_next(self) -> None:
-        store = self.desk.store
+        # With a server, only tickets it reserved for this agent (domain/held_claims.py).
+        synced = self.desk.sync_server is not None
+        store, now = self.desk.store, self.desk.now()
         try:
             # Read the agent again: a lead may have changed their skill levels since start-up,
             # and routing must use the levels in force now.
             self.desk.agent = await store.agent_by_handle(self.desk.agent.handle)
-            ticket = await store.claim_next(self.desk.agent, self.desk.now())
+            ticket = await store.claim_next(self.desk.agent, now, reserved_only=synced)
+            status = await store.sync_status() if synced and ticket is None else None
         except (StoreError, CannotPull) as error:
             self.desk.report_error(error, action="pull the next ticket")
             return
+        if synced:
+            self.desk.sync_now()  # push the take and top the reservations up
         if ticket is None:
-            self.notify("Nothing to pull: no unassigned ticket you can take.", severity="warning")
+            if status is None:
+                text = "Nothing to pull: no unassigned ticket you can take."
+            else:
+                reserved = reserved_count(status.reserved_until, now)
+                text = nothing_to_pull(online=self.desk.sync_online, reserved=reserved)
+            self.notify(text, severity="warning")
             return
         self.notify(f"#{ticket.number} {ticket.subject}", title="Pulled")
         self.reload()

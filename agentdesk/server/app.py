@@ -21,7 +21,15 @@ from agentdesk.domain.actions import NewTicket
 from agentdesk.domain.errors import DomainError
 from agentdesk.domain.model import Channel, Priority, Role
 from agentdesk.domain.sync_ops import OpEnvelope
-from agentdesk.server import accounts, changelog, claims, push, reference, reference_api
+from agentdesk.server import (
+    accounts,
+    changelog,
+    claims,
+    push,
+    reference,
+    reference_api,
+    reservations,
+)
 from agentdesk.server import tables as t
 from agentdesk.server.accounts import Account
 from agentdesk.server.database import create_server_engine, reading
@@ -54,6 +62,9 @@ ROLE_MATRIX: dict[tuple[str, str], frozenset[Role]] = {
     ("PUT", "/customers/{key}"): reference.EDITORS,
     ("PUT", "/departments/{key}"): ADMINS,
     ("PUT", "/rules/{name}"): ADMINS,
+    ("GET", "/agents"): EVERYONE,
+    ("POST", "/reservations"): EVERYONE,
+    ("POST", "/tickets/{ticket_id}/revoke"): LEADS,
 }
 # Epochs and seqs are BIGINT columns.
 MAX_BIGINT = 2**63 - 1
@@ -77,6 +88,7 @@ class Limits:
     requests_per_second: float = 50.0
     burst: int = 100
     lease: timedelta = claims.DEFAULT_LEASE
+    reservation: timedelta = reservations.DEFAULT_RESERVATION
 
 
 # -- request bodies ----------------------------------------------------------------------------
@@ -114,6 +126,16 @@ class EpochBody(Body):
 
 class AssignBody(Body):
     agent: str = Field(min_length=1, max_length=64, description="the handle of the new owner")
+
+
+class ReserveBody(Body):
+    count: int = Field(ge=0, le=reservations.MAX_RESERVATIONS)
+    seconds: int | None = Field(
+        default=None,
+        ge=60,
+        le=int(reservations.MAX_RESERVATION.total_seconds()),
+        description="how long the reservations last (default: the server's, 8 h)",
+    )
 
 
 class PushBody(Body):
@@ -183,6 +205,17 @@ def create_app(
             raise ApiError(409, "conflict", str(error)) from None
         return {**_account_json(created), "token": token}
 
+    @app.get("/agents", tags=["accounts"])
+    def list_agents(account: Caller) -> dict[str, Any]:
+        """Every agent's id and handle: clients map their own agent ids to the server's."""
+        with reading(engine) as connection:
+            rows = connection.execute(
+                select(t.agents.c.id, t.agents.c.handle, t.agents.c.name, t.agents.c.role).order_by(
+                    t.agents.c.handle
+                )
+            ).all()
+        return {"agents": [dict(row._mapping) for row in rows]}
+
     @app.post("/tickets", tags=["tickets"], status_code=201)
     def new_ticket(body: NewTicketBody, account: Caller) -> dict[str, Any]:
         new = NewTicket(
@@ -239,6 +272,31 @@ def create_app(
                 raise ApiError(404, "not_found", f"no agent with handle {body.agent!r}")
             claim = claims.assign(connection, ticket_id, target, now=now(), lease=limits.lease)
         return {"claim": claim.json()}
+
+    @app.post("/reservations", tags=["claims"])
+    def reserve(body: ReserveBody, account: Caller) -> dict[str, Any]:
+        """Hold up to `count` untaken tickets to pull offline, renew every live claim the caller
+        holds, and list them all (reservations and online claims) with their epochs."""
+        duration = timedelta(seconds=body.seconds) if body.seconds else limits.reservation
+        at = now()
+        with engine.begin() as connection:
+            held = reservations.refresh(
+                connection,
+                account.id,
+                account.departments,
+                count=body.count,
+                duration=duration,
+                now=at,
+                online_lease=limits.lease,
+            )
+        return {"claims": [claim.json() for claim in held], "server_time": at.isoformat()}
+
+    @app.post("/tickets/{ticket_id}/revoke", tags=["claims"])
+    def revoke(ticket_id: str, account: Caller) -> dict[str, Any]:
+        """Take a claim or reservation away (leads and admins); its holder is fenced out."""
+        with engine.begin() as connection:
+            epoch = reservations.revoke(connection, ticket_id, now=now())
+        return {"ticket_id": ticket_id, "epoch": epoch, "revoked": True}
 
     @app.get("/sync/changes", tags=["sync"])
     def changes(

@@ -23,6 +23,9 @@ from agentdesk.server.database import dialect_insert
 from agentdesk.server.tickets import CLAIMABLE, queue_values, ticket_from_row, ticket_json
 
 DEFAULT_LEASE = timedelta(minutes=5)
+# Claim kinds (the `kind` column): see server/reservations.py for reservations.
+ONLINE = "online"
+RESERVATION = "reservation"
 # A queue row can be stale (a lead assigned the ticket meanwhile); claim-next drops it and
 # looks again, a bounded number of times.
 MAX_ATTEMPTS = 8
@@ -210,13 +213,12 @@ def take(
     now: datetime,
     lease: timedelta,
     force: bool = False,
+    kind: str = ONLINE,
 ) -> int | None:
     """Upsert the claim row with epoch + 1; unless forced, only if it is free. Returns the epoch."""
     statement = _upsert_claim(connection.dialect.name, force)
-    epoch = connection.execute(
-        statement,
-        {"ticket_id": ticket_id, "owner_agent_id": agent_id, "expires": now + lease, "now": now},
-    ).scalar_one_or_none()
+    values = {"ticket_id": ticket_id, "owner_agent_id": agent_id, "expires": now + lease}
+    epoch = connection.execute(statement, {**values, "now": now, "kind": kind}).scalar_one_or_none()
     return None if epoch is None else int(epoch)
 
 
@@ -230,6 +232,7 @@ def _upsert_claim(dialect: str, force: bool) -> Any:
         owner_agent_id=bindparam("owner_agent_id"),
         epoch=1,
         lease_expires_at=bindparam("expires", type_=claims.c.lease_expires_at.type),
+        kind=bindparam("kind"),
     )
     now = bindparam("now", type_=claims.c.lease_expires_at.type)
     free = or_(claims.c.owner_agent_id.is_(None), claims.c.lease_expires_at <= now)
@@ -239,6 +242,7 @@ def _upsert_claim(dialect: str, force: bool) -> Any:
             "owner_agent_id": statement.excluded.owner_agent_id,
             "epoch": claims.c.epoch + 1,
             "lease_expires_at": statement.excluded.lease_expires_at,
+            "kind": statement.excluded.kind,
         },
         where=None if force else free,
     ).returning(claims.c.epoch)

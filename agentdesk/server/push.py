@@ -30,7 +30,7 @@ from agentdesk.domain.sync_rules import (
     TransitionOp,
     validate_transition,
 )
-from agentdesk.server import changelog, claims, push_fields, reference
+from agentdesk.server import changelog, claims, push_fields, reference, reservations
 from agentdesk.server import tables as t
 from agentdesk.server.database import dialect_insert
 from agentdesk.server.op_writes import ASSIGNERS, Pusher, Rejection, ids, locked_ticket, persist
@@ -233,15 +233,29 @@ def _assign(connection: Connection, pusher: Pusher, op: OpEnvelope, *, now: date
     # Lock order as in claims.py: queue row, claim row, ticket row, log head.
     connection.execute(delete(t.routing_queue).where(t.routing_queue.c.ticket_id == op.ticket_id))
     held = connection.execute(
-        select(t.ticket_claims.c.owner_agent_id, t.ticket_claims.c.lease_expires_at)
+        select(
+            t.ticket_claims.c.owner_agent_id,
+            t.ticket_claims.c.lease_expires_at,
+            t.ticket_claims.c.epoch,
+        )
         .where(t.ticket_claims.c.ticket_id == op.ticket_id)
         .with_for_update()
     ).first()
     mine = held is not None and held.owner_agent_id == target and held.lease_expires_at > now
-    forced = mine or target != pusher.agent_id
-    epoch = claims.take(connection, op.ticket_id, target, now=now, lease=pusher.lease, force=forced)
-    if epoch is None:
-        raise Rejection("claim_lost", "another agent holds a live claim on the ticket")
+    if target == pusher.agent_id and (op.claim_epoch is not None or mine):
+        # Taking what you hold (a reservation, usually) keeps its epoch: see take_held.
+        quoted = op.claim_epoch if op.claim_epoch is not None else int(held.epoch)
+        epoch = reservations.take_held(
+            connection, op.ticket_id, target, quoted, held, now=now, lease=pusher.lease
+        )
+    else:
+        forced = mine or target != pusher.agent_id
+        taken = claims.take(
+            connection, op.ticket_id, target, now=now, lease=pusher.lease, force=forced
+        )
+        if taken is None:
+            raise Rejection("claim_lost", "another agent holds a live claim on the ticket")
+        epoch = taken
     current = locked_ticket(connection, op.ticket_id)
     try:
         change = actions.assign(
@@ -321,6 +335,10 @@ def _check_transition(
     row = connection.execute(
         select(t.ticket_claims).where(t.ticket_claims.c.ticket_id == ticket.id)
     ).first()
+    if row is not None and op.claim_epoch is not None and op.claim_epoch != int(row.epoch):
+        # The epoch the client held is gone (revoked, reassigned, lapsed and retaken): fenced
+        # out, whoever holds the ticket now.
+        raise Rejection("claim_lost")
     live = row is not None and row.owner_agent_id is not None and row.lease_expires_at > now
     epoch = op.claim_epoch or 0
     if live and row is not None:

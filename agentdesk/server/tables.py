@@ -155,6 +155,11 @@ ticket_claims = Table(
     Column("owner_agent_id", String(64), ForeignKey("agents.id")),
     Column("epoch", BigInteger, nullable=False),
     Column("lease_expires_at", UtcDateTime, index=True),
+    # "online" (claim-next, assign: a short lease kept alive by sync rounds) or "reservation"
+    # (held for an agent to pull next while offline: a lease as long as a shift).
+    Column("kind", String(16), nullable=False, server_default=text("'online'")),
+    # Whom a lead last revoked the claim from: their reservations pass the ticket by.
+    Column("revoked_agent_id", String(64)),
 )
 
 # One row. Allocating server_seq by updating it serialises writers, so seq order is commit order.

@@ -16,6 +16,7 @@ from typing import Protocol
 
 from agentdesk.domain import actions, intake
 from agentdesk.domain.actions import Change, NewTicket
+from agentdesk.domain.held_claims import HeldClaim
 from agentdesk.domain.metrics import MetricsSnapshot, ScreenSession, Window
 from agentdesk.domain.model import (
     Agent,
@@ -287,13 +288,30 @@ class Store(ABC):
 
     @abstractmethod
     async def claim_next(
-        self, agent: Agent, now: datetime, policy: RoutingPolicy | None = None
+        self,
+        agent: Agent,
+        now: datetime,
+        policy: RoutingPolicy | None = None,
+        *,
+        reserved_only: bool = False,
     ) -> Ticket | None:
         """Atomically assign the agent the ticket `routing.pick` ranks first; None if none.
 
         Raises `routing.CannotPull` if the agent is unavailable or at capacity. The
         assignment's audit event carries the route explanation (`route_explanation`).
+        `reserved_only` (sync mode) chooses only among the agent's live untaken reservations
+        (`held_claims`) and marks the one it assigns taken, in the same transaction.
         """
+
+    # -- claims held on the server (SYNC.md §4.8, domain/held_claims.py) ---------------------
+    @abstractmethod
+    async def held_claims(self) -> list[HeldClaim]:
+        """The claims the server last listed for this agent, and the lost ones still kept."""
+
+    @abstractmethod
+    async def record_claims(self, current: Sequence[HeldClaim], *, now: datetime) -> None:
+        """Store the server's list of the agent's live claims in one transaction; claims it no
+        longer lists are kept as lost (`held_claims.merged`)."""
 
     @abstractmethod
     async def auto_assign(

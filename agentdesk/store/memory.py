@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from itertools import islice
 
 from agentdesk.domain import actions, routing
 from agentdesk.domain.actions import Change, NewTicket
+from agentdesk.domain.held_claims import ClaimKind, HeldClaim, merged, pullable_ids
 from agentdesk.domain.hlc import ZERO, epoch_ms, tick
 from agentdesk.domain.ids import new_id
 from agentdesk.domain.lifecycle import ACTIVE_STATUSES
@@ -88,6 +89,7 @@ class MemoryStore(Store):
         self._hlc_last = ZERO
         self._cursor = 0
         self._server_epoch: str | None = None
+        self._held: dict[str, HeldClaim] = {}
         self._last_sync_at: datetime | None = None
         self._last_number = 0
         # Push mode's round-robin: agent id -> the turn of their last push assignment.
@@ -390,6 +392,13 @@ class MemoryStore(Store):
             cursor=self._cursor,
             last_sync_at=self._last_sync_at,
             server_epoch=self._server_epoch,
+            reserved_until=tuple(
+                sorted(
+                    claim.lease_expires_at
+                    for claim in self._held.values()
+                    if claim.kind is ClaimKind.RESERVATION and not claim.taken and not claim.lost
+                )
+            ),
         )
 
     async def apply_remote(self, page: RemotePage) -> None:
@@ -543,12 +552,21 @@ class MemoryStore(Store):
         return self._load(agent_id)
 
     async def claim_next(
-        self, agent: Agent, now: datetime, policy: RoutingPolicy | None = None
+        self,
+        agent: Agent,
+        now: datetime,
+        policy: RoutingPolicy | None = None,
+        *,
+        reserved_only: bool = False,
     ) -> Ticket | None:
         policy = policy or self.routing_policy
         async with self._lock:
             load = self._load(agent.id)
-            candidates = (self._facts(t) for t in self._tickets.values())
+            tickets: Iterable[Ticket] = self._tickets.values()
+            if reserved_only:
+                reserved = pullable_ids(self._held.values(), now)
+                tickets = [t for t in tickets if t.id in reserved]
+            candidates = (self._facts(t) for t in tickets)
             chosen = routing.pick(candidates, agent, load, now, policy)
             if chosen is None:
                 return None
@@ -557,7 +575,17 @@ class MemoryStore(Store):
             )
             change = assign_routed(self._tickets[chosen.facts.id], explanation, now=now)
             self._persist(change)
+            if reserved_only:
+                self._held[change.ticket.id] = replace(self._held[change.ticket.id], taken=True)
             return change.ticket
+
+    async def held_claims(self) -> list[HeldClaim]:
+        return sorted(self._held.values(), key=lambda claim: claim.ticket_id)
+
+    async def record_claims(self, current: Sequence[HeldClaim], *, now: datetime) -> None:
+        async with self._lock:
+            kept = merged(self._held.values(), current, now=now)
+            self._held = {claim.ticket_id: claim for claim in kept}
 
     async def auto_assign(
         self, ticket_id: str, now: datetime, policy: RoutingPolicy | None = None

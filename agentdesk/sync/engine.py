@@ -15,12 +15,14 @@ from typing import Any
 
 import httpx
 
+from agentdesk.domain.held_claims import ReservePolicy
 from agentdesk.domain.model import Operation
 from agentdesk.domain.outbox import DeliveryState, PushResult, initial_state
 from agentdesk.domain.remote import BadRecord, page_from_wire
-from agentdesk.domain.sync_ops import OpEnvelope, envelopes
+from agentdesk.domain.sync_ops import OpEnvelope
 from agentdesk.domain.sync_rules import OutcomeKind
 from agentdesk.store.base import Store
+from agentdesk.sync import claims
 
 PUSH_BATCH = 100
 # The server takes bodies up to 1 MiB; a batch stops growing well before that.
@@ -68,6 +70,7 @@ async def sync_once(
     timeout: float = 10.0,
     push_batch: int = PUSH_BATCH,
     pull_page: int = PULL_PAGE,
+    reserve: ReservePolicy | None = None,
 ) -> SyncReport:
     """Push, then pull. Raises a SyncFailure subclass; what was done before it stays done."""
     headers = {"Authorization": f"Bearer {token}"}
@@ -75,6 +78,8 @@ async def sync_once(
         base_url=server_url, headers=headers, transport=transport, timeout=timeout
     ) as http:
         pushed, applied, rejected = await _push(store, http, client_id, now, push_batch)
+        # Before the pull: every ticket reserved now is in the log the pull reads.
+        await _refresh_claims(store, http, reserve or ReservePolicy(), now)
         pulled, cursor = await _pull(store, http, pull_page)
         # Note the round's time even when nothing was pushed.
         await store.record_push_results([], now=now)
@@ -115,7 +120,7 @@ async def _push(
         resend = []
         if not ops:
             return pushed, applied, rejected
-        sent, wire = _fitting(envelopes(ops, site_id=client_id), prev_seq)
+        sent, wire = _fitting(await _outgoing(store, http, ops, client_id), prev_seq)
         body = {"client_id": client_id, "ops": wire}
         try:
             response = await _send(http, "POST", "/sync/push", json=body)
@@ -144,6 +149,24 @@ async def _push(
         between = await store.operations(after_seq=expected - 1, limit=first_unsent - expected)
         resend = [op for op in between if initial_state(op.kind) is DeliveryState.PENDING]
         prev_seq = expected - 1
+
+
+async def _outgoing(
+    store: Store, http: httpx.AsyncClient, ops: list[Operation], client_id: str
+) -> list[OpEnvelope]:
+    try:
+        return await claims.outgoing(store, http, _send, ops, client_id)
+    except claims.ClaimsRefused as error:
+        raise ProtocolFailure(str(error)) from None
+
+
+async def _refresh_claims(
+    store: Store, http: httpx.AsyncClient, reserve: ReservePolicy, now: datetime
+) -> None:
+    try:
+        await claims.refresh(store, http, _send, reserve, now=now)
+    except claims.ClaimsRefused as error:
+        raise ProtocolFailure(str(error)) from None
 
 
 def _fitting(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import httpx
@@ -12,6 +13,7 @@ import pytest
 from agentdesk import cli, cli_sync
 from agentdesk.config import Settings, load_settings
 from agentdesk.domain.actions import NewTicket
+from agentdesk.domain.held_claims import ReservePolicy
 from agentdesk.domain.model import Customer, Role
 from agentdesk.server.accounts import add_agent
 from agentdesk.server.app import create_app
@@ -61,17 +63,22 @@ def run(
     return cli_sync.run(args, settings, env=env, transport=transport, now=NOW)
 
 
+@pytest.mark.parametrize(("reserve", "reserved"), [(ReservePolicy(), 1), (ReservePolicy(0, 8), 0)])
 def test_one_round_pushes_and_pulls(
     settings: Settings,
     database: Path,
     app_and_token: tuple[httpx.AsyncBaseTransport, str],
     capsys: pytest.CaptureFixture[str],
+    reserve: ReservePolicy,
+    reserved: int,
 ) -> None:
     transport, token = app_and_token
     env = {"AGENTDESK_SERVER": URL, "AGENTDESK_TOKEN": token}
-    assert run(settings, database, env, transport) == cli_sync.EXIT_OK
+    assert run(replace(settings, reserve=reserve), database, env, transport) == cli_sync.EXIT_OK
     out = capsys.readouterr().out
     assert "pushed 1 (applied 1, rejected 0)" in out and "pulled 2 changes, cursor 2" in out
+    # The ticket it pushed is reserved, unless the [sync] config asks for none.
+    assert ("1 reserved for you to pull offline" in out) == bool(reserved)
 
 
 def test_not_logged_in(

@@ -259,7 +259,8 @@ async def test_a_local_pull_next_syncs_as_a_claim_with_no_conflict(world: World)
             select(t.tickets.c.assignee_id).where(t.tickets.c.id == ticket_id)
         ).scalar_one()
     assert owner == assignee == amy_id
-    # Her later work on the ticket passes the claim the pull took (the client sends no epoch yet).
+    # Her later work on the ticket passes the claim the pull took (quoting the epoch the
+    # round learnt).
     await world.a.store.request_confirmation(
         ticket_id, "Card unblocked", "Does it work now?", actor_id="amy-local", now=NOW
     )

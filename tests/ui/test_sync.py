@@ -11,6 +11,7 @@ from textual.widgets import DataTable
 
 from agentdesk.app import AgentDeskApp
 from agentdesk.credentials import CredentialsError, ServerCredentials
+from agentdesk.domain.held_claims import ClaimKind, HeldClaim
 from agentdesk.domain.outbox import PushResult
 from agentdesk.domain.sync_rules import OutcomeKind
 from agentdesk.screens.conflicts import ConflictsScreen
@@ -18,7 +19,7 @@ from agentdesk.screens.queue import QueueScreen
 from agentdesk.store.memory import MemoryStore
 from agentdesk.widgets.status_bar import StatusBar
 from tests.fixtures import NOW
-from tests.ui.conftest import Notes, make_settings, seeded_opener, settle
+from tests.ui.conftest import Notes, OpenedTickets, make_settings, seeded_opener, settle
 from tests.ui.test_app import run_palette
 from tests.ui.test_queue import numbers_shown
 
@@ -199,3 +200,35 @@ async def test_sync_now_from_the_palette_runs_another_round(tmp_path: Path) -> N
         await run_palette(pilot, "sync: now")
         await settle(pilot)
         assert len(calls) == 2
+
+
+async def test_offline_pull_next_with_nothing_reserved_says_so(tmp_path: Path) -> None:
+    store = MemoryStore(client_id="c")
+    app = build(tmp_path, store, SERVER)
+    notes = Notes(app)
+    async with app.run_test() as pilot:
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        assert notes.matching("Offline and no ticket reserved for you")
+        # The local queue has tickets junior could take; in sync mode none was taken.
+        assert (await store.ticket_by_number(2)).assignee_id is None
+
+
+async def test_reserved_tickets_show_in_the_status_bar_and_pull_offline(tmp_path: Path) -> None:
+    store = MemoryStore(client_id="c")
+    app = build(tmp_path, store, SERVER)
+    opened = OpenedTickets(app)
+    async with app.run_test() as pilot:
+        await settle(pilot)
+        two, three = await store.ticket_by_number(2), await store.ticket_by_number(3)
+        until = NOW + timedelta(hours=8)
+        reserved = [HeldClaim(t.id, 1, ClaimKind.RESERVATION, until) for t in (two, three)]
+        await store.record_claims(reserved, now=NOW)
+        await refreshed(pilot, app)
+        assert "reserved 2" in status_bar(app).sync_text
+        await pilot.press("n")
+        await settle(pilot)
+        assert opened.ids in ([two.id], [three.id])
+        await refreshed(pilot, app)
+        assert "reserved 1" in status_bar(app).sync_text

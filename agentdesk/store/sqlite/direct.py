@@ -64,12 +64,17 @@ def sync_status(connection: sqlite3.Connection) -> SyncStatus:
     if row is None:
         return SyncStatus()
     pending, conflicts, cursor, last_sync_at, server_epoch = row
+    reserved = connection.execute(
+        "SELECT lease_expires_at FROM held_claims "
+        "WHERE kind = 'reservation' AND NOT taken AND lost_at IS NULL ORDER BY lease_expires_at"
+    ).fetchall()
     return SyncStatus(
         pending=pending,
         conflicts=conflicts,
         cursor=cursor,
         last_sync_at=convert.from_micros_or_none(last_sync_at),
         server_epoch=server_epoch,
+        reserved_until=tuple(convert.from_micros(end) for (end,) in reserved),
     )
 
 

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -271,8 +271,27 @@ def claim(tx: Transaction, agent: Agent, now: datetime, policy: RoutingPolicy) -
     two processes can never both take one ticket; `persist` still compares the version.
     """
     connection = raw_connection(tx.connection)
+    return _assign_best(tx, candidates(connection, agent, now, policy), agent, now, policy)
+
+
+def claim_among(
+    tx: Transaction, agent: Agent, now: datetime, policy: RoutingPolicy, ticket_ids: list[str]
+) -> Ticket | None:
+    """`claim`, choosing only among `ticket_ids` (the agent's reservations, in sync mode)."""
+    connection = raw_connection(tx.connection)
+    found = (facts_of(connection, ticket_id) for ticket_id in ticket_ids)
+    return _assign_best(tx, [f for f in found if f is not None], agent, now, policy)
+
+
+def _assign_best(
+    tx: Transaction,
+    queue: Iterable[TicketFacts],
+    agent: Agent,
+    now: datetime,
+    policy: RoutingPolicy,
+) -> Ticket | None:
+    connection = raw_connection(tx.connection)
     load = active_load(connection, agent.id)
-    queue = candidates(connection, agent, now, policy)
     chosen = routing.pick(queue, agent, load, now, policy)
     if chosen is None:
         return None

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from agentdesk.domain.actions import Change, NewTicket
 from agentdesk.domain.errors import DomainError
+from agentdesk.domain.held_claims import HeldClaim
 from agentdesk.domain.metrics import MetricsSnapshot, ScreenSession, Window
 from agentdesk.domain.model import (
     Agent,
@@ -527,12 +528,30 @@ class SqliteStore(Store):
         return await self._write(tickets.mutate, ticket_id, mutation)
 
     async def claim_next(
-        self, agent: Agent, now: datetime, policy: RoutingPolicy | None = None
+        self,
+        agent: Agent,
+        now: datetime,
+        policy: RoutingPolicy | None = None,
+        *,
+        reserved_only: bool = False,
     ) -> Ticket | None:
         await self._sqlalchemy_ready()
-        from agentdesk.store.sqlite import routing
+        from agentdesk.store.sqlite import held, routing
 
-        return await self._write(routing.claim, agent, now, policy or self.routing_policy)
+        claim = held.claim_reserved if reserved_only else routing.claim
+        return await self._write(claim, agent, now, policy or self.routing_policy)
+
+    async def held_claims(self) -> list[HeldClaim]:
+        await self._sqlalchemy_ready()
+        from agentdesk.store.sqlite import held
+
+        return await self._read(held.held)
+
+    async def record_claims(self, current: Sequence[HeldClaim], *, now: datetime) -> None:
+        await self._sqlalchemy_ready()
+        from agentdesk.store.sqlite import held
+
+        await self._write(held.record, list(current), now)
 
     async def auto_assign(
         self, ticket_id: str, now: datetime, policy: RoutingPolicy | None = None

@@ -294,6 +294,19 @@ class SyncMetaRow(_Table, table=True):
     last_sync_at: int | None = None
 
 
+class HeldClaimRow(_Table, table=True):
+    """A claim this workstation's agent holds on the server (`domain.held_claims`)."""
+
+    __tablename__ = "held_claims"
+
+    ticket_id: str = Field(primary_key=True)
+    epoch: int
+    kind: str  # held_claims.ClaimKind
+    lease_expires_at: int
+    taken: bool
+    lost_at: int | None = None
+
+
 class CounterRow(_Table, table=True):
     __tablename__ = "counters"
 
@@ -337,3 +350,4 @@ sync_meta = table(SyncMetaRow)
 counters = table(CounterRow)
 screen_sessions = table(ScreenSessionRow)
 case_reviews = table(CaseReviewRow)
+held_claims = table(HeldClaimRow)
