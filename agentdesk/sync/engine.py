@@ -67,15 +67,21 @@ async def sync_once(
     pull_page: int = PULL_PAGE,
 ) -> SyncReport:
     """Push, then pull. Raises a SyncFailure subclass; what was done before it stays done."""
-    headers = {"Authorization": f"Bearer {token}"}
-    async with httpx.AsyncClient(
-        base_url=server_url, headers=headers, transport=transport, timeout=timeout
-    ) as http:
+    async with _client(server_url, token, transport, timeout) as http:
         pushed, applied, rejected = await _push(store, http, client_id, now, push_batch)
         pulled, cursor = await _pull(store, http, pull_page)
         # Note the round's time even when nothing was pushed.
         await store.record_push_results([], now=now)
     return SyncReport(pushed, applied, rejected, pulled, cursor)
+
+
+def _client(
+    server_url: str, token: str, transport: httpx.AsyncBaseTransport | None, timeout: float
+) -> httpx.AsyncClient:
+    headers = {"Authorization": f"Bearer {token}"}
+    return httpx.AsyncClient(
+        base_url=server_url, headers=headers, transport=transport, timeout=timeout
+    )
 
 
 async def _send(http: httpx.AsyncClient, method: str, url: str, **kwargs: Any) -> httpx.Response:
@@ -197,3 +203,21 @@ async def _pull(store: Store, http: httpx.AsyncClient, limit: int) -> tuple[int,
         cursor = page.cursor
         if not answer.get("more"):
             return pulled, cursor
+
+
+async def push_pending(
+    store: Store,
+    server_url: str,
+    token: str,
+    client_id: str,
+    *,
+    now: datetime,
+    transport: httpx.AsyncBaseTransport | None = None,
+    timeout: float = 10.0,
+    push_batch: int = PUSH_BATCH,
+) -> SyncReport:
+    """Push only (a write-through after a local commit); the cursor is not moved."""
+    async with _client(server_url, token, transport, timeout) as http:
+        pushed, applied, rejected = await _push(store, http, client_id, now, push_batch)
+    status = await store.sync_status()
+    return SyncReport(pushed, applied, rejected, 0, status.cursor)
