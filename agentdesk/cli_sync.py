@@ -93,9 +93,15 @@ async def _round(
 
 
 async def background_round(store: Store, server: ServerCredentials, now: datetime) -> SyncReport:
-    """The app's background round: the same as `agentdesk sync`, on the app's open store."""
+    """The app's background round: the same as `agentdesk sync`, on the app's open store.
+
+    A linked remote store runs it itself, so it never overlaps the pushes its writes make.
+    """
+    from agentdesk.store.remote import SyncedStore
     from agentdesk.sync import sync_once
 
+    if isinstance(store, SyncedStore) and store.server is not None:
+        return await store.sync(now=now)
     return await sync_once(store, server.url, server.token, store.info().client_id, now=now)
 
 
