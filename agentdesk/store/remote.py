@@ -83,6 +83,7 @@ class SyncedStore(Store):
         # One exchange with the server at a time: two concurrent pushes of the same outbox
         # would race on the per-client seq order.
         self._exchange = asyncio.Lock()
+        self._written_meanwhile = False
 
     # -- the link --------------------------------------------------------------------------
     def connect_server(self, server: ServerLink) -> None:
@@ -112,19 +113,34 @@ class SyncedStore(Store):
             except SyncFailure as failure:
                 self._went_down(failure)
                 raise
-        self.online, self.last_failure = True, None
+            self.online, self.last_failure = True, None
+            if self._written_meanwhile:
+                # Writes made while this round pulled did not wait for it: push them now.
+                await self._push_locked(server)
         return report
 
     async def push(self) -> SyncReport | None:
-        """Push the outbox now if linked and up; None if it was not tried or failed (queued)."""
-        from agentdesk.sync import SyncFailure, push_pending
+        """Push the outbox now if linked and up; None if not tried, deferred or failed (queued).
 
+        A write never waits behind a round in progress (a catch-up may pull for a while): the
+        round (or push) in progress pushes what was written meanwhile before it ends.
+        """
         server = self.server
         if server is None or not self.online:
             return None
+        if self._exchange.locked():
+            self._written_meanwhile = True
+            return None
         async with self._exchange:
+            return await self._push_locked(server)
+
+    async def _push_locked(self, server: ServerLink) -> SyncReport | None:
+        from agentdesk.sync import SyncFailure, push_pending
+
+        while True:
+            self._written_meanwhile = False
             try:
-                return await push_pending(
+                report = await push_pending(
                     self.replica,
                     server.url,
                     server.token,
@@ -137,6 +153,8 @@ class SyncedStore(Store):
                 # The write stays committed locally and queued; the next round retries it.
                 self._went_down(failure)
                 return None
+            if not self._written_meanwhile:
+                return report
 
     def _went_down(self, failure: SyncFailure) -> None:
         self.online, self.last_failure = False, failure

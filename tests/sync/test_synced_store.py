@@ -6,6 +6,7 @@ against a real server process (tests/store/remote_backend.py).
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -111,3 +112,33 @@ async def test_an_unlinked_store_is_the_replica_alone(tmp_path: Path) -> None:
     with pytest.raises(RuntimeError):
         await store.sync()
     await store.close()
+
+
+class Gate(httpx.AsyncBaseTransport):
+    """Holds pulls until opened; pushes pass."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+        self.inner, self.open, self.pulling = inner, asyncio.Event(), asyncio.Event()
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/sync/changes":
+            self.pulling.set()
+            await self.open.wait()
+        return await self.inner.handle_async_request(request)
+
+
+async def test_a_write_never_waits_behind_a_round_and_the_round_pushes_it(
+    linked: tuple[SyncedStore, Switch, Recording],
+) -> None:
+    store, switch, _recording = linked
+    gate = Gate(switch)
+    store.server = ServerLink("http://desk", store.server.token if store.server else "", gate)
+    ticket = await store.create_ticket(NewTicket("Card", "Declined", "c1"), now=NOW)
+    round_ = asyncio.create_task(store.sync())
+    await gate.pulling.wait()
+    # The round is stuck pulling; the write commits and returns without waiting for it.
+    await asyncio.wait_for(store.reply(ticket.id, "On it", author_id="me", now=NOW), 5)
+    assert (await store.sync_status()).pending == 1 and not round_.done()
+    gate.open.set()
+    await round_
+    assert (await store.sync_status()).pending == 0
