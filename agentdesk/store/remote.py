@@ -202,9 +202,11 @@ class SyncedStore(Store):
 
     def info(self) -> StoreInfo:
         local = self.replica.info()
-        server = self.server.url if self.server else ""
+        if self.server is None:
+            return local  # not linked: the replica is all there is
+        server = self.server.url
         extra = {**local.extra, "replica": f"{local.backend}:{local.location}", "server": server}
-        return replace(local, backend="remote", location=server or local.location, extra=extra)
+        return replace(local, backend="remote", location=server, extra=extra)
 
     # -- writes: commit locally, then push -------------------------------------------------
     async def _mutate(self, ticket_id: str, mutation: Mutation) -> Change:

@@ -108,6 +108,7 @@ async def test_an_unlinked_store_is_the_replica_alone(tmp_path: Path) -> None:
     await store.add_customers([Customer("c1", "Ann")])
     await store.create_ticket(NewTicket("Card", "Declined", "c1"), now=NOW)
     assert await store.push() is None and not store.online
+    assert store.info() == store.replica.info()
     assert (await store.sync_status()).pending == 1
     with pytest.raises(RuntimeError):
         await store.sync()
