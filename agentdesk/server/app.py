@@ -33,6 +33,7 @@ from agentdesk.server import (
 from agentdesk.server import tables as t
 from agentdesk.server.accounts import Account
 from agentdesk.server.database import create_server_engine, reading
+from agentdesk.server.faults import FaultPoints
 from agentdesk.server.limits import DEFAULT_MAX_BODY, BodySizeLimit, RateLimiter, retry_after
 from agentdesk.server.tickets import create_ticket, ticket_json
 
@@ -163,6 +164,7 @@ def create_app(
     now: Clock = clock or (lambda: datetime.now(UTC))
     limiter = RateLimiter(limits.requests_per_second, limits.burst)
     tokens = _TokenCache(TOKEN_CACHE_SECONDS)
+    faults = FaultPoints()
 
     app = FastAPI(
         title="agentdesk team server",
@@ -362,6 +364,7 @@ def create_app(
                     "results": results,
                 }
                 return JSONResponse(gap, status_code=409)
+            faults.op_committed()
             results.append(answer)
         return JSONResponse({"results": results})
 

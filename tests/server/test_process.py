@@ -8,7 +8,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,8 +34,13 @@ class Served:
 
 
 @contextmanager
-def serve_process(database_url: str) -> Iterator[Served]:
-    """`agentdesk serve` on a free loopback port, up and healthy; stopped (SIGTERM) after."""
+def serve_process(
+    database_url: str, args: Sequence[str] = (), env: Mapping[str, str] | None = None
+) -> Iterator[Served]:
+    """`agentdesk serve` on a free loopback port, up and healthy; stopped (SIGTERM) after.
+
+    `args` are added to the command line, `env` to the environment.
+    """
     port = free_port()
     process = subprocess.Popen(
         [
@@ -47,9 +52,10 @@ def serve_process(database_url: str) -> Iterator[Served]:
             database_url,
             "--port",
             str(port),
+            *args,
         ],
         cwd=REPO_ROOT,
-        env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
+        env={**os.environ, "PYTHONPATH": str(REPO_ROOT), **(env or {})},
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     )
