@@ -8,14 +8,16 @@ Expiry is lazy: a claim whose lease has run out counts as free when someone clai
 from __future__ import annotations
 
 import functools
+import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, delete, or_, select, update
+from sqlalchemy import Connection, and_, bindparam, delete, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from agentdesk.domain.model import Ticket
+from agentdesk.domain.remote import ticket_from_wire
 from agentdesk.server import changelog
 from agentdesk.server import tables as t
 from agentdesk.server.changelog import ChangeRecord
@@ -65,6 +67,26 @@ _SET_ASSIGNEE = (
 )
 
 
+# On PostgreSQL claim-next is one call of the function migration 0003 creates (the steps of
+# `_claim_next_in_python`, in the database), for one request or a batch: one round trip, and run
+# on its own (autocommit) its own transaction, so a batch shares one commit and one WAL flush.
+_CLAIM_NEXT_MANY = text(
+    "SELECT request_index, claim_epoch, ticket_state FROM agentdesk_claim_next_many("
+    "CAST(:requests AS json), :claimable, :now, :expires, :attempts)"
+).bindparams(
+    bindparam("now", type_=t.ticket_claims.c.lease_expires_at.type),
+    bindparam("expires", type_=t.ticket_claims.c.lease_expires_at.type),
+)
+_CLAIMABLE_VALUES = [status.value for status in CLAIMABLE]
+NO_CLAIM = '{"claim": null}'
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimRequest:
+    agent_id: str
+    departments: tuple[str, ...]
+
+
 class ClaimLost(Exception):
     """The caller no longer holds the claim at this epoch (expired, released or reassigned)."""
 
@@ -98,6 +120,88 @@ def claim_next(
     lease: timedelta = DEFAULT_LEASE,
 ) -> Claim | None:
     """Take the most urgent free ticket in `departments`, or None when there is none."""
+    if connection.dialect.name == "postgresql":
+        [taken] = _claim_in_database(
+            connection, [ClaimRequest(agent_id, departments)], now=now, lease=lease
+        )
+        if taken is None:
+            return None
+        epoch, state = taken
+        return Claim(ticket_from_wire(json.loads(state)), agent_id, epoch, now + lease)
+    return _claim_next_in_python(connection, agent_id, departments, now=now, lease=lease)
+
+
+def claim_documents(
+    connection: Connection,
+    requests: list[ClaimRequest],
+    *,
+    now: datetime,
+    lease: timedelta = DEFAULT_LEASE,
+) -> list[str]:
+    """claim-next for each request, in order, as the JSON text the API answers with.
+
+    Each document is `{"claim": …}` as `Claim.json` has it, or `{"claim": null}`. On
+    PostgreSQL the ticket's JSON comes from the database as text and goes out as it is: no
+    Ticket is built or serialised on the hot path.
+    """
+    if connection.dialect.name != "postgresql":
+        documents = []
+        for request in requests:
+            claim = _claim_next_in_python(
+                connection, request.agent_id, request.departments, now=now, lease=lease
+            )
+            documents.append(json.dumps({"claim": None if claim is None else claim.json()}))
+        return documents
+    expires = json.dumps((now + lease).isoformat())
+    return [
+        NO_CLAIM
+        if taken is None
+        else (
+            f'{{"claim": {{"ticket": {taken[1]}, "owner_agent_id": {json.dumps(request.agent_id)}, '
+            f'"epoch": {taken[0]}, "lease_expires_at": {expires}}}}}'
+        )
+        for request, taken in zip(
+            requests, _claim_in_database(connection, requests, now=now, lease=lease), strict=True
+        )
+    ]
+
+
+def _claim_in_database(
+    connection: Connection,
+    requests: list[ClaimRequest],
+    *,
+    now: datetime,
+    lease: timedelta,
+) -> list[tuple[int, str] | None]:
+    """(epoch, the ticket's JSON) per request, or None where nothing was free."""
+    wire = [
+        {"agent": request.agent_id, "departments": list(request.departments)}
+        for request in requests
+    ]
+    rows = connection.execute(
+        _CLAIM_NEXT_MANY,
+        {
+            "requests": json.dumps(wire),
+            "claimable": _CLAIMABLE_VALUES,
+            "now": now,
+            "expires": now + lease,
+            "attempts": MAX_ATTEMPTS,
+        },
+    )
+    taken: list[tuple[int, str] | None] = [None] * len(requests)
+    for index, epoch, state in rows:
+        taken[index - 1] = (int(epoch), str(state))
+    return taken
+
+
+def _claim_next_in_python(
+    connection: Connection,
+    agent_id: str,
+    departments: tuple[str, ...],
+    *,
+    now: datetime,
+    lease: timedelta,
+) -> Claim | None:
     params = {"departments": list(departments), "now": now}
     for _ in range(MAX_ATTEMPTS):
         # A lapsed claim goes first (its ticket has waited longest), then the queue's head.
