@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
@@ -137,10 +138,17 @@ def create_app(
     limiter = RateLimiter(limits.requests_per_second, limits.burst)
     tokens = _TokenCache(TOKEN_CACHE_SECONDS)
 
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        if app.state.claim_engine is not app.state.engine:
+            app.state.claim_engine.dispose()
+
     app = FastAPI(
         title="agentdesk team server",
         version=__version__,
         description="Tickets, claims with fenced leases, and the change log clients sync from.",
+        lifespan=lifespan,
     )
     app.state.engine = engine
     app.state.limiter = limiter
@@ -198,16 +206,30 @@ def create_app(
     # runs a sync dependency and a sync endpoint on two separate hops); the answer is JSON text
     # from claims.claim_documents, with no model around it; and concurrent requests share one
     # transaction (batching.Combiner: one commit, one WAL flush, for the whole batch).
+    # On PostgreSQL claims have their own small pool: autocommit (a batch is one statement, so
+    # its own transaction) and no ping before each use, which would be a round trip per batch.
+    # A batch that meets a dead connection (the database restarted) runs once more: the pool
+    # has dropped its old connections by then.
     claim_engine = (
-        engine.execution_options(isolation_level="AUTOCOMMIT")  # the batch is one statement
+        create_server_engine(database_url, pool_size=2, autocommit=True, pre_ping=False)
         if engine.dialect.name == "postgresql"
         else engine
     )
+    app.state.claim_engine = claim_engine
 
     def claim_batch(callers: list[Account]) -> list[str]:
         requests = [claims.ClaimRequest(account.id, account.departments) for account in callers]
-        with claim_engine.begin() as connection:
-            return claims.claim_documents(connection, requests, now=now(), lease=limits.lease)
+
+        def attempt() -> list[str]:
+            with claim_engine.begin() as connection:
+                return claims.claim_documents(connection, requests, now=now(), lease=limits.lease)
+
+        try:
+            return attempt()
+        except DBAPIError as error:
+            if not error.connection_invalidated:
+                raise
+        return attempt()
 
     claim_combiner = app.state.claim_combiner = Combiner(claim_batch)
 

@@ -30,7 +30,12 @@ def engine_url(url: str) -> str:
     return url
 
 
-def create_server_engine(url: str, *, pool_size: int = 10) -> Engine:
+def create_server_engine(
+    url: str, *, pool_size: int = 10, autocommit: bool = False, pre_ping: bool = True
+) -> Engine:
+    """An engine on `url`; on PostgreSQL, `autocommit` makes each statement its own transaction
+    and `pre_ping=False` spares the round trip that checks a pooled connection before use (for
+    callers that retry on a failed connection themselves)."""
     try:
         parsed = make_url(engine_url(url))
     except ArgumentError:
@@ -43,7 +48,13 @@ def create_server_engine(url: str, *, pool_size: int = 10) -> Engine:
         raise DatabaseError(
             f"unsupported database {parsed.get_backend_name()!r}: use PostgreSQL or SQLite"
         )
-    return create_engine(parsed, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+    return create_engine(
+        parsed,
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        pool_pre_ping=pre_ping,
+        **({"isolation_level": "AUTOCOMMIT"} if autocommit else {}),
+    )
 
 
 def _sqlite_engine(url: str) -> Engine:

@@ -207,3 +207,28 @@ def test_concurrent_batches_never_share_a_ticket_and_keep_the_log_gap_free(
     owners, assignees = owners_and_assignees(engine)
     assert owners == assignees and len(owners) == total
     engine.dispose()
+
+
+def test_claim_next_survives_a_database_restart_without_pinging_first(pg_only_url: str) -> None:
+    from sqlalchemy import text
+
+    from tests.server.conftest import serving
+
+    with serving(pg_only_url) as server:
+        amy = server.agent("amy")
+        for _ in range(2):
+            server.new_ticket(amy)
+        first = server.client.post("/tickets/claim-next", headers=amy)
+        assert first.status_code == 200 and first.json()["claim"] is not None
+        # What a restart does to the pooled claim connection: the server side goes away.
+        with server.engine.connect() as connection:
+            ended = connection.execute(
+                text(
+                    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+            ).scalar_one()
+        assert ended >= 1
+        again = server.client.post("/tickets/claim-next", headers=amy)
+        assert again.status_code == 200, again.text
+        assert again.json()["claim"]["ticket"]["id"] != first.json()["claim"]["ticket"]["id"]
