@@ -26,10 +26,12 @@ from datetime import UTC, datetime
 from server_harness import (
     DEFAULT_PG,
     Connection,
+    CpuMeter,
     add_bench_agents,
     latency_line,
     log_is_gap_free,
     run_clients,
+    server_pids,
     servers,
     throwaway_database,
 )
@@ -103,9 +105,10 @@ def main() -> None:
             claimed[index].append(claim["ticket"]["id"])
             return True
 
-        with servers(url, args.instances) as ports:
+        with servers(url, args.instances) as ports, CpuMeter(url, server_pids) as cpu:
             run = run_clients(ports, tokens, args.seconds, claim_next)
         report(url, claimed, run.latencies, run.wall, args)
+        print(cpu.line(sum(len(per_client) for per_client in claimed), "claim"))
 
 
 def report(

@@ -23,10 +23,12 @@ from datetime import UTC, datetime
 from server_harness import (
     DEFAULT_PG,
     Connection,
+    CpuMeter,
     add_bench_agents,
     latency_line,
     log_is_gap_free,
     run_clients,
+    server_pids,
     servers,
     throwaway_database,
 )
@@ -105,7 +107,7 @@ def main() -> None:
             created[index] += [op["ticket_id"] for op in ops]  # type: ignore[misc]
             return True
 
-        with servers(url, args.instances) as ports:
+        with servers(url, args.instances) as ports, CpuMeter(url, server_pids) as cpu:
             run = run_clients(ports, tokens, args.seconds, post if args.mode == "post" else push)
 
         acknowledged = [ticket for per_client in created for ticket in per_client]
@@ -135,6 +137,7 @@ def main() -> None:
         f"stored {stored}, queued {queued}"
     )
     print(f"change log gap-free: {gap_free} ({records} records)")
+    print(cpu.line(len(acknowledged), "ticket"))
 
 
 if __name__ == "__main__":

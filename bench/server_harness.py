@@ -37,6 +37,7 @@ DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/test"
 # The benches measure the server, not its per-agent rate limit (50 requests/s by default):
 # the servers they start allow each agent this many requests a second.
 BENCH_RATE_LIMIT = 100_000
+server_pids: list[int] = []
 
 
 @contextmanager
@@ -67,9 +68,66 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+def cpu_seconds(pid: int) -> float | None:
+    """User + system CPU a local process has used (Linux /proc), or None when unreadable."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def database_backends(url: str) -> list[int]:
+    """The pids of the PostgreSQL backends connected to `url`'s database."""
+    conninfo = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(conninfo, autocommit=True) as connection:
+        rows = connection.execute(
+            "SELECT pid FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        ).fetchall()
+    return [int(pid) for (pid,) in rows]
+
+
+@dataclass
+class CpuMeter:
+    """CPU seconds used during a run by the servers, the database backends and this client."""
+
+    url: str
+    server_pids: list[int]
+    start: dict[str, dict[int, float]] = field(default_factory=dict)
+    client_start: float = 0.0
+    used: dict[str, float] = field(default_factory=dict)
+
+    def _sample(self) -> dict[str, dict[int, float]]:
+        groups = {"servers": self.server_pids, "postgres": database_backends(self.url)}
+        return {
+            name: {pid: cpu for pid in pids if (cpu := cpu_seconds(pid)) is not None}
+            for name, pids in groups.items()
+        }
+
+    def __enter__(self) -> CpuMeter:
+        self.start = self._sample()
+        self.client_start = time.process_time()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.used["client"] = time.process_time() - self.client_start
+        for name, now in self._sample().items():
+            before = self.start.get(name, {})
+            self.used[name] = sum(cpu - before.get(pid, 0.0) for pid, cpu in now.items())
+
+    def line(self, operations: int, what: str) -> str:
+        if not operations or not self.used:
+            return "cpu: n/a"
+        parts = [f"{name} {1000 * seconds / operations:.2f}" for name, seconds in self.used.items()]
+        return f"cpu ms per {what}: " + ", ".join(parts)
+
+
 @contextmanager
 def servers(url: str, instances: int) -> Iterator[list[int]]:
-    """`instances` real `agentdesk serve` processes on one database; yields their ports."""
+    """`instances` real `agentdesk serve` processes on one database; yields their ports.
+
+    `server_pids` (below) lists their process ids while they run."""
     started: list[subprocess.Popen[bytes]] = []
     try:
         ports = []
@@ -98,8 +156,10 @@ def servers(url: str, instances: int) -> Iterator[list[int]]:
             ports.append(port)
         for port, process in zip(ports, started, strict=True):
             asyncio.run(_wait_until_up(port, process))
+        server_pids[:] = [process.pid for process in started]
         yield ports
     finally:
+        server_pids.clear()
         for process in started:
             process.send_signal(signal.SIGTERM)
         for process in started:
