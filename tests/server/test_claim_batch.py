@@ -232,3 +232,23 @@ def test_claim_next_survives_a_database_restart_without_pinging_first(pg_only_ur
         again = server.client.post("/tickets/claim-next", headers=amy)
         assert again.status_code == 200, again.text
         assert again.json()["claim"]["ticket"]["id"] != first.json()["claim"]["ticket"]["id"]
+
+
+def test_the_claim_next_fast_lane_answers_errors_as_the_rest_of_the_api(tmp_path: Any) -> None:
+    from agentdesk.server.app import Limits
+    from tests.server.conftest import serving, sqlite_url
+
+    limits = Limits(max_body_bytes=64, requests_per_second=0.001, burst=2)
+    with serving(sqlite_url(tmp_path), limits) as server:
+        missing = server.client.post("/tickets/claim-next")
+        assert missing.status_code == 401 and missing.json()["error"] == "unauthenticated"
+        assert missing.headers["www-authenticate"] == "Bearer"
+        amy = server.agent("amy")
+        too_big = server.client.post("/tickets/claim-next", content=b"x" * 65, headers=amy)
+        assert too_big.status_code == 413 and too_big.json()["error"] == "body_too_large"
+        statuses = [server.client.post("/tickets/claim-next", headers=amy) for _ in range(3)]
+        assert [response.status_code for response in statuses] == [200, 200, 429]
+        assert statuses[0].json() == {"claim": None}
+        assert statuses[2].headers["retry-after"]
+    paths = server.client.app.openapi()["paths"]  # type: ignore[attr-defined]
+    assert "post" in paths["/tickets/claim-next"]
