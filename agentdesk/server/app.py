@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
+import psycopg
 from fastapi import Depends, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
@@ -26,8 +27,9 @@ from agentdesk.domain.sync_ops import OpEnvelope
 from agentdesk.server import accounts, changelog, claims, push
 from agentdesk.server import tables as t
 from agentdesk.server.accounts import Account
+from agentdesk.server.async_claims import AsyncClaimer
 from agentdesk.server.batching import Combiner
-from agentdesk.server.database import create_server_engine, reading
+from agentdesk.server.database import create_server_engine, psycopg_conninfo, reading
 from agentdesk.server.limits import (
     DEFAULT_MAX_BODY,
     BodySizeLimit,
@@ -170,8 +172,9 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
-        if app.state.claim_engine is not app.state.engine:
-            app.state.claim_engine.dispose()
+        claimer = getattr(app.state, "claimer", None)
+        if claimer is not None:
+            await claimer.close()
 
     app = _Api(
         title="agentdesk team server",
@@ -235,30 +238,24 @@ def create_app(
     # runs a sync dependency and a sync endpoint on two separate hops); the answer is JSON text
     # from claims.claim_documents, with no model around it; and concurrent requests share one
     # transaction (batching.Combiner: one commit, one WAL flush, for the whole batch).
-    # On PostgreSQL claims have their own small pool: autocommit (a batch is one statement, so
-    # its own transaction) and no ping before each use, which would be a round trip per batch.
-    # A batch that meets a dead connection (the database restarted) runs once more: the pool
-    # has dropped its old connections by then.
-    claim_engine = (
-        create_server_engine(database_url, pool_size=2, autocommit=True, pre_ping=False)
-        if engine.dialect.name == "postgresql"
-        else engine
-    )
-    app.state.claim_engine = claim_engine
+    # On PostgreSQL a claim batch is one statement on an async connection of its own, run on
+    # the event loop; on SQLite (BEGIN IMMEDIATE, Python steps) it goes to a worker thread.
+    if engine.dialect.name == "postgresql":
+        claimer = AsyncClaimer(psycopg_conninfo(database_url), now, limits.lease)
+        app.state.claimer = claimer
 
-    def claim_batch(callers: list[Account]) -> list[str]:
-        requests = [claims.ClaimRequest(account.id, account.departments) for account in callers]
+        async def claim_batch(callers: list[Account]) -> list[str]:
+            return await claimer([claims.ClaimRequest(a.id, a.departments) for a in callers])
 
-        def attempt() -> list[str]:
-            with claim_engine.begin() as connection:
+    else:
+
+        def claim_batch_in_thread(callers: list[Account]) -> list[str]:
+            requests = [claims.ClaimRequest(a.id, a.departments) for a in callers]
+            with engine.begin() as connection:
                 return claims.claim_documents(connection, requests, now=now(), lease=limits.lease)
 
-        try:
-            return attempt()
-        except DBAPIError as error:
-            if not error.connection_invalidated:
-                raise
-        return attempt()
+        async def claim_batch(callers: list[Account]) -> list[str]:
+            return await run_in_threadpool(claim_batch_in_thread, callers)
 
     claim_combiner = app.state.claim_combiner = Combiner(claim_batch)
 
@@ -269,6 +266,8 @@ def create_app(
         except ApiError as error:
             return api_error_reply(error)
         except DBAPIError as error:
+            return database_error_reply(error)
+        except psycopg.Error as error:  # the async claim path talks to psycopg directly
             return database_error_reply(error)
 
     @app.post("/tickets/claim-next", tags=["claims"], response_model=ClaimAnswer)
@@ -482,8 +481,8 @@ def api_error_reply(error: ApiError) -> JSONResponse:
     return reply(error.status, error.error, error.detail, error.headers)
 
 
-def database_error_reply(error: DBAPIError) -> JSONResponse:
-    if isinstance(error, IntegrityError):
+def database_error_reply(error: DBAPIError | psycopg.Error) -> JSONResponse:
+    if isinstance(error, IntegrityError | psycopg.IntegrityError):
         return reply(409, "conflict", "the request clashes with existing data")
     # Deadlocks, serialisation failures and a database that went away are worth a retry.
     return reply(503, "database_unavailable", "try again shortly", {"Retry-After": "1"})

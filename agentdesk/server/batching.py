@@ -10,23 +10,23 @@ them. A lone request still goes at once (no timer, no added delay).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Generic, TypeVar
-
-from starlette.concurrency import run_in_threadpool
 
 Item = TypeVar("Item")
 Answer = TypeVar("Answer")
 
 
 class Combiner(Generic[Item, Answer]):
-    """Runs `run(batch)` (blocking; on a worker thread) for batches of submitted items.
+    """Awaits `run(batch)` for batches of submitted items, one batch at a time.
 
     `run` answers each item in order. When a batch fails, its items are retried one by one, so
     one bad request does not fail the others and each caller sees its own outcome.
     """
 
-    def __init__(self, run: Callable[[list[Item]], list[Answer]], *, max_batch: int = 64) -> None:
+    def __init__(
+        self, run: Callable[[list[Item]], Awaitable[list[Answer]]], *, max_batch: int = 64
+    ) -> None:
         self._run = run
         self._max_batch = max_batch
         self._waiting: list[tuple[Item, asyncio.Future[Answer]]] = []
@@ -51,7 +51,7 @@ class Combiner(Generic[Item, Answer]):
         self.batches += 1
         self.items += len(batch)
         try:
-            answers = await run_in_threadpool(self._run, [item for item, _ in batch])
+            answers = await self._run([item for item, _ in batch])
         except Exception as error:
             if len(batch) == 1:
                 _settle(batch[0][1], error=error)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import json
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -121,13 +122,13 @@ def claim_next(
 ) -> Claim | None:
     """Take the most urgent free ticket in `departments`, or None when there is none."""
     if connection.dialect.name == "postgresql":
-        [taken] = _claim_in_database(
-            connection, [ClaimRequest(agent_id, departments)], now=now, lease=lease
-        )
-        if taken is None:
+        request = ClaimRequest(agent_id, departments)
+        [answer] = claim_documents(connection, [request], now=now, lease=lease)
+        claim = json.loads(answer)["claim"]
+        if claim is None:
             return None
-        epoch, state = taken
-        return Claim(ticket_from_wire(json.loads(state)), agent_id, epoch, now + lease)
+        ticket = ticket_from_wire(claim["ticket"])
+        return Claim(ticket, agent_id, int(claim["epoch"]), now + lease)
     return _claim_next_in_python(connection, agent_id, departments, now=now, lease=lease)
 
 
@@ -145,53 +146,63 @@ def claim_documents(
     Ticket is built or serialised on the hot path.
     """
     if connection.dialect.name != "postgresql":
-        documents = []
+        answers = []
         for request in requests:
             claim = _claim_next_in_python(
                 connection, request.agent_id, request.departments, now=now, lease=lease
             )
-            documents.append(json.dumps({"claim": None if claim is None else claim.json()}))
-        return documents
-    expires = json.dumps((now + lease).isoformat())
-    return [
-        NO_CLAIM
-        if taken is None
-        else (
-            f'{{"claim": {{"ticket": {taken[1]}, "owner_agent_id": {json.dumps(request.agent_id)}, '
-            f'"epoch": {taken[0]}, "lease_expires_at": {expires}}}}}'
-        )
-        for request, taken in zip(
-            requests, _claim_in_database(connection, requests, now=now, lease=lease), strict=True
-        )
-    ]
+            answers.append(json.dumps({"claim": None if claim is None else claim.json()}))
+        return answers
+    rows = connection.execute(_CLAIM_NEXT_MANY, call_parameters(requests, now=now, lease=lease))
+    return documents(requests, rows, now=now, lease=lease)
 
 
-def _claim_in_database(
-    connection: Connection,
-    requests: list[ClaimRequest],
-    *,
-    now: datetime,
-    lease: timedelta,
-) -> list[tuple[int, str] | None]:
-    """(epoch, the ticket's JSON) per request, or None where nothing was free."""
+# The same call for a psycopg connection used directly (the HTTP route's path, on the event
+# loop); `call_parameters` gives its parameters by name, as both drivers take them.
+CLAIM_NEXT_MANY_SQL = (
+    "SELECT request_index, claim_epoch, ticket_state FROM agentdesk_claim_next_many("
+    "%(requests)s::json, %(claimable)s, %(now)s, %(expires)s, %(attempts)s)"
+)
+
+
+def call_parameters(
+    requests: list[ClaimRequest], *, now: datetime, lease: timedelta
+) -> dict[str, Any]:
     wire = [
         {"agent": request.agent_id, "departments": list(request.departments)}
         for request in requests
     ]
-    rows = connection.execute(
-        _CLAIM_NEXT_MANY,
-        {
-            "requests": json.dumps(wire),
-            "claimable": _CLAIMABLE_VALUES,
-            "now": now,
-            "expires": now + lease,
-            "attempts": MAX_ATTEMPTS,
-        },
-    )
+    return {
+        "requests": json.dumps(wire),
+        "claimable": _CLAIMABLE_VALUES,
+        "now": now,
+        "expires": now + lease,
+        "attempts": MAX_ATTEMPTS,
+    }
+
+
+def documents(
+    requests: list[ClaimRequest],
+    rows: Iterable[Sequence[Any]],
+    *,
+    now: datetime,
+    lease: timedelta,
+) -> list[str]:
+    """The function's rows (request index, epoch, ticket JSON) as one answer per request."""
     taken: list[tuple[int, str] | None] = [None] * len(requests)
     for index, epoch, state in rows:
         taken[index - 1] = (int(epoch), str(state))
-    return taken
+    expires = json.dumps((now + lease).isoformat())
+    return [
+        NO_CLAIM
+        if claimed is None
+        else (
+            f'{{"claim": {{"ticket": {claimed[1]}, '
+            f'"owner_agent_id": {json.dumps(request.agent_id)}, '
+            f'"epoch": {claimed[0]}, "lease_expires_at": {expires}}}}}'
+        )
+        for request, claimed in zip(requests, taken, strict=True)
+    ]
 
 
 def _claim_next_in_python(

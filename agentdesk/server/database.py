@@ -30,12 +30,14 @@ def engine_url(url: str) -> str:
     return url
 
 
-def create_server_engine(
-    url: str, *, pool_size: int = 10, autocommit: bool = False, pre_ping: bool = True
-) -> Engine:
-    """An engine on `url`; on PostgreSQL, `autocommit` makes each statement its own transaction
-    and `pre_ping=False` spares the round trip that checks a pooled connection before use (for
-    callers that retry on a failed connection themselves)."""
+def psycopg_conninfo(url: str) -> str:
+    """The PostgreSQL URL as psycopg itself takes it (for code that skips SQLAlchemy)."""
+    return (
+        make_url(engine_url(url)).set(drivername="postgresql").render_as_string(hide_password=False)
+    )
+
+
+def create_server_engine(url: str, *, pool_size: int = 10) -> Engine:
     try:
         parsed = make_url(engine_url(url))
     except ArgumentError:
@@ -48,13 +50,7 @@ def create_server_engine(
         raise DatabaseError(
             f"unsupported database {parsed.get_backend_name()!r}: use PostgreSQL or SQLite"
         )
-    return create_engine(
-        parsed,
-        pool_size=pool_size,
-        max_overflow=pool_size,
-        pool_pre_ping=pre_ping,
-        **({"isolation_level": "AUTOCOMMIT"} if autocommit else {}),
-    )
+    return create_engine(parsed, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
 
 
 def _sqlite_engine(url: str) -> Engine:

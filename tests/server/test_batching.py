@@ -22,7 +22,7 @@ def test_a_lone_request_goes_at_once_and_later_arrivals_share_the_next_batch() -
             release_first.wait(timeout=10)
         return [item * 10 for item in items]
 
-    combiner: Combiner[int, int] = Combiner(run)
+    combiner: Combiner[int, int] = Combiner(lambda items: asyncio.to_thread(run, items))
 
     async def scenario() -> list[int]:
         first = asyncio.ensure_future(combiner.submit(1))
@@ -38,7 +38,7 @@ def test_a_lone_request_goes_at_once_and_later_arrivals_share_the_next_batch() -
 
 
 def test_a_failed_batch_is_retried_one_by_one_so_each_caller_gets_its_own_outcome() -> None:
-    def run(items: list[int]) -> list[int]:
+    async def run(items: list[int]) -> list[int]:
         if 13 in items:
             raise ValueError("unlucky")
         return [-item for item in items]
@@ -58,7 +58,7 @@ def test_a_failed_batch_is_retried_one_by_one_so_each_caller_gets_its_own_outcom
 def test_batches_hold_at_most_max_batch_items() -> None:
     sizes: list[int] = []
 
-    def run(items: list[int]) -> list[int]:
+    async def run(items: list[int]) -> list[int]:
         sizes.append(len(items))
         return items
 
@@ -73,9 +73,10 @@ def test_batches_hold_at_most_max_batch_items() -> None:
 
 @pytest.mark.parametrize("max_batch", [1, 64])
 def test_every_caller_is_answered_in_its_own_order(max_batch: int) -> None:
-    combiner: Combiner[int, str] = Combiner(
-        lambda items: [f"#{item}" for item in items], max_batch=max_batch
-    )
+    async def run(items: list[int]) -> list[str]:
+        return [f"#{item}" for item in items]
+
+    combiner: Combiner[int, str] = Combiner(run, max_batch=max_batch)
 
     async def scenario() -> list[str]:
         return await asyncio.gather(*(combiner.submit(item) for item in range(20)))
