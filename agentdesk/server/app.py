@@ -234,12 +234,11 @@ def create_app(
             ticket = create_ticket(connection, new, customer_name=body.customer_name, now=now())
         return ticket_json(ticket)
 
-    # The hot route. Async, so a request costs no thread hop until the database call (FastAPI
-    # runs a sync dependency and a sync endpoint on two separate hops); the answer is JSON text
-    # from claims.claim_documents, with no model around it; and concurrent requests share one
-    # transaction (batching.Combiner: one commit, one WAL flush, for the whole batch).
-    # On PostgreSQL a claim batch is one statement on an async connection of its own, run on
-    # the event loop; on SQLite (BEGIN IMMEDIATE, Python steps) it goes to a worker thread.
+    # The hot route (bench/README.md "Team server" has the measurements). Concurrent requests
+    # share one transaction (batching.Combiner: one commit and one WAL flush for the batch).
+    # On PostgreSQL a batch is one statement on an async connection of its own, on the event
+    # loop; on SQLite (BEGIN IMMEDIATE, Python steps) it goes to a worker thread. The answer is
+    # JSON text made by claims.documents / claims.claim_documents, with no model around it.
     if engine.dialect.name == "postgresql":
         claimer = AsyncClaimer(psycopg_conninfo(database_url), now, limits.lease)
         app.state.claimer = claimer
