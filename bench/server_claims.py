@@ -1,7 +1,7 @@
 """Claim-next over HTTP on PostgreSQL: throughput, latency, and no ticket claimed twice.
 
     PYTHONPATH=. python bench/server_claims.py [--pg postgresql://postgres@127.0.0.1:5432/test]
-        [--clients 8] [--instances 2] [--tickets 20000] [--seconds 10]
+        [--clients 8] [--instances 2] [--tickets 50000] [--seconds 10]
 
 Creates a throwaway database beside the admin one given by --pg (dropped at the end), migrates
 it, seeds --tickets tickets and one agent per client, and starts --instances real
@@ -87,7 +87,7 @@ def main() -> None:
     parser.add_argument("--pg", default=DEFAULT_PG)
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--instances", type=int, default=2)
-    parser.add_argument("--tickets", type=int, default=20_000)
+    parser.add_argument("--tickets", type=int, default=50_000)
     parser.add_argument("--seconds", type=float, default=10.0)
     args = parser.parse_args()
 

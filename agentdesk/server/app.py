@@ -63,6 +63,9 @@ ROLE_MATRIX: dict[tuple[str, str], frozenset[Role]] = {
 # Epochs and seqs are BIGINT columns.
 MAX_BIGINT = 2**63 - 1
 PUBLIC = frozenset({("GET", "/healthz")})
+# After a batch of several claims, how long the next batch may wait for its requests to come
+# back (the alternative is a batch of one, then the rest waiting for its commit flush).
+CLAIM_LINGER_SECONDS = 0.0005
 # How long an authenticated token is trusted without asking the database again.
 TOKEN_CACHE_SECONDS = 5.0
 
@@ -256,7 +259,7 @@ def create_app(
         async def claim_batch(callers: list[Account]) -> list[str]:
             return await run_in_threadpool(claim_batch_in_thread, callers)
 
-    claim_combiner = app.state.claim_combiner = Combiner(claim_batch)
+    claim_combiner = app.state.claim_combiner = Combiner(claim_batch, linger=CLAIM_LINGER_SECONDS)
 
     async def claim_next_answer(request: Request) -> Response:
         try:

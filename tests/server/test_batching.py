@@ -82,3 +82,48 @@ def test_every_caller_is_answered_in_its_own_order(max_batch: int) -> None:
         return await asyncio.gather(*(combiner.submit(item) for item in range(20)))
 
     assert asyncio.run(scenario()) == [f"#{item}" for item in range(20)]
+
+
+def test_after_a_batch_of_several_the_next_waits_for_as_many_to_come_back() -> None:
+    batches: list[list[int]] = []
+
+    async def run(items: list[int]) -> list[int]:
+        batches.append(list(items))
+        return items
+
+    # A long linger: the wait must end because the callers are back, not because time ran out.
+    combiner: Combiner[int, int] = Combiner(run, linger=60.0)
+
+    async def caller(first: int) -> None:
+        # Each caller submits again as soon as it has its answer, as a busy client does.
+        await combiner.submit(first)
+        for _ in range(3 * first):
+            await asyncio.sleep(0)  # the callers come back in different loop iterations
+        await combiner.submit(first + 10)
+
+    async def scenario() -> None:
+        await asyncio.wait_for(asyncio.gather(*(caller(item) for item in (1, 2, 3))), 30)
+
+    asyncio.run(scenario())
+    assert batches == [[1, 2, 3], [11, 12, 13]]
+
+
+def test_a_lone_caller_never_waits_and_a_shrinking_load_stops_the_waiting() -> None:
+    batches: list[list[int]] = []
+
+    async def run(items: list[int]) -> list[int]:
+        batches.append(list(items))
+        return items
+
+    combiner: Combiner[int, int] = Combiner(run, linger=0.01)
+
+    async def scenario() -> None:
+        await asyncio.gather(*(combiner.submit(item) for item in (1, 2, 3)))
+        await combiner.submit(4)  # only one comes back: it waits out the linger, then goes
+        # The last batch had one item: the next lone caller goes at once (a 60 s linger on a
+        # lone caller would trip the guard).
+        combiner.linger = 60.0
+        await asyncio.wait_for(combiner.submit(5), 30)
+
+    asyncio.run(scenario())
+    assert batches == [[1, 2, 3], [4], [5]]
