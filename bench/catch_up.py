@@ -160,7 +160,7 @@ def start_server(url: str) -> tuple[subprocess.Popen[bytes], str]:
             url,
             "--port",
             str(port),
-            "--requests-per-second",
+            "--rate-limit",
             "100000",
         ],
         cwd=REPO_ROOT,

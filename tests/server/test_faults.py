@@ -24,5 +24,5 @@ def test_the_setting_is_read_and_a_bad_one_is_refused() -> None:
 
 @pytest.mark.parametrize("rate", ["0", "lots", "-5"])
 def test_serve_refuses_a_bad_rate_limit(rate: str, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["serve", "--database-url", "sqlite:///x.db", "--requests-per-second", rate]) == 2
+    assert main(["serve", "--database-url", "sqlite:///x.db", "--rate-limit", rate]) == 2
     assert "requests per second" in capsys.readouterr().err

@@ -88,5 +88,15 @@ def test_serve_runs_a_real_server(database_url: str, capsys: object) -> None:
         assert "/tickets/claim-next" in httpx.get(f"{base}/openapi.json").json()["paths"]
         me = httpx.get(f"{base}/me", headers={"Authorization": f"Bearer {token}"})
         assert me.json()["handle"] == "ann"
+        claim = httpx.post(
+            f"{base}/tickets/claim-next", headers={"Authorization": f"Bearer {token}"}
+        )
+        assert claim.status_code == 200 and claim.json() == {"claim": None}
     assert served.process.returncode in (0, -signal.SIGTERM)
     assert b"Traceback" not in served.stderr
+
+
+def test_serve_refuses_a_rate_limit_that_is_not_a_positive_number(capsys: object) -> None:
+    for bad in ("0", "-5", "fast"):
+        assert main(["serve", "--rate-limit", bad, "--database-url", "sqlite:///x.db"]) != 0
+        assert "--rate-limit" in capsys.readouterr().err  # type: ignore[attr-defined]

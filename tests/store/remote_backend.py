@@ -79,7 +79,7 @@ def running_server() -> Iterator[RemoteServer]:
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
             name = make_url(url).database
             connection.execute(text(f'ALTER DATABASE "{name}" SET synchronous_commit = off'))
-        with serve_process(url, ["--requests-per-second", "5000"]) as up:
+        with serve_process(url, ["--rate-limit", "5000"]) as up:
             try:
                 yield RemoteServer(up.base, engine)
             finally:
