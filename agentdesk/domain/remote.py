@@ -39,10 +39,16 @@ class RemotePage:
     cursor: int
     server_epoch: str | None = None
     skipped: int = 0  # records of kinds not applied yet
+    # The server's clock when it answered: the client's HLC ratchets to it.
+    server_time: datetime | None = None
 
 
 def page_from_wire(
-    records: Sequence[Mapping[str, Any]], *, cursor: int, epoch: str | None
+    records: Sequence[Mapping[str, Any]],
+    *,
+    cursor: int,
+    epoch: str | None,
+    server_time: str | None = None,
 ) -> RemotePage:
     """`records` in server_seq order, which must continue `cursor` with no gap."""
     tickets: dict[str, Ticket] = {}
@@ -67,8 +73,12 @@ def page_from_wire(
                 skipped += 1
         except (KeyError, TypeError, ValueError) as error:
             raise BadRecord(f"change {seq}: {error!s}") from None
+    try:
+        seen = None if server_time is None else datetime.fromisoformat(server_time)
+    except (TypeError, ValueError):
+        raise BadRecord(f"unreadable server_time {server_time!r}") from None
     return RemotePage(
-        cursor, tuple(tickets.values()), tuple(messages), expected - 1, epoch, skipped
+        cursor, tuple(tickets.values()), tuple(messages), expected - 1, epoch, skipped, seen
     )
 
 

@@ -21,7 +21,7 @@ from agentdesk.domain.actions import NewTicket
 from agentdesk.domain.errors import DomainError
 from agentdesk.domain.model import Channel, Priority, Role
 from agentdesk.domain.sync_ops import OpEnvelope
-from agentdesk.server import accounts, changelog, claims, push
+from agentdesk.server import accounts, changelog, claims, push, tickets
 from agentdesk.server import tables as t
 from agentdesk.server.accounts import Account
 from agentdesk.server.database import create_server_engine, reading
@@ -40,6 +40,7 @@ ROLE_MATRIX: dict[tuple[str, str], frozenset[Role]] = {
     ("GET", "/me"): EVERYONE,
     ("POST", "/tickets"): EVERYONE,
     ("POST", "/tickets/claim-next"): EVERYONE,
+    ("GET", "/tickets/{ticket_id}"): EVERYONE,
     ("POST", "/tickets/{ticket_id}/renew"): EVERYONE,
     ("POST", "/tickets/{ticket_id}/release"): EVERYONE,
     ("POST", "/tickets/{ticket_id}/assign"): LEADS,
@@ -179,6 +180,19 @@ def create_app(
             ticket = create_ticket(connection, new, customer_name=body.customer_name, now=now())
         return ticket_json(ticket)
 
+    @app.get("/tickets/{ticket_id}", tags=["tickets"])
+    def ticket_state(ticket_id: str, account: Caller) -> dict[str, Any]:
+        """The ticket's current state, as a `ticket_state` change record carries it.
+
+        A client fetches it to roll back an op the server rejected when no newer change of the
+        ticket is on its way.
+        """
+        with reading(engine) as connection:
+            state = tickets.current_state(connection, ticket_id)
+        if state is None:
+            raise ApiError(404, "not_found", f"no ticket {ticket_id}")
+        return {"ticket_state": state, "server_time": now().isoformat()}
+
     @app.post("/tickets/claim-next", tags=["claims"])
     def claim_next(account: Caller) -> JSONResponse:
         """The most urgent free ticket in the caller's departments, with its claim epoch and lease."""
@@ -278,10 +292,11 @@ def create_app(
                     "expected_seq": answer.expected_seq,
                     "max_applied_seq": answer.max_applied_seq,
                     "results": results,
+                    "server_time": now().isoformat(),
                 }
                 return JSONResponse(gap, status_code=409)
             results.append(answer)
-        return JSONResponse({"results": results})
+        return JSONResponse({"results": results, "server_time": now().isoformat()})
 
     return app
 

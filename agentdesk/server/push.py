@@ -21,6 +21,7 @@ from sqlalchemy import Connection, delete, insert, select, update
 
 from agentdesk.domain import actions
 from agentdesk.domain.errors import DomainError
+from agentdesk.domain.ids import starting_with as ids
 from agentdesk.domain.lifecycle import Action
 from agentdesk.domain.model import Channel, Complexity, Priority, Ticket, TicketStatus
 from agentdesk.domain.sync_ops import OpEnvelope, SyncKind
@@ -33,7 +34,7 @@ from agentdesk.domain.sync_rules import (
 from agentdesk.server import changelog, claims, push_fields
 from agentdesk.server import tables as t
 from agentdesk.server.database import dialect_insert
-from agentdesk.server.op_writes import ASSIGNERS, Pusher, Rejection, ids, locked_ticket, persist
+from agentdesk.server.op_writes import ASSIGNERS, Pusher, Rejection, locked_ticket, persist
 from agentdesk.server.tickets import create_ticket
 
 MAX_BATCH_OPS = 200

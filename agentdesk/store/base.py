@@ -222,11 +222,27 @@ class Store(ABC):
     async def apply_remote(self, page: RemotePage) -> None:
         """Apply one pulled page and move the cursor to `page.cursor`, in one transaction.
 
-        Tickets are upserted (the server's state wins), messages added once by id; nothing is
-        logged as a local operation. A ticket whose number is taken here by another ticket keeps
-        its local number (or gets the next free one): numbers are per-store labels. Raises
+        Each ticket becomes the server's copy with the ticket's still-pending local ops
+        re-applied on top (`domain.rebase`): a pull never hides unanswered local work, and a
+        rejected op's effect is gone. Messages are added once by id; one stored under another
+        ticket moves to the server's. Nothing is logged as a local operation. A ticket whose
+        number is taken here by another ticket keeps its local number (or gets the next free
+        one): numbers are per-store labels. The HLC ratchets to `page.server_time`. Raises
         Conflict (and applies nothing) if `page.after` is not the stored cursor.
         """
+
+    async def rebase_tickets(self, tickets: Sequence[Ticket]) -> None:
+        """Fresh server copies (fetched after a rejection) become these tickets' base.
+
+        Like `apply_remote` for the tickets (pending ops re-applied on top), in one
+        transaction, without moving the cursor; the messages of rejected ops leave these
+        tickets' conversations (the conflict list keeps them). Backends that sync implement it.
+        """
+        raise NotImplementedError(f"{type(self).__name__} does not sync")
+
+    async def observe_server_time(self, at: datetime) -> None:
+        """Ratchet the HLC so ops logged later are stamped after server time `at`."""
+        raise NotImplementedError(f"{type(self).__name__} does not sync")
 
     # -- primitives the ticket actions below are built on ----------------------------------
     @abstractmethod

@@ -2,7 +2,13 @@
 
 Push stops at the first retryable failure (network, 5xx, 429), recorded on the op it was
 carrying, so per-client order holds. The server's answers, rejections included, are recorded as
-results. Each pulled page is applied with its cursor in one local transaction.
+results. Each pulled page is applied with its cursor in one local transaction; a pulled ticket
+becomes the server's copy with its still-pending local ops re-applied (`Store.apply_remote`).
+
+A rejected op's local effect is rolled back at the end of the round: the client fetches the
+server's current copy of each ticket that had a rejection (`GET /tickets/{id}`) and rebases the
+ticket on it (`Store.rebase_tickets`), as no newer change of the ticket may ever be pulled.
+Server time carried by pages and push answers ratchets the local HLC.
 """
 
 from __future__ import annotations
@@ -16,7 +22,7 @@ import httpx
 
 from agentdesk.domain.model import Operation
 from agentdesk.domain.outbox import DeliveryState, PushResult, initial_state
-from agentdesk.domain.remote import BadRecord, page_from_wire
+from agentdesk.domain.remote import BadRecord, page_from_wire, ticket_from_wire
 from agentdesk.domain.sync_ops import OpEnvelope, envelopes
 from agentdesk.domain.sync_rules import OutcomeKind
 from agentdesk.store.base import Store
@@ -71,8 +77,12 @@ async def sync_once(
     async with httpx.AsyncClient(
         base_url=server_url, headers=headers, transport=transport, timeout=timeout
     ) as http:
-        pushed, applied, rejected = await _push(store, http, client_id, now, push_batch)
+        pushed, applied, rejected, rejected_tickets = await _push(
+            store, http, client_id, now, push_batch
+        )
         pulled, cursor = await _pull(store, http, pull_page)
+        if rejected_tickets:
+            await _roll_back(store, http, rejected_tickets)
         # Note the round's time even when nothing was pushed.
         await store.record_push_results([], now=now)
     return SyncReport(pushed, applied, rejected, pulled, cursor)
@@ -101,8 +111,10 @@ def _detail(response: httpx.Response) -> str:
 
 async def _push(
     store: Store, http: httpx.AsyncClient, client_id: str, now: datetime, batch: int
-) -> tuple[int, int, int]:
+) -> tuple[int, int, int, set[str]]:
+    """Counts of pushed, applied and rejected ops, and the tickets of the rejected ones."""
     pushed = applied = rejected = 0
+    rejected_tickets: set[str] = set()
     prev_seq: int | None = None
     resend: list[Operation] = []
     repairs = 0
@@ -111,7 +123,7 @@ async def _push(
         ops = resend + [op for op in pending if op.seq > (resend[-1].seq if resend else 0)]
         resend = []
         if not ops:
-            return pushed, applied, rejected
+            return pushed, applied, rejected, rejected_tickets
         sent, wire = _fitting(envelopes(ops, site_id=client_id), prev_seq)
         body = {"client_id": client_id, "ops": wire}
         try:
@@ -124,6 +136,13 @@ async def _push(
             raise ProtocolFailure(f"push refused ({response.status_code}): {_detail(response)}")
         results = [_result(raw) for raw in answer["results"]]
         await store.record_push_results(results, now=now)
+        await _observe_time(store, answer)
+        tickets = {op.op_id: op.payload.get("ticket_id") for op in ops}
+        rejected_tickets.update(
+            ticket
+            for r in results
+            if r.outcome is OutcomeKind.REJECTED and isinstance(ticket := tickets.get(r.op_id), str)
+        )
         pushed += len(results)
         applied += sum(1 for r in results if r.outcome is not OutcomeKind.REJECTED)
         rejected += sum(1 for r in results if r.outcome is OutcomeKind.REJECTED)
@@ -141,6 +160,36 @@ async def _push(
         between = await store.operations(after_seq=expected - 1, limit=first_unsent - expected)
         resend = [op for op in between if initial_state(op.kind) is DeliveryState.PENDING]
         prev_seq = expected - 1
+
+
+async def _observe_time(store: Store, answer: dict[str, Any]) -> None:
+    raw = answer.get("server_time")
+    if not isinstance(raw, str):
+        return  # an older server: the clock ratchets on pulled pages only
+    try:
+        seen = datetime.fromisoformat(raw)
+    except ValueError:
+        raise ProtocolFailure(f"unreadable server_time {raw!r}") from None
+    await store.observe_server_time(seen)
+
+
+async def _roll_back(store: Store, http: httpx.AsyncClient, ticket_ids: set[str]) -> None:
+    """Rebase each ticket with a rejected op on the server's current copy, in one transaction."""
+    copies = []
+    for ticket_id in sorted(ticket_ids):
+        response = await _send(http, "GET", f"/tickets/{ticket_id}")
+        if response.status_code == 404:
+            continue  # the server never had it (a rejected create): nothing to roll back to
+        if response.status_code != 200:
+            raise ProtocolFailure(
+                f"ticket fetch refused ({response.status_code}): {_detail(response)}"
+            )
+        try:
+            copies.append(ticket_from_wire(response.json()["ticket_state"]))
+        except (KeyError, TypeError, ValueError) as error:
+            raise ProtocolFailure(f"unreadable ticket {ticket_id}: {error}") from None
+    if copies:
+        await store.rebase_tickets(copies)
 
 
 def _fitting(
@@ -187,10 +236,17 @@ async def _pull(store: Store, http: httpx.AsyncClient, limit: int) -> tuple[int,
                 "a full resync is needed and not supported yet"
             )
         try:
-            page = page_from_wire(answer["changes"], cursor=cursor, epoch=epoch)
+            page = page_from_wire(
+                answer["changes"],
+                cursor=cursor,
+                epoch=epoch,
+                server_time=answer.get("server_time"),
+            )
         except (BadRecord, KeyError) as error:
             raise ProtocolFailure(f"unreadable change page: {error}") from None
         if page.cursor == cursor:
+            if page.server_time is not None:
+                await store.observe_server_time(page.server_time)
             return pulled, cursor
         await store.apply_remote(page)
         pulled += page.cursor - cursor

@@ -1,12 +1,33 @@
-"""Applying a pulled page (SYNC.md §4.5): tickets, messages and the cursor in one transaction."""
+"""Server copies into the local store (SYNC.md §4.5): pulled pages and fetched tickets.
+
+The rules (shared with the memory store, see `Store.apply_remote`):
+
+- A ticket's row becomes the server's copy with its still-pending local ops re-applied on top
+  (`domain.rebase.replay`), so a pull never hides work the server has not answered yet, and a
+  rejected op (no longer pending) is rolled back as soon as a server copy of its ticket arrives.
+- A message is added once by id. One the store has under another ticket moves to the server's
+  ticket (a reply the server put on a follow-up of a ticket closed meanwhile).
+- `rebase_tickets` also drops the messages of rejected ops from the rebased tickets: the
+  conversation shows what the server has plus what is still pending; the rejected words stay in
+  the conflict list.
+- The local HLC ratchets to the server time the page or answer carries.
+"""
 
 from __future__ import annotations
 
-from sqlalchemy import insert, select, update
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import datetime
 
+from sqlalchemy import delete, insert, select, update
+
+from agentdesk.domain.hlc import Hlc, ratchet
+from agentdesk.domain.model import Message, Operation, Ticket
+from agentdesk.domain.outbox import DeliveryState
+from agentdesk.domain.rebase import message_of, replay, ticket_of
 from agentdesk.domain.remote import RemotePage
 from agentdesk.store.errors import Conflict
-from agentdesk.store.sqlite import convert, tables
+from agentdesk.store.sqlite import convert, oplog, tables
 from agentdesk.store.sqlite.database import TICKET_COUNTER, Transaction
 
 T = tables.tickets
@@ -19,8 +40,62 @@ def apply_page(tx: Transaction, page: RemotePage) -> None:
     cursor = connection.execute(select(meta.c.cursor).where(meta.c.id == 1)).scalar_one()
     if cursor != page.after:
         raise Conflict(f"page continues cursor {page.after}, store is at {cursor}")
+    _upsert_tickets(tx, page.tickets)
+    _add_messages(tx, page.messages)
+    values: dict[str, object] = {"cursor": page.cursor}
+    if page.server_epoch is not None:
+        values["server_epoch"] = page.server_epoch
+    connection.execute(update(meta).where(meta.c.id == 1).values(values))
+    if page.server_time is not None:
+        observe_server_time(tx, page.server_time)
+
+
+def rebase_tickets(tx: Transaction, tickets: Sequence[Ticket]) -> None:
+    """Take fresh server copies as the tickets' base; the cursor does not move."""
+    _upsert_tickets(tx, tickets)
+    ids = {ticket.id for ticket in tickets}
+    o = tables.operations
+    rejected = [
+        convert.operation_from_row(row._mapping)
+        for row in tx.connection.execute(select(o).where(o.c.state == DeliveryState.REJECTED.value))
+    ]
+    dropped = [
+        message_id
+        for op in rejected
+        if ticket_of(op) in ids and (message_id := message_of(op)) is not None
+    ]
+    if dropped:
+        m = tables.messages
+        tx.connection.execute(delete(m).where(m.c.id.in_(dropped), m.c.ticket_id.in_(sorted(ids))))
+
+
+def observe_server_time(tx: Transaction, at: datetime) -> None:
+    """Ratchet `hlc_last` so no op logged later is stamped behind server time seen."""
+    meta = tables.sync_meta
+    last = Hlc.from_str(tx.connection.execute(select(meta.c.hlc_last)).scalar_one())
+    raised = ratchet(last, at)
+    if raised != last:
+        tx.connection.execute(update(meta).where(meta.c.id == 1).values(hlc_last=raised.to_str()))
+        tx.clock.last = None  # the log re-reads the stored clock
+
+
+def _pending_by_ticket(tx: Transaction) -> dict[str, list[Operation]]:
+    found: dict[str, list[Operation]] = defaultdict(list)
+    for op in oplog.pending(tx.connection, limit=1 << 62):
+        ticket_id = ticket_of(op)
+        if ticket_id is not None:
+            found[ticket_id].append(op)
+    return found
+
+
+def _upsert_tickets(tx: Transaction, tickets: Sequence[Ticket]) -> None:
+    if not tickets:
+        return
+    connection = tx.connection
+    pending = _pending_by_ticket(tx)
     customers = tables.customers
-    for ticket in page.tickets:
+    for server_copy in tickets:
+        ticket = replay(server_copy, pending.get(server_copy.id, ()))
         name = connection.execute(
             select(customers.c.name).where(customers.c.id == ticket.customer_id)
         ).scalar()
@@ -54,20 +129,30 @@ def apply_page(tx: Transaction, page: RemotePage) -> None:
             connection.execute(insert(T).values(values))
         else:
             connection.execute(update(T).where(T.c.id == ticket.id).values(values))
+
+
+def _add_messages(tx: Transaction, page_messages: Sequence[Message]) -> None:
+    connection = tx.connection
     messages = tables.messages
-    ids = [message.id for message in page.messages]
-    known_ids = set(
-        connection.execute(select(messages.c.id).where(messages.c.id.in_(ids))).scalars()
+    ids = [message.id for message in page_messages]
+    known = dict(
+        connection.execute(
+            select(messages.c.id, messages.c.ticket_id).where(messages.c.id.in_(ids))
+        ).all()
     )
-    ticket_ids = {message.ticket_id for message in page.messages}
+    ticket_ids = {message.ticket_id for message in page_messages}
     present = set(connection.execute(select(T.c.id).where(T.c.id.in_(ticket_ids))).scalars())
-    for message in page.messages:
+    for message in page_messages:
         # A message of a ticket this store never received cannot be shown; the server sends
         # the ticket's state first, so this only guards against a malformed page.
-        if message.id not in known_ids and message.ticket_id in present:
+        if message.ticket_id not in present:
+            continue
+        if message.id not in known:
             connection.execute(insert(messages).values(convert.message_values(message)))
-            known_ids.add(message.id)
-    values: dict[str, object] = {"cursor": page.cursor}
-    if page.server_epoch is not None:
-        values["server_epoch"] = page.server_epoch
-    connection.execute(update(meta).where(meta.c.id == 1).values(values))
+        elif known[message.id] != message.ticket_id:
+            connection.execute(
+                update(messages)
+                .where(messages.c.id == message.id)
+                .values(ticket_id=message.ticket_id)
+            )
+        known[message.id] = message.ticket_id

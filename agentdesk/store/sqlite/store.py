@@ -469,6 +469,18 @@ class SqliteStore(Store):
 
         await self._write(remote.apply_page, page)
 
+    async def rebase_tickets(self, tickets: Sequence[Ticket]) -> None:
+        await self._sqlalchemy_ready()
+        from agentdesk.store.sqlite import remote
+
+        await self._write(remote.rebase_tickets, list(tickets))
+
+    async def observe_server_time(self, at: datetime) -> None:
+        await self._sqlalchemy_ready()
+        from agentdesk.store.sqlite import remote
+
+        await self._write(remote.observe_server_time, at)
+
     # -- primitives ------------------------------------------------------------------------
     async def _mutate(self, ticket_id: str, mutation: Mutation) -> Change:
         await self._sqlalchemy_ready()

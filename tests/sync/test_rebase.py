@@ -1,0 +1,108 @@
+"""Rejected ops roll back, pending ops survive a pull, follow-ups land where the server put them."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from agentdesk.domain.actions import NewTicket
+from agentdesk.domain.hlc import Hlc, epoch_ms
+from agentdesk.domain.model import TicketStatus
+from agentdesk.server import tables as t
+from tests.sync.test_round_trip import NOW, World, offline_ticket, world
+
+__all__ = ["world"]
+
+
+def server_status(world: World, ticket_id: str) -> str:
+    with world.engine.connect() as connection:  # type: ignore[attr-defined]
+        return str(
+            connection.execute(
+                select(t.tickets.c.status).where(t.tickets.c.id == ticket_id)
+            ).scalar_one()
+        )
+
+
+async def test_a_rejected_transition_is_rolled_back_to_the_servers_state(world: World) -> None:
+    # Bob creates a ticket offline and replies (so he is its assignee), then syncs.
+    ticket_id = await offline_ticket(world.b.store)
+    await world.b.sync()
+    await world.a.sync()
+    amy = world.a.store
+    assert (await amy.ticket(ticket_id)).status is TicketStatus.OPEN
+    # Offline, Amy asks the customer to confirm a ticket that is Bob's: the server refuses.
+    await amy.request_confirmation(ticket_id, "fixed", "Does it work now?", actor_id="amy", now=NOW)
+    asked = {m.id for m in await amy.messages(ticket_id)}
+    await world.a.sync()
+    await world.a.sync()
+    (conflict,) = await amy.conflicts()
+    assert conflict.reason == "claim_lost"
+    assert server_status(world, ticket_id) == "open"
+    # Without any newer server change of the ticket, Amy's copy is the server's again.
+    assert (await amy.ticket(ticket_id)).status is TicketStatus.OPEN
+    kept = {m.id for m in await amy.messages(ticket_id)}
+    assert conflict.op.payload["message_id"] in asked - kept
+    assert (await amy.sync_status()).pending == 0
+
+
+async def test_a_pull_keeps_the_effect_of_ops_still_pending(world: World) -> None:
+    ticket_id = await offline_ticket(world.a.store)
+    await world.a.sync()
+    await world.b.sync()
+    # Bob's note changes the ticket on the server while Amy's confirmation request is unsent.
+    await world.b.store.reply(
+        ticket_id, "Checked the logs", author_id="bob", now=NOW, internal=True
+    )
+    await world.b.sync()
+    amy = world.a.store
+    await amy.request_confirmation(ticket_id, "fixed", "Works now?", actor_id="amy", now=NOW)
+    pending = await amy.pending_operations()
+    # Pull only (as a round does when its push could not go out): Bob's note arrives...
+    import httpx
+
+    from agentdesk.sync.engine import _pull
+
+    async with httpx.AsyncClient(
+        base_url="http://desk",
+        transport=world.a.transport,
+        headers={"Authorization": f"Bearer {world.a.token}"},
+    ) as http:
+        await _pull(amy, http, 100)
+    bodies = {m.body for m in await amy.messages(ticket_id)}
+    assert "Checked the logs" in bodies
+    # ...and the unanswered request keeps its effect on top of the server's copy.
+    assert (await amy.ticket(ticket_id)).status is TicketStatus.AWAITING_CONFIRMATION
+    assert await amy.pending_operations() == pending
+
+
+async def test_a_reply_to_a_ticket_closed_meanwhile_moves_to_the_follow_up(world: World) -> None:
+    ticket_id = await offline_ticket(world.a.store)  # Amy's, replied to: she is the assignee
+    await world.a.sync()
+    await world.b.sync()
+    bob = world.b.store
+    # Bob writes a note while Amy closes the ticket; Amy's close reaches the server first.
+    await bob.reply(ticket_id, "One more thing", author_id="bob", now=NOW, internal=True)
+    await world.a.store.close_confirmed(ticket_id, "fixed", "said so", actor_id="amy", now=NOW)
+    await world.a.sync()
+    await world.b.sync()
+    assert (await bob.ticket(ticket_id)).status is TicketStatus.CLOSED
+    with world.engine.connect() as connection:  # type: ignore[attr-defined]
+        (follow_up,) = connection.execute(
+            select(t.tickets.c.id).where(t.tickets.c.follow_up_of == ticket_id)
+        ).scalars()
+    assert "One more thing" not in {m.body for m in await bob.messages(ticket_id)}
+    assert "One more thing" in {m.body for m in await bob.messages(follow_up)}
+
+
+async def test_the_clock_never_falls_behind_server_time_seen(world: World) -> None:
+    amy = world.a.store
+    # The server's clock (NOW) is a day ahead of Amy's wall clock.
+    behind = NOW - timedelta(days=1)
+    await world.a.sync(at=behind)
+    ticket = await amy.create_ticket(
+        NewTicket(subject="Slow clock", body="Stamped late", customer_id="c1"), now=behind
+    )
+    (*_, created) = await amy.operations()
+    assert created.payload["ticket_id"] == ticket.id
+    assert created.hlc > Hlc(epoch_ms(NOW), 0)
