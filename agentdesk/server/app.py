@@ -182,16 +182,17 @@ def create_app(
 
     @app.get("/tickets/{ticket_id}", tags=["tickets"])
     def ticket_state(ticket_id: str, account: Caller) -> dict[str, Any]:
-        """The ticket's current state, as a `ticket_state` change record carries it.
+        """The ticket's current state and messages, as the change log's records carry them.
 
-        A client fetches it to roll back an op the server rejected when no newer change of the
-        ticket is on its way.
+        A client fetches it to roll back an op the server rejected (or whose write lost) when no
+        newer change of the ticket may be on its way.
         """
         with reading(engine) as connection:
             state = tickets.current_state(connection, ticket_id)
+            messages = tickets.message_records(connection, ticket_id)
         if state is None:
             raise ApiError(404, "not_found", f"no ticket {ticket_id}")
-        return {"ticket_state": state, "server_time": now().isoformat()}
+        return {"ticket_state": state, "messages": messages, "server_time": now().isoformat()}
 
     @app.post("/tickets/claim-next", tags=["claims"])
     def claim_next(account: Caller) -> JSONResponse:

@@ -207,3 +207,14 @@ def current_state(connection: Connection, ticket_id: str) -> dict[str, Any] | No
     if claim is not None:
         state["claim"] = {"owner_agent_id": claim.owner_agent_id, "epoch": int(claim.epoch)}
     return state
+
+
+def message_records(connection: Connection, ticket_id: str) -> list[dict[str, Any]]:
+    """The ticket's messages, each as an `event` change record's `message` carries it."""
+    m = t.messages
+    rows = connection.execute(
+        select(m.c.id, m.c.ticket_id, m.c.kind, m.c.body, m.c.created_at, m.c.author_id)
+        .where(m.c.ticket_id == ticket_id)
+        .order_by(m.c.created_at, m.c.id)
+    )
+    return [plain(dict(row._mapping)) for row in rows]

@@ -231,12 +231,16 @@ class Store(ABC):
         Conflict (and applies nothing) if `page.after` is not the stored cursor.
         """
 
-    async def rebase_tickets(self, tickets: Sequence[Ticket]) -> None:
-        """Fresh server copies (fetched after a rejection) become these tickets' base.
+    async def rebase_tickets(
+        self, tickets: Sequence[Ticket], messages: Sequence[Message] = ()
+    ) -> None:
+        """Fresh server copies (fetched after a rejection or a lost write) become the base.
 
-        Like `apply_remote` for the tickets (pending ops re-applied on top), in one
-        transaction, without moving the cursor; the messages of rejected ops leave these
-        tickets' conversations (the conflict list keeps them). Backends that sync implement it.
+        In one transaction, without moving the cursor: each ticket as in `apply_remote`
+        (pending ops re-applied on top), `messages` (all the server has on these tickets) added
+        or moved, and the agent messages of these tickets that the server does not have and no
+        pending op wrote are dropped (a rejected op's words stay in the conflict list; customer
+        messages recorded only here stay). Backends that sync implement it.
         """
         raise NotImplementedError(f"{type(self).__name__} does not sync")
 

@@ -23,6 +23,7 @@ from agentdesk.domain.model import (
     KbArticle,
     KbHit,
     Message,
+    MessageKind,
     Operation,
     Script,
     Ticket,
@@ -35,7 +36,7 @@ from agentdesk.domain.outbox import (
     SyncStatus,
     initial_state,
 )
-from agentdesk.domain.rebase import message_of, replay, ticket_of
+from agentdesk.domain.rebase import message_of, replay
 from agentdesk.domain.remote import RemotePage
 from agentdesk.domain.route_explain import RouteMode, assign_routed, explain
 from agentdesk.domain.routing import AgentLoad, RoutingPolicy, TicketFacts
@@ -362,34 +363,37 @@ class MemoryStore(Store):
             if page.after != self._cursor:
                 raise Conflict(f"page continues cursor {page.after}, store is at {self._cursor}")
             self._upsert_remote(page.tickets)
-            for message in page.messages:
-                if message.ticket_id not in self._tickets:
-                    continue
-                for thread in self._messages.values():
-                    # A message the server put on another ticket (a follow-up) moves there.
-                    thread[:] = [m for m in thread if m.id != message.id]
-                self._messages.setdefault(message.ticket_id, []).append(message)
+            self._add_remote_messages(page.messages)
             self._cursor = page.cursor
             if page.server_epoch is not None:
                 self._server_epoch = page.server_epoch
             if page.server_time is not None:
                 self._hlc_last = ratchet(self._hlc_last, page.server_time)
 
-    async def rebase_tickets(self, tickets: Sequence[Ticket]) -> None:
+    async def rebase_tickets(
+        self, tickets: Sequence[Ticket], messages: Sequence[Message] = ()
+    ) -> None:
         async with self._lock:
             self._upsert_remote(tickets)
-            ids = {ticket.id for ticket in tickets}
-            dropped = {
-                message_of(delivery.op)
-                for delivery in self._delivery.values()
-                if delivery.state is DeliveryState.REJECTED and ticket_of(delivery.op) in ids
+            self._add_remote_messages(messages)
+            keep = {message.id for message in messages} | {
+                message_of(op) for op in self._ops if self._delivery[op.op_id].state is _PENDING
             }
-            for ticket_id in ids:
-                thread = self._messages.get(ticket_id, [])
-                thread[:] = [m for m in thread if m.id not in dropped]
+            for ticket in tickets:
+                thread = self._messages.get(ticket.id, [])
+                thread[:] = [m for m in thread if m.id in keep or m.kind is MessageKind.CUSTOMER]
 
     async def observe_server_time(self, at: datetime) -> None:
         self._hlc_last = ratchet(self._hlc_last, at)
+
+    def _add_remote_messages(self, messages: Sequence[Message]) -> None:
+        for message in messages:
+            if message.ticket_id not in self._tickets:
+                continue
+            for thread in self._messages.values():
+                # A message the server put on another ticket (a follow-up) moves there.
+                thread[:] = [m for m in thread if m.id != message.id]
+            self._messages.setdefault(message.ticket_id, []).append(message)
 
     def _upsert_remote(self, tickets: Sequence[Ticket]) -> None:
         pending = [op for op in self._ops if self._delivery[op.op_id].state is _PENDING]

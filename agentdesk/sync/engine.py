@@ -20,9 +20,9 @@ from typing import Any
 
 import httpx
 
-from agentdesk.domain.model import Operation
+from agentdesk.domain.model import Message, Operation, Ticket
 from agentdesk.domain.outbox import DeliveryState, PushResult, initial_state
-from agentdesk.domain.remote import BadRecord, page_from_wire, ticket_from_wire
+from agentdesk.domain.remote import BadRecord, message_from_wire, page_from_wire, ticket_from_wire
 from agentdesk.domain.sync_ops import OpEnvelope, envelopes
 from agentdesk.domain.sync_rules import OutcomeKind
 from agentdesk.store.base import Store
@@ -140,8 +140,8 @@ async def _push(
         tickets = {op.op_id: op.payload.get("ticket_id") for op in ops}
         rejected_tickets.update(
             ticket
-            for r in results
-            if r.outcome is OutcomeKind.REJECTED and isinstance(ticket := tickets.get(r.op_id), str)
+            for raw, r in zip(answer["results"], results, strict=True)
+            if _undone(raw, r) and isinstance(ticket := tickets.get(r.op_id), str)
         )
         pushed += len(results)
         applied += sum(1 for r in results if r.outcome is not OutcomeKind.REJECTED)
@@ -162,6 +162,12 @@ async def _push(
         prev_seq = expected - 1
 
 
+def _undone(raw: dict[str, Any], result: PushResult) -> bool:
+    """Whether some local effect of the op did not happen on the server (to roll back)."""
+    lost = result.outcome is OutcomeKind.APPLIED_LOST_LWW or bool(raw.get("lost_fields"))
+    return lost or result.outcome is OutcomeKind.REJECTED
+
+
 async def _observe_time(store: Store, answer: dict[str, Any]) -> None:
     raw = answer.get("server_time")
     if not isinstance(raw, str):
@@ -175,7 +181,8 @@ async def _observe_time(store: Store, answer: dict[str, Any]) -> None:
 
 async def _roll_back(store: Store, http: httpx.AsyncClient, ticket_ids: set[str]) -> None:
     """Rebase each ticket with a rejected op on the server's current copy, in one transaction."""
-    copies = []
+    copies: list[Ticket] = []
+    messages: list[Message] = []
     for ticket_id in sorted(ticket_ids):
         response = await _send(http, "GET", f"/tickets/{ticket_id}")
         if response.status_code == 404:
@@ -185,11 +192,13 @@ async def _roll_back(store: Store, http: httpx.AsyncClient, ticket_ids: set[str]
                 f"ticket fetch refused ({response.status_code}): {_detail(response)}"
             )
         try:
-            copies.append(ticket_from_wire(response.json()["ticket_state"]))
+            answer = response.json()
+            copies.append(ticket_from_wire(answer["ticket_state"]))
+            messages += [message_from_wire(raw) for raw in answer["messages"]]
         except (KeyError, TypeError, ValueError) as error:
             raise ProtocolFailure(f"unreadable ticket {ticket_id}: {error}") from None
     if copies:
-        await store.rebase_tickets(copies)
+        await store.rebase_tickets(copies, messages)
 
 
 def _fitting(

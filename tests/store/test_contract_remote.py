@@ -113,7 +113,7 @@ async def test_a_rebase_rolls_back_a_rejected_op(store: Store) -> None:
         [PushResult(op.op_id, OutcomeKind.REJECTED, reason="claim_lost")], now=NOW
     )
     # No newer change was pulled; the fresh copy the client fetched is the base again.
-    await store.rebase_tickets([remote_ticket(900)])
+    await store.rebase_tickets([remote_ticket(900)], [message("m1")])
     ticket = await store.ticket("remote-1")
     assert (ticket.status, ticket.version) == (TicketStatus.OPEN, 3)
     assert [m.id for m in await store.messages("remote-1")] == ["m1"]

@@ -7,9 +7,10 @@ The rules (shared with the memory store, see `Store.apply_remote`):
   rejected op (no longer pending) is rolled back as soon as a server copy of its ticket arrives.
 - A message is added once by id. One the store has under another ticket moves to the server's
   ticket (a reply the server put on a follow-up of a ticket closed meanwhile).
-- `rebase_tickets` also drops the messages of rejected ops from the rebased tickets: the
-  conversation shows what the server has plus what is still pending; the rejected words stay in
-  the conflict list.
+- `rebase_tickets` (a fresh copy fetched after a rejection or a lost write) also drops the
+  agent messages the server does not have on the ticket and no pending op wrote: the
+  conversation shows what the server has plus what is still pending. Rejected words stay in the
+  conflict list; customer words recorded only here (local-only kinds) stay.
 - The local HLC ratchets to the server time the page or answer carries.
 """
 
@@ -22,8 +23,7 @@ from datetime import datetime
 from sqlalchemy import delete, insert, select, update
 
 from agentdesk.domain.hlc import Hlc, ratchet
-from agentdesk.domain.model import Message, Operation, Ticket
-from agentdesk.domain.outbox import DeliveryState
+from agentdesk.domain.model import Message, MessageKind, Operation, Ticket
 from agentdesk.domain.rebase import message_of, replay, ticket_of
 from agentdesk.domain.remote import RemotePage
 from agentdesk.store.errors import Conflict
@@ -31,6 +31,8 @@ from agentdesk.store.sqlite import convert, oplog, tables
 from agentdesk.store.sqlite.database import TICKET_COUNTER, Transaction
 
 T = tables.tickets
+# Customer words recorded on this workstation only (local-only kinds): never on the server.
+_CUSTOMER = MessageKind.CUSTOMER.value
 
 
 def apply_page(tx: Transaction, page: RemotePage) -> None:
@@ -50,23 +52,21 @@ def apply_page(tx: Transaction, page: RemotePage) -> None:
         observe_server_time(tx, page.server_time)
 
 
-def rebase_tickets(tx: Transaction, tickets: Sequence[Ticket]) -> None:
+def rebase_tickets(tx: Transaction, tickets: Sequence[Ticket], messages: Sequence[Message]) -> None:
     """Take fresh server copies as the tickets' base; the cursor does not move."""
     _upsert_tickets(tx, tickets)
-    ids = {ticket.id for ticket in tickets}
-    o = tables.operations
-    rejected = [
-        convert.operation_from_row(row._mapping)
-        for row in tx.connection.execute(select(o).where(o.c.state == DeliveryState.REJECTED.value))
-    ]
-    dropped = [
+    _add_messages(tx, messages)
+    ids = sorted({ticket.id for ticket in tickets})
+    m = tables.messages
+    local = tx.connection.execute(select(m.c.id, m.c.kind).where(m.c.ticket_id.in_(ids))).all()
+    keep = {message.id for message in messages} | {
         message_id
-        for op in rejected
-        if ticket_of(op) in ids and (message_id := message_of(op)) is not None
-    ]
+        for op in oplog.pending(tx.connection, limit=1 << 62)
+        if (message_id := message_of(op)) is not None
+    }
+    dropped = [row.id for row in local if row.id not in keep and row.kind != _CUSTOMER]
     if dropped:
-        m = tables.messages
-        tx.connection.execute(delete(m).where(m.c.id.in_(dropped), m.c.ticket_id.in_(sorted(ids))))
+        tx.connection.execute(delete(m).where(m.c.id.in_(dropped)))
 
 
 def observe_server_time(tx: Transaction, at: datetime) -> None:

@@ -469,11 +469,13 @@ class SqliteStore(Store):
 
         await self._write(remote.apply_page, page)
 
-    async def rebase_tickets(self, tickets: Sequence[Ticket]) -> None:
+    async def rebase_tickets(
+        self, tickets: Sequence[Ticket], messages: Sequence[Message] = ()
+    ) -> None:
         await self._sqlalchemy_ready()
         from agentdesk.store.sqlite import remote
 
-        await self._write(remote.rebase_tickets, list(tickets))
+        await self._write(remote.rebase_tickets, list(tickets), list(messages))
 
     async def observe_server_time(self, at: datetime) -> None:
         await self._sqlalchemy_ready()
