@@ -13,7 +13,7 @@ applied. Without it, anything but `max_applied_seq + 1` is a gap.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -22,8 +22,16 @@ from sqlalchemy import Connection, delete, insert, select, update
 from agentdesk.domain import actions
 from agentdesk.domain.errors import DomainError
 from agentdesk.domain.ids import starting_with as ids
-from agentdesk.domain.lifecycle import Action
-from agentdesk.domain.model import Channel, Complexity, Priority, Ticket, TicketStatus
+from agentdesk.domain.lifecycle import TRANSITIONS, Action
+from agentdesk.domain.model import (
+    Channel,
+    Complexity,
+    LinkKind,
+    Priority,
+    Ticket,
+    TicketLink,
+    TicketStatus,
+)
 from agentdesk.domain.sync_ops import OpEnvelope, SyncKind
 from agentdesk.domain.sync_rules import (
     Claim,
@@ -165,22 +173,64 @@ def _apply(
             _check_transition(connection, ticket, agent_id, op, now=now)
             change = _transition(ticket, agent_id, op, now=now, make_id=make_id)
         else:
-            if ticket.status is TicketStatus.CLOSED:
+            follow_up = ticket.status is TicketStatus.CLOSED
+            if follow_up:
                 ticket = _follow_up(connection, ticket, now=now)
                 extra["follow_up_ticket_id"] = ticket.id
+            wait = op.kind is SyncKind.REPLY and bool(payload.get("wait_on_customer"))
+            if wait and not follow_up:
+                kept = _status_kept(connection, ticket, agent_id, op, now=now)
+                if kept is not None:
+                    # The words land anyway (append-only); only the status change is refused.
+                    wait = False
+                    extra["status_kept"] = kept
             change = actions.reply(
                 ticket,
                 str(payload.get("body", "")),
                 author_id=agent_id,
                 now=now,
                 internal=op.kind is SyncKind.NOTE,
-                wait_on_customer=bool(payload.get("wait_on_customer")),
+                wait_on_customer=wait,
+                links=reply_links(payload),
                 make_id=make_id,
             )
     except DomainError as error:
         raise Rejection("invalid", str(error)) from None
     persist(connection, change, now=now)
     return extra
+
+
+def _status_kept(
+    connection: Connection, ticket: Ticket, agent_id: str, op: OpEnvelope, *, now: datetime
+) -> str | None:
+    """Why a reply's status change (asking the customer: -> pending) is refused, if it is.
+
+    Moving a ticket to pending is the owner's transition (SYNC.md §4.7), validated like any
+    other: fenced, compare-and-set on the version the client saw.
+    """
+    if TRANSITIONS[ticket.status].get(Action.ASK_CUSTOMER) is ticket.status:
+        return None  # no status change (already pending): nothing to validate
+    try:
+        _check_transition(
+            connection, ticket, agent_id, replace(op, action=Action.ASK_CUSTOMER), now=now
+        )
+    except Rejection as refused:
+        return refused.reason
+    return None
+
+
+def reply_links(payload: Mapping[str, object]) -> tuple[TicketLink, ...]:
+    """The links a reply offered (the articles it quoted), as the client added them."""
+    raw = payload.get("links") or []
+    if not isinstance(raw, list):
+        raise Rejection("invalid", "links must be a list")
+    try:
+        return tuple(
+            TicketLink(LinkKind(item["kind"]), str(item["ref_id"]), str(item.get("title", "")))
+            for item in raw
+        )
+    except (KeyError, TypeError, ValueError) as error:
+        raise Rejection("invalid", f"links: {error}") from None
 
 
 def _follow_up(connection: Connection, closed: Ticket, *, now: datetime) -> Ticket:
@@ -342,26 +392,60 @@ def _transition(
     now: datetime,
     make_id: Callable[[], str],
 ) -> actions.Change:
-    payload = op.payload
-    resolution = str(payload.get("resolution", ""))
-    if op.action is Action.REQUEST_CONFIRMATION:
-        return actions.request_confirmation(
-            ticket,
-            resolution,
-            str(payload.get("body", "")),
-            actor_id=agent_id,
-            now=now,
-            make_id=make_id,
-        )
-    if op.action is Action.CONFIRM_CLOSE:
-        csat = payload.get("csat")
-        return actions.close_confirmed(
-            ticket,
-            resolution,
-            str(payload.get("evidence", "")),
-            actor_id=agent_id,
-            now=now,
-            csat=csat if isinstance(csat, int) else None,
-            make_id=make_id,
-        )
-    raise Rejection("unsupported", f"the server does not apply {op.action} transitions yet")
+    """The domain's change for a validated transition op (the same function the client ran)."""
+    build = _TRANSITIONS.get(op.action) if op.action is not None else None
+    if build is None:
+        raise Rejection("unsupported", f"{op.action} is not a transition a client sends")
+    return build(ticket, agent_id, op.payload, now, make_id)
+
+
+TransitionBuilder = Callable[
+    [Ticket, str, Mapping[str, object], datetime, Callable[[], str]], actions.Change
+]
+
+
+def _request_confirmation(
+    ticket: Ticket,
+    agent_id: str,
+    payload: Mapping[str, object],
+    now: datetime,
+    make_id: Callable[[], str],
+) -> actions.Change:
+    return actions.request_confirmation(
+        ticket,
+        str(payload.get("resolution", "")),
+        str(payload.get("body", "")),
+        actor_id=agent_id,
+        now=now,
+        links=reply_links(payload),
+        make_id=make_id,
+    )
+
+
+def _confirm_close(
+    ticket: Ticket,
+    agent_id: str,
+    payload: Mapping[str, object],
+    now: datetime,
+    make_id: Callable[[], str],
+) -> actions.Change:
+    csat = payload.get("csat")
+    return actions.close_confirmed(
+        ticket,
+        str(payload.get("resolution", "")),
+        str(payload.get("evidence", "")),
+        actor_id=agent_id,
+        now=now,
+        links=reply_links(payload),
+        csat=csat if isinstance(csat, int) and not isinstance(csat, bool) else None,
+        make_id=make_id,
+    )
+
+
+# Transitions that travel as `transition` ops (sync_ops.KIND_RULES). The other agent-side status
+# changes ride on their own kinds, each validated by the same state machine: a reply that asks
+# the customer (`_status_kept`), a transfer (`push_fields.move`) and an assign (the claim).
+_TRANSITIONS: Mapping[Action, TransitionBuilder] = {
+    Action.REQUEST_CONFIRMATION: _request_confirmation,
+    Action.CONFIRM_CLOSE: _confirm_close,
+}

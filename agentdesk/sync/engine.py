@@ -165,7 +165,9 @@ async def _push(
 def _undone(raw: dict[str, Any], result: PushResult) -> bool:
     """Whether some local effect of the op did not happen on the server (to roll back)."""
     lost = result.outcome is OutcomeKind.APPLIED_LOST_LWW or bool(raw.get("lost_fields"))
-    return lost or result.outcome is OutcomeKind.REJECTED
+    # A reply whose words landed but whose status change (to pending) was refused.
+    kept = bool(raw.get("status_kept"))
+    return lost or kept or result.outcome is OutcomeKind.REJECTED
 
 
 async def _observe_time(store: Store, answer: dict[str, Any]) -> None:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 from sqlalchemy import select
 
 from agentdesk.domain.actions import NewTicket
 from agentdesk.domain.hlc import Hlc, epoch_ms
-from agentdesk.domain.model import TicketStatus
+from agentdesk.domain.model import LinkKind, TicketLink, TicketStatus
 from agentdesk.server import tables as t
 from tests.sync.test_round_trip import NOW, World, offline_ticket, world
 
@@ -106,3 +107,52 @@ async def test_the_clock_never_falls_behind_server_time_seen(world: World) -> No
     (*_, created) = await amy.operations()
     assert created.payload["ticket_id"] == ticket.id
     assert created.hlc > Hlc(epoch_ms(NOW), 0)
+
+
+async def test_asking_the_customer_on_a_ticket_someone_else_owns_lands_the_words_only(
+    world: World,
+) -> None:
+    ticket_id = await offline_ticket(world.a.store)  # Amy replied: the ticket is hers
+    await world.a.sync()
+    await world.b.sync()
+    bob = world.b.store
+    await bob.reply(ticket_id, "Which card?", author_id="bob", now=NOW, wait_on_customer=True)
+    assert (await bob.ticket(ticket_id)).status is TicketStatus.PENDING
+    report = await world.b.sync()
+    assert (report.applied, report.rejected) == (1, 0)
+    kept = [result["status_kept"] for result in _results(world) if "status_kept" in result]
+    assert kept == ["claim_lost"]
+    # Moving the ticket to pending is Amy's call: the words land, the status stays.
+    assert server_status(world, ticket_id) == "open"
+    assert (await bob.ticket(ticket_id)).status is TicketStatus.OPEN
+    assert "Which card?" in {m.body for m in await bob.messages(ticket_id)}
+
+
+async def test_the_owner_asking_the_customer_moves_the_ticket_to_pending(world: World) -> None:
+    ticket_id = await offline_ticket(world.a.store)
+    await world.a.sync()
+    amy = world.a.store
+    await amy.reply(ticket_id, "Which card?", author_id="amy", now=NOW, wait_on_customer=True)
+    await world.a.sync()
+    assert server_status(world, ticket_id) == "pending"
+    assert (await amy.ticket(ticket_id)).status is TicketStatus.PENDING
+
+
+async def test_links_a_reply_offers_reach_the_server(world: World) -> None:
+    ticket_id = await offline_ticket(world.a.store)
+    await world.a.store.reply(
+        ticket_id,
+        "See the article",
+        author_id="amy",
+        now=NOW,
+        links=(TicketLink(LinkKind.ARTICLE, "kb-7", "Cards"),),
+    )
+    await world.a.sync()
+    await world.b.sync()
+    assert [link.ref_id for link in (await world.b.store.ticket(ticket_id)).links] == ["kb-7"]
+
+
+def _results(world: World) -> list[dict[str, object]]:
+    with world.engine.connect() as connection:  # type: ignore[attr-defined]
+        raws = connection.execute(select(t.op_results.c.outcome)).scalars()
+        return [raw if isinstance(raw, dict) else json.loads(raw) for raw in raws]
