@@ -396,56 +396,49 @@ def _transition(
     build = _TRANSITIONS.get(op.action) if op.action is not None else None
     if build is None:
         raise Rejection("unsupported", f"{op.action} is not a transition a client sends")
-    return build(ticket, agent_id, op.payload, now, make_id)
+    return build(ticket, _Step(agent_id, op.payload, now, make_id))
 
 
-TransitionBuilder = Callable[
-    [Ticket, str, Mapping[str, object], datetime, Callable[[], str]], actions.Change
-]
+@dataclass(frozen=True, slots=True)
+class _Step:
+    """What a transition builder needs besides the ticket."""
+
+    agent_id: str
+    payload: Mapping[str, object]
+    now: datetime
+    make_id: Callable[[], str]
 
 
-def _request_confirmation(
-    ticket: Ticket,
-    agent_id: str,
-    payload: Mapping[str, object],
-    now: datetime,
-    make_id: Callable[[], str],
-) -> actions.Change:
+def _request_confirmation(ticket: Ticket, step: _Step) -> actions.Change:
     return actions.request_confirmation(
         ticket,
-        str(payload.get("resolution", "")),
-        str(payload.get("body", "")),
-        actor_id=agent_id,
-        now=now,
-        links=reply_links(payload),
-        make_id=make_id,
+        str(step.payload.get("resolution", "")),
+        str(step.payload.get("body", "")),
+        actor_id=step.agent_id,
+        now=step.now,
+        links=reply_links(step.payload),
+        make_id=step.make_id,
     )
 
 
-def _confirm_close(
-    ticket: Ticket,
-    agent_id: str,
-    payload: Mapping[str, object],
-    now: datetime,
-    make_id: Callable[[], str],
-) -> actions.Change:
-    csat = payload.get("csat")
+def _confirm_close(ticket: Ticket, step: _Step) -> actions.Change:
+    csat = step.payload.get("csat")
     return actions.close_confirmed(
         ticket,
-        str(payload.get("resolution", "")),
-        str(payload.get("evidence", "")),
-        actor_id=agent_id,
-        now=now,
-        links=reply_links(payload),
+        str(step.payload.get("resolution", "")),
+        str(step.payload.get("evidence", "")),
+        actor_id=step.agent_id,
+        now=step.now,
+        links=reply_links(step.payload),
         csat=csat if isinstance(csat, int) and not isinstance(csat, bool) else None,
-        make_id=make_id,
+        make_id=step.make_id,
     )
 
 
 # Transitions that travel as `transition` ops (sync_ops.KIND_RULES). The other agent-side status
 # changes ride on their own kinds, each validated by the same state machine: a reply that asks
 # the customer (`_status_kept`), a transfer (`push_fields.move`) and an assign (the claim).
-_TRANSITIONS: Mapping[Action, TransitionBuilder] = {
+_TRANSITIONS: Mapping[Action, Callable[[Ticket, _Step], actions.Change]] = {
     Action.REQUEST_CONFIRMATION: _request_confirmation,
     Action.CONFIRM_CLOSE: _confirm_close,
 }
