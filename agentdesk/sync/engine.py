@@ -77,12 +77,14 @@ async def sync_once(
     async with httpx.AsyncClient(
         base_url=server_url, headers=headers, transport=transport, timeout=timeout
     ) as http:
+        # Rejections the last round recorded but may not have rolled back (it failed after).
+        unsettled = await _last_rounds_rejections(store)
         pushed, applied, rejected, rejected_tickets = await _push(
             store, http, client_id, now, push_batch
         )
         pulled, cursor = await _pull(store, http, pull_page)
-        if rejected_tickets:
-            await _roll_back(store, http, rejected_tickets)
+        if rejected_tickets | unsettled:
+            await _roll_back(store, http, rejected_tickets | unsettled)
         # Note the round's time even when nothing was pushed.
         await store.record_push_results([], now=now)
     return SyncReport(pushed, applied, rejected, pulled, cursor)
@@ -160,6 +162,22 @@ async def _push(
         between = await store.operations(after_seq=expected - 1, limit=first_unsent - expected)
         resend = [op for op in between if initial_state(op.kind) is DeliveryState.PENDING]
         prev_seq = expected - 1
+
+
+async def _last_rounds_rejections(store: Store) -> set[str]:
+    """Tickets of conflicts recorded by the last round that recorded anything.
+
+    Every answer of a round is stamped with the round's time, as is `last_sync_at`; rolling
+    these back again is harmless, and it covers a round that failed after its push.
+    """
+    last = (await store.sync_status()).last_sync_at
+    if last is None:
+        return set()
+    return {
+        ticket
+        for conflict in await store.conflicts()
+        if conflict.at >= last and isinstance(ticket := conflict.op.payload.get("ticket_id"), str)
+    }
 
 
 def _undone(raw: dict[str, Any], result: PushResult) -> bool:

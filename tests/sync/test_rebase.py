@@ -5,12 +5,15 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
+import httpx
+import pytest
 from sqlalchemy import select
 
 from agentdesk.domain.actions import NewTicket
 from agentdesk.domain.hlc import Hlc, epoch_ms
 from agentdesk.domain.model import LinkKind, TicketLink, TicketStatus
 from agentdesk.server import tables as t
+from agentdesk.sync import Unreachable
 from tests.sync.test_round_trip import NOW, World, offline_ticket, world
 
 __all__ = ["world"]
@@ -156,3 +159,32 @@ def _results(world: World) -> list[dict[str, object]]:
     with world.engine.connect() as connection:  # type: ignore[attr-defined]
         raws = connection.execute(select(t.op_results.c.outcome)).scalars()
         return [raw if isinstance(raw, dict) else json.loads(raw) for raw in raws]
+
+
+class PullFailsOnce(httpx.AsyncBaseTransport):
+    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+        self.inner = inner
+        self.failed = False
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/sync/changes" and not self.failed:
+            self.failed = True
+            raise httpx.ConnectError("gone", request=request)
+        return await self.inner.handle_async_request(request)
+
+
+async def test_a_round_that_failed_after_a_rejection_rolls_it_back_next_time(
+    world: World,
+) -> None:
+    ticket_id = await offline_ticket(world.b.store)
+    await world.b.sync()
+    await world.a.sync()
+    amy = world.a.store
+    await amy.request_confirmation(ticket_id, "fixed", "Does it work now?", actor_id="amy", now=NOW)
+    flaky = PullFailsOnce(world.a.transport)
+    world.a.transport = flaky
+    with pytest.raises(Unreachable):
+        await world.a.sync()
+    assert [c.reason for c in await amy.conflicts()] == ["claim_lost"]
+    await world.a.sync(at=NOW + timedelta(minutes=1))
+    assert (await amy.ticket(ticket_id)).status is TicketStatus.OPEN
