@@ -1,17 +1,21 @@
 """A model-based test of sync: clients offline and online against one server, under faults.
 
 Hypothesis drives two clients (SQLite stores in a temporary folder, each with its own agent
-token) and one server (the app in-process over ASGI on a SQLite file). Between local actions,
-clients sync through a transport that duplicates pushes, loses the answer after the server
-committed, replays an old batch late (reordering), and clients use small pull pages and push
-batches. Clients crash (their store is reopened from the file) and the server restarts (a new app
-on the same database). After every step the invariants below must hold; at the end, with faults
-off, two rounds per client make every client's view of the server's tickets equal the server's.
+token) and one server (the app in-process over ASGI on a SQLite file). Clients work offline
+(create, reply, note, ask, request confirmation, close, pull-next, transfer, link, CSAT) and
+the server hands out claims. Between local actions, clients sync through a transport that
+duplicates pushes, loses the answer after the server committed, replays an old batch late
+(reordering) and fails a pull, and clients use small pull pages and push batches. Clients crash
+(their store is reopened from the file) and the server restarts (a new app on the same
+database). After every step the invariants below must hold; at the end, with faults off, two
+rounds per client make every client's view of the server's tickets equal the server's: status,
+fields, version and messages (rejected ops rolled back).
 
-Profiles: CI runs a fixed, derandomized set of examples (a few seconds). For a longer random
-search set AGENTDESK_MODEL_EXAMPLES, e.g. `AGENTDESK_MODEL_EXAMPLES=300 python -m pytest
-tests/reliability/test_sync_model.py` (AGENTDESK_MODEL_STEPS sets the steps per example, 40 by
-default in long runs); AGENTDESK_LONG_TESTS=1 means 200 examples.
+Profiles: CI runs a fixed, derandomized set of `CI_EXAMPLES` examples (about 15 s here). For a
+longer random search set AGENTDESK_MODEL_EXAMPLES, e.g.
+`AGENTDESK_MODEL_EXAMPLES=300 python -m pytest tests/reliability/test_sync_model.py`;
+AGENTDESK_MODEL_STEPS sets the steps per example (40 by default in long runs), and
+AGENTDESK_LONG_TESTS=1 means 200 examples.
 """
 
 from __future__ import annotations
@@ -85,6 +89,7 @@ class Faults:
     duplicate: bool = False
     drop_answer_at: int | None = None  # the nth push of the round commits, its answer is lost
     replay_old: bool = False  # an earlier batch arrives again before this one
+    fail_pull: bool = False  # the round's first pull request fails (after its push)
 
 
 class FaultyTransport(httpx.AsyncBaseTransport):
@@ -107,6 +112,9 @@ class FaultyTransport(httpx.AsyncBaseTransport):
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         await request.aread()
+        if request.url.path == "/sync/changes" and self.faults.fail_pull:
+            self.faults.fail_pull = False
+            raise httpx.ConnectError("connection refused", request=request)
         if request.url.path != "/sync/push":
             return await self._forward(request)
         faults = self.faults
@@ -332,6 +340,7 @@ class SyncModel(RuleBasedStateMachine):
         duplicate=st.booleans(),
         drop_answer_at=st.none() | st.integers(1, 3),
         replay_old=st.booleans(),
+        fail_pull=st.booleans(),
         push_batch=st.sampled_from([1, 2, 100]),
         pull_page=st.sampled_from([1, 2, 500]),
     )
@@ -341,15 +350,16 @@ class SyncModel(RuleBasedStateMachine):
         duplicate: bool,
         drop_answer_at: int | None,
         replay_old: bool,
+        fail_pull: bool,
         push_batch: int,
         pull_page: int,
     ) -> None:
         client = self.clients[who]
-        client.transport.faults = Faults(duplicate, drop_answer_at, replay_old)
+        client.transport.faults = Faults(duplicate, drop_answer_at, replay_old, fail_pull)
         try:
             self.run(self._sync(client, push_batch=push_batch, pull_page=pull_page))
         except SyncFailure:
-            pass  # a lost answer: the ops stay pending for the next round
+            pass  # a lost answer or pull: the next round finishes the work
         finally:
             client.transport.faults = Faults()
 
