@@ -12,6 +12,7 @@ from sqlalchemy import select
 from agentdesk.domain.actions import NewTicket
 from agentdesk.domain.hlc import Hlc, epoch_ms
 from agentdesk.domain.model import LinkKind, TicketLink, TicketStatus
+from agentdesk.domain.remote import message_from_wire, ticket_from_wire
 from agentdesk.server import tables as t
 from agentdesk.sync import Unreachable
 from tests.sync.test_round_trip import NOW, World, offline_ticket, world
@@ -188,3 +189,21 @@ async def test_a_round_that_failed_after_a_rejection_rolls_it_back_next_time(
     assert [c.reason for c in await amy.conflicts()] == ["claim_lost"]
     await world.a.sync(at=NOW + timedelta(minutes=1))
     assert (await amy.ticket(ticket_id)).status is TicketStatus.OPEN
+
+
+async def test_the_ticket_fetch_answers_the_change_logs_shapes(world: World) -> None:
+    ticket_id = await offline_ticket(world.a.store)
+    await world.a.sync()
+    async with httpx.AsyncClient(
+        base_url="http://desk",
+        transport=httpx.ASGITransport(app=world.app),  # type: ignore[arg-type]
+        headers={"Authorization": f"Bearer {world.b.token}"},
+    ) as http:
+        answer = (await http.get(f"/tickets/{ticket_id}")).json()
+        missing = await http.get("/tickets/no-such-ticket")
+        refused = await http.get(f"/tickets/{ticket_id}", headers={"Authorization": "Bearer x"})
+    assert missing.status_code == 404 and refused.status_code == 401
+    assert ticket_from_wire(answer["ticket_state"]).status is TicketStatus.OPEN
+    bodies = [message_from_wire(raw).body for raw in answer["messages"]]
+    assert bodies == ["It fails at checkout", "Looking into it"]
+    assert answer["server_time"] == NOW.isoformat()

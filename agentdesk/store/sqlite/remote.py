@@ -11,6 +11,8 @@ The rules (shared with the memory store, see `Store.apply_remote`):
   agent messages the server does not have on the ticket and no pending op wrote: the
   conversation shows what the server has plus what is still pending. Rejected words stay in the
   conflict list; customer words recorded only here (local-only kinds) stay.
+- Ops logged local-only (customer messages recorded on this workstation) are not replayed: the
+  server never learns of them, so its copy of the ticket wins; their messages stay.
 - The local HLC ratchets to the server time the page or answer carries.
 """
 
