@@ -159,6 +159,8 @@ class AgentDeskApp(App[None]):
         with contextlib.suppress(ModuleNotFoundError):
             importlib.import_module("agentdesk.screens.ticket")
             importlib.import_module("agentdesk.screens.conflicts")
+            importlib.import_module("agentdesk.screens.my_reviews")
+            importlib.import_module("agentdesk.screens.skills")
         problems = keymap.keymap_clashes(self.settings.keymap)
         unknown = keymap.unknown_ids(self.settings.keymap, keymap.known_binding_ids())
         if unknown:

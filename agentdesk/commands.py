@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, cast
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from agentdesk.domain.model import Script
+from agentdesk.domain.reviews import is_lead
 from agentdesk.store.base import Scope
 from agentdesk.store.errors import NotFound, StoreError
 
@@ -150,6 +151,35 @@ class SyncCommands(DeskProvider):
             )
 
 
+class QualityCommands(DeskProvider):
+    """Case reviews of the agent's work, and (for leads) skill certification."""
+
+    def entries(self) -> Iterable[tuple[str, Callable[[], Any], str]]:
+        if not self.desk.ready:
+            return
+        yield (
+            "reviews: mine",
+            self._show_my_reviews,
+            "Leads' case reviews of your closed tickets (v in the queue)",
+        )
+        if is_lead(self.desk.agent):
+            yield (
+                "agents: skill levels",
+                self._show_skills,
+                "Raise or lower an agent's certified skill levels; routing uses them at once",
+            )
+
+    def _show_my_reviews(self) -> None:
+        from agentdesk.screens.my_reviews import MyReviewsScreen
+
+        self.desk.push_screen(MyReviewsScreen())
+
+    def _show_skills(self) -> None:
+        from agentdesk.screens.skills import SkillsScreen
+
+        self.desk.push_screen(SkillsScreen())
+
+
 class ThemeCommands(DeskProvider):
     """`theme: <name>` for every registered theme, agentdesk's own first."""
 
@@ -170,5 +200,6 @@ COMMAND_PROVIDERS: set[type[Provider] | Callable[[], type[Provider]]] = {
     QueueCommands,
     AppCommands,
     SyncCommands,
+    QualityCommands,
     ThemeCommands,
 }

@@ -68,6 +68,10 @@ LOCAL_ONLY_KINDS: frozenset[str] = frozenset(
         "department.upsert",
         "kb.upsert",
         "script.upsert",
+        # Case reviews and skill certification (domain/reviews.py) stay local until the
+        # server has endpoints for them.
+        "review.record",
+        "agent.skill_level",
     }
 )
 

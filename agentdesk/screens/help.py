@@ -20,6 +20,8 @@ SECTION_TITLES = {
     "queue": "Queue",
     "table": "Ticket list",
     "ticket": "Ticket",
+    "reviews": "My reviews",
+    "skills": "Skill levels",
     "app": "Everywhere",
 }
 

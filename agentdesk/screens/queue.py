@@ -91,6 +91,14 @@ class QueueScreen(Screen[None]):
         ),
         bind("queue.refresh", "ctrl+r", "refresh", "Refresh", "Reload the queue", show=False),
         bind(
+            "queue.my_reviews",
+            "v",
+            "my_reviews",
+            "My reviews",
+            "Leads' case reviews of your closed tickets: score, reviewer and comment",
+            show=False,
+        ),
+        bind(
             "queue.clear_filter",
             "escape",
             "clear_filter",
@@ -315,10 +323,19 @@ class QueueScreen(Screen[None]):
     def action_pull_next(self) -> None:
         self.pull_next()
 
+    def action_my_reviews(self) -> None:
+        from agentdesk.screens.my_reviews import MyReviewsScreen
+
+        self.app.push_screen(MyReviewsScreen())
+
     @work(group="pull", exclusive=True)
     async def pull_next(self) -> None:
+        store = self.desk.store
         try:
-            ticket = await self.desk.store.claim_next(self.desk.agent, self.desk.now())
+            # Read the agent again: a lead may have changed their skill levels since start-up,
+            # and routing must use the levels in force now.
+            self.desk.agent = await store.agent_by_handle(self.desk.agent.handle)
+            ticket = await store.claim_next(self.desk.agent, self.desk.now())
         except (StoreError, CannotPull) as error:
             self.desk.report_error(error, action="pull the next ticket")
             return

@@ -27,6 +27,7 @@ from agentdesk.domain.model import (
     TicketStatus,
 )
 from agentdesk.domain.replies import merge_links, placeholder_values, sla_timers
+from agentdesk.domain.reviews import CaseReview, is_lead
 from agentdesk.domain.route_explain import RouteExplanation
 from agentdesk.domain.scripts import render
 from agentdesk.keymap import bind
@@ -36,6 +37,7 @@ from agentdesk.screens.customer_message import CustomerMessageDialog
 from agentdesk.screens.desk import EXPECTED_ERRORS, Desk, desk, report_error
 from agentdesk.screens.intent_picker import IntentPicker
 from agentdesk.screens.kb import KbInsert, KbScreen
+from agentdesk.screens.review import ReviewDialog, ReviewDraft
 from agentdesk.screens.script_picker import ScriptPicker
 from agentdesk.screens.transfer import TransferDialog
 from agentdesk.store.errors import Conflict, NotFound
@@ -188,6 +190,14 @@ class TicketScreen(Screen[None]):
             "Record the satisfaction score the customer gave after closing",
         ),
         bind(
+            "ticket.review",
+            "v",
+            "review",
+            "Review",
+            "Case review (leads): score the handling of this closed ticket 1-5 with a comment",
+            show=False,  # the footer is full; `?` lists it
+        ),
+        bind(
             "ticket.reload",
             "ctrl+r",
             "reload",
@@ -212,6 +222,8 @@ class TicketScreen(Screen[None]):
         self.pending_links: tuple[TicketLink, ...] = ()
         self._sending = False
         self._leave_armed = False
+        # Case-review drafts kept when the lead pressed escape in the review dialog.
+        self.review_drafts: dict[str, ReviewDraft] = {}
 
     @property
     def desk(self) -> Desk:
@@ -328,6 +340,9 @@ class TicketScreen(Screen[None]):
             return ticket.status is TicketStatus.CLOSED or None
         if action == "intent":
             return ticket.status is not TicketStatus.CLOSED or None
+        if action == "review":
+            # An agent's key press earns the "leads only" notice rather than silence.
+            return not is_lead(self.desk.agent) or ticket.status is TicketStatus.CLOSED or None
         return True
 
     # -- composing ---------------------------------------------------------------------------
@@ -523,6 +538,47 @@ class TicketScreen(Screen[None]):
         if ticket is not None:
             self.notify(f"CSAT {ticket.csat} recorded on #{ticket.number}.")
             self.load_ticket()
+
+    def action_review(self) -> None:
+        if self.ticket is None:
+            return
+        if not is_lead(self.desk.agent):
+            self.notify(
+                "Case reviews are written by leads and admins only. "
+                "Your own reviews are under My reviews (v in the queue).",
+                title="Leads only",
+                severity="warning",
+            )
+            return
+        self.open_review()
+
+    @work(exclusive=True, group="review-open")
+    async def open_review(self) -> None:
+        view = self.view
+        if view is None:
+            return
+        try:
+            reviews = await self.desk.store.ticket_reviews(view.ticket.id)
+        except EXPECTED_ERRORS as error:
+            report_error(self, error, doing="open the review")
+            return
+        mine = next((r for r in reviews if r.reviewer_id == self.desk.agent.id), None)
+        ticket = view.ticket
+        resolver = ticket.assignee_id or ""
+        dialog = ReviewDialog(
+            ticket,
+            agent_name=view.agent_names.get(resolver, resolver) or "nobody",
+            existing=mine,
+            drafts=self.review_drafts,
+        )
+        self.app.push_screen(dialog, self._reviewed)
+
+    def _reviewed(self, review: CaseReview | None) -> None:
+        if review is None or self.view is None:
+            return
+        agent = self.view.agent_names.get(review.agent_id, review.agent_id)
+        self.notify(f"Review saved: {review.score_label} for {agent}.", title="Case review")
+        self.load_ticket()
 
     # -- navigation --------------------------------------------------------------------------
     @on(CustomerPanel.TicketChosen)

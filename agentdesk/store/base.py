@@ -36,6 +36,15 @@ from agentdesk.domain.model import (
 )
 from agentdesk.domain.outbox import PushResult, SyncConflict, SyncStatus
 from agentdesk.domain.remote import RemotePage
+from agentdesk.domain.reviews import (
+    CaseReview,
+    Certification,
+    ReviewChange,
+    ReviewRow,
+    SkillChange,
+    record_review,
+    set_skill_level,
+)
 from agentdesk.domain.route_explain import RouteExplanation, explain, latest_explanation
 from agentdesk.domain.routing import DEFAULT_POLICY, RoutingPolicy, TicketFacts
 from agentdesk.domain.sla import DEFAULT_SLA, SlaPolicies
@@ -66,6 +75,10 @@ class MutationContext(Protocol):
 
 
 Mutation = Callable[[Ticket, MutationContext], Change]
+# Builds a review from the ticket, the reviewer and their earlier review of it (if any).
+ReviewBuilder = Callable[[Ticket, Agent, CaseReview | None], ReviewChange]
+# Builds a certification from the agent and the lead changing their levels.
+CertificationBuilder = Callable[[Agent, Agent], Certification]
 
 
 @dataclass(frozen=True, slots=True)
@@ -277,6 +290,54 @@ class Store(ABC):
     @abstractmethod
     async def active_load(self, agent_id: str) -> int:
         """How many tickets wait on the agent (`routing.LOAD_STATUSES`)."""
+
+    # -- quality reviews and certification -------------------------------------------------
+    @abstractmethod
+    async def _write_review(
+        self, ticket_id: str, reviewer_id: str, build: ReviewBuilder
+    ) -> ReviewChange:
+        """Load the ticket, the reviewer and their review of it; persist what `build` returns
+        (review, the ticket's audit event, the operation) atomically. NotFound for an unknown
+        ticket or reviewer."""
+
+    @abstractmethod
+    async def _write_certification(
+        self, agent_id: str, actor_id: str, build: CertificationBuilder
+    ) -> Certification:
+        """Load the agent and the actor; persist the agent `build` returns with its audit
+        event and operation atomically. NotFound for an unknown agent or actor."""
+
+    @abstractmethod
+    async def ticket_reviews(self, ticket_id: str) -> list[CaseReview]:
+        """The ticket's reviews, oldest first."""
+
+    @abstractmethod
+    async def agent_reviews(self, agent_id: str, limit: int = 200) -> list[ReviewRow]:
+        """Reviews of the agent's work, the latest reviewed or edited first."""
+
+    @abstractmethod
+    async def skill_changes(self, agent_id: str) -> list[SkillChange]:
+        """The agent's certification history, oldest first."""
+
+    async def record_review(
+        self, ticket_id: str, score: int, comment: str, *, reviewer_id: str, now: datetime
+    ) -> CaseReview:
+        """Review a closed ticket, or edit this reviewer's review of it (`reviews` rules)."""
+
+        def build(ticket: Ticket, reviewer: Agent, existing: CaseReview | None) -> ReviewChange:
+            return record_review(ticket, reviewer, score, comment, now=now, existing=existing)
+
+        return (await self._write_review(ticket_id, reviewer_id, build)).review
+
+    async def set_skill_level(
+        self, agent_id: str, skill: str, level: int, *, actor_id: str, now: datetime
+    ) -> Agent:
+        """Certify the agent at `level` (0 removes the skill); routing uses it at once."""
+
+        def build(agent: Agent, actor: Agent) -> Certification:
+            return set_skill_level(agent, skill, level, actor=actor, now=now)
+
+        return (await self._write_certification(agent_id, actor_id, build)).agent
 
     # -- routing explanations --------------------------------------------------------------
     async def route_explanation(self, ticket_id: str) -> RouteExplanation | None:

@@ -38,9 +38,25 @@ from agentdesk.domain.outbox import (
 )
 from agentdesk.domain.rebase import message_of, replay
 from agentdesk.domain.remote import RemotePage
+from agentdesk.domain.reviews import (
+    CaseReview,
+    Certification,
+    ReviewChange,
+    ReviewRow,
+    SkillChange,
+    skill_change_of,
+)
 from agentdesk.domain.route_explain import RouteMode, assign_routed, explain
 from agentdesk.domain.routing import AgentLoad, RoutingPolicy, TicketFacts
-from agentdesk.store.base import Mutation, Scope, Store, StoreInfo, TicketQuery
+from agentdesk.store.base import (
+    CertificationBuilder,
+    Mutation,
+    ReviewBuilder,
+    Scope,
+    Store,
+    StoreInfo,
+    TicketQuery,
+)
 from agentdesk.store.errors import Conflict, NotFound
 from agentdesk.store.kb_query import last_is_prefix, query_words, segments_to_markup
 
@@ -69,6 +85,7 @@ class MemoryStore(Store):
         self._last_number = 0
         # Push mode's round-robin: agent id -> the turn of their last push assignment.
         self._push_turns: dict[str, int] = {}
+        self._reviews: dict[str, CaseReview] = {}
 
     async def open(self) -> None:
         return None
@@ -423,6 +440,59 @@ class MemoryStore(Store):
                 raise Conflict(f"ticket #{ticket.number} changed meanwhile")
             self._persist(change)
             return change
+
+    def _agent(self, agent_id: str) -> Agent:
+        try:
+            return self._agents[agent_id]
+        except KeyError:
+            raise NotFound(f"no agent {agent_id!r}") from None
+
+    async def _write_review(
+        self, ticket_id: str, reviewer_id: str, build: ReviewBuilder
+    ) -> ReviewChange:
+        async with self._lock:
+            ticket = await self.ticket(ticket_id)
+            reviewer = self._agent(reviewer_id)
+            existing = next(
+                (
+                    review
+                    for review in self._reviews.values()
+                    if review.ticket_id == ticket_id and review.reviewer_id == reviewer_id
+                ),
+                None,
+            )
+            change = build(ticket, reviewer, existing)
+            self._reviews[change.review.id] = change.review
+            self._audit.append(change.audit)
+            self._log(change.kind, change.payload, change.review.updated_at)
+            return change
+
+    async def _write_certification(
+        self, agent_id: str, actor_id: str, build: CertificationBuilder
+    ) -> Certification:
+        async with self._lock:
+            certification = build(self._agent(agent_id), self._agent(actor_id))
+            self._agents[agent_id] = certification.agent
+            self._audit.append(certification.audit)
+            self._log(certification.kind, certification.payload, certification.change.at)
+            return certification
+
+    async def ticket_reviews(self, ticket_id: str) -> list[CaseReview]:
+        found = [r for r in self._reviews.values() if r.ticket_id == ticket_id]
+        return sorted(found, key=lambda r: (r.created_at, r.id))
+
+    async def agent_reviews(self, agent_id: str, limit: int = 200) -> list[ReviewRow]:
+        found = [r for r in self._reviews.values() if r.agent_id == agent_id]
+        found.sort(key=lambda r: (r.updated_at, r.id), reverse=True)
+        rows = []
+        for review in found[: max(limit, 0)]:
+            ticket = self._tickets[review.ticket_id]
+            rows.append(ReviewRow(review, ticket.number, ticket.subject))
+        return rows
+
+    async def skill_changes(self, agent_id: str) -> list[SkillChange]:
+        changes = (skill_change_of(event) for event in self._audit if event.ticket_id is None)
+        return [change for change in changes if change and change.agent_id == agent_id]
 
     def _facts(self, ticket: Ticket) -> TicketFacts:
         return TicketFacts.of(ticket, self._customers.get(ticket.customer_id))

@@ -7,7 +7,7 @@ agree with the migration scripts.
 
 from __future__ import annotations
 
-HEAD_REVISION = "0004"
+HEAD_REVISION = "0005"
 
 # Oldest first; anything not listed was written by a newer agentdesk.
-KNOWN_REVISIONS: tuple[str, ...] = ("0001", "0002", "0003", "0004")
+KNOWN_REVISIONS: tuple[str, ...] = ("0001", "0002", "0003", "0004", "0005")

@@ -40,8 +40,22 @@ from agentdesk.domain.model import (
 )
 from agentdesk.domain.outbox import PushResult, SyncConflict, SyncStatus
 from agentdesk.domain.remote import RemotePage
+from agentdesk.domain.reviews import (
+    CaseReview,
+    Certification,
+    ReviewChange,
+    ReviewRow,
+    SkillChange,
+)
 from agentdesk.domain.routing import RoutingPolicy
-from agentdesk.store.base import Mutation, Store, StoreInfo, TicketQuery
+from agentdesk.store.base import (
+    CertificationBuilder,
+    Mutation,
+    ReviewBuilder,
+    Store,
+    StoreInfo,
+    TicketQuery,
+)
 from agentdesk.store.errors import StoreError, Unavailable
 from agentdesk.store.sqlite import connection as sqlite_connection
 from agentdesk.store.sqlite import direct, preflight
@@ -60,6 +74,7 @@ SQLALCHEMY_SIDE = (
     "agentdesk.store.sqlite.kb",
     "agentdesk.store.sqlite.oplog",
     "agentdesk.store.sqlite.routing",
+    "agentdesk.store.sqlite.reviews",
 )
 # How long the store must have been idle before SQLAlchemy is imported in the background:
 # long enough for the screen that asked for the first reads to have painted them.
@@ -511,3 +526,38 @@ class SqliteStore(Store):
         from agentdesk.store.sqlite import routing
 
         return await self._read_direct(routing.active_load, agent_id)
+
+    # -- quality reviews and certification -------------------------------------------------
+    async def _write_review(
+        self, ticket_id: str, reviewer_id: str, build: ReviewBuilder
+    ) -> ReviewChange:
+        await self._sqlalchemy_ready()
+        from agentdesk.store.sqlite import reviews
+
+        return await self._write(reviews.write_review, ticket_id, reviewer_id, build)
+
+    async def _write_certification(
+        self, agent_id: str, actor_id: str, build: CertificationBuilder
+    ) -> Certification:
+        await self._sqlalchemy_ready()
+        from agentdesk.store.sqlite import reviews
+
+        return await self._write(reviews.write_certification, agent_id, actor_id, build)
+
+    async def ticket_reviews(self, ticket_id: str) -> list[CaseReview]:
+        await self._sqlalchemy_ready()
+        from agentdesk.store.sqlite import reviews
+
+        return await self._read(reviews.ticket_reviews, ticket_id)
+
+    async def agent_reviews(self, agent_id: str, limit: int = 200) -> list[ReviewRow]:
+        await self._sqlalchemy_ready()
+        from agentdesk.store.sqlite import reviews
+
+        return await self._read(reviews.agent_reviews, agent_id, limit)
+
+    async def skill_changes(self, agent_id: str) -> list[SkillChange]:
+        await self._sqlalchemy_ready()
+        from agentdesk.store.sqlite import reviews
+
+        return await self._read(reviews.skill_changes, agent_id)

@@ -13,7 +13,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, Column, Index, MetaData, Table, text
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Column,
+    Index,
+    MetaData,
+    Table,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
 
@@ -187,6 +196,27 @@ class ScriptRow(_Table, table=True):
     required: list[str] = _json()
 
 
+class CaseReviewRow(_Table, table=True):
+    """A lead's quality review of a closed ticket (`domain.reviews`): one per ticket and lead."""
+
+    __tablename__ = "case_reviews"
+    __table_args__ = (
+        UniqueConstraint("ticket_id", "reviewer_id"),
+        # An agent's "My reviews", latest first.
+        Index("ix_case_reviews_agent", "agent_id", "updated_at"),
+        CheckConstraint("score BETWEEN 1 AND 5", name="score_range"),
+    )
+
+    id: str = Field(primary_key=True)
+    ticket_id: str = Field(foreign_key="tickets.id")
+    agent_id: str
+    reviewer_id: str
+    score: int
+    comment: str
+    created_at: int
+    updated_at: int
+
+
 # The outbox's two lists, kept small by partial indexes: what to push next, and what the agent
 # must look at. Queries repeat these terms word for word.
 PENDING_WHERE = "state = 'pending'"
@@ -261,3 +291,4 @@ scripts = table(ScriptRow)
 operations = table(OperationRow)
 sync_meta = table(SyncMetaRow)
 counters = table(CounterRow)
+case_reviews = table(CaseReviewRow)
