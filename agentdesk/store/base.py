@@ -257,6 +257,15 @@ class Store(ABC):
         """
         raise NotImplementedError(f"{type(self).__name__} does not sync")
 
+    async def answers_with_reasons(self, since: datetime) -> list[SyncConflict]:
+        """Ops answered at or after `since` whose answer gave a reason, oldest first.
+
+        Rejections, and acknowledged ops some effect of which did not happen on the server (a
+        write that lost, a refused status change): what a sync round rolls back. Backends that
+        sync implement it.
+        """
+        raise NotImplementedError(f"{type(self).__name__} does not sync")
+
     async def observe_server_time(self, at: datetime) -> None:
         """Ratchet the HLC so ops logged later are stamped after server time `at`."""
         raise NotImplementedError(f"{type(self).__name__} does not sync")

@@ -400,6 +400,15 @@ class MemoryStore(Store):
                 thread = self._messages.get(ticket.id, [])
                 thread[:] = [m for m in thread if m.id in keep or m.kind is MessageKind.CUSTOMER]
 
+    async def answers_with_reasons(self, since: datetime) -> list[SyncConflict]:
+        return [
+            SyncConflict(delivery.op, delivery.reason, delivery.resolved_at)
+            for delivery in self._delivery.values()
+            if delivery.reason
+            and delivery.resolved_at is not None
+            and delivery.resolved_at >= since
+        ]
+
     async def observe_server_time(self, at: datetime) -> None:
         self._hlc_last = ratchet(self._hlc_last, at)
 

@@ -141,9 +141,7 @@ async def _push(
         await _observe_time(store, answer)
         tickets = {op.op_id: op.payload.get("ticket_id") for op in ops}
         rejected_tickets.update(
-            ticket
-            for raw, r in zip(answer["results"], results, strict=True)
-            if _undone(raw, r) and isinstance(ticket := tickets.get(r.op_id), str)
+            ticket for r in results if r.reason and isinstance(ticket := tickets.get(r.op_id), str)
         )
         pushed += len(results)
         applied += sum(1 for r in results if r.outcome is not OutcomeKind.REJECTED)
@@ -165,7 +163,7 @@ async def _push(
 
 
 async def _last_rounds_rejections(store: Store) -> set[str]:
-    """Tickets of conflicts recorded by the last round that recorded anything.
+    """Tickets of ops the last round that recorded anything answered with a reason.
 
     Every answer of a round is stamped with the round's time, as is `last_sync_at`; rolling
     these back again is harmless, and it covers a round that failed after its push.
@@ -175,17 +173,9 @@ async def _last_rounds_rejections(store: Store) -> set[str]:
         return set()
     return {
         ticket
-        for conflict in await store.conflicts()
-        if conflict.at >= last and isinstance(ticket := conflict.op.payload.get("ticket_id"), str)
+        for answer in await store.answers_with_reasons(last)
+        if isinstance(ticket := answer.op.payload.get("ticket_id"), str)
     }
-
-
-def _undone(raw: dict[str, Any], result: PushResult) -> bool:
-    """Whether some local effect of the op did not happen on the server (to roll back)."""
-    lost = result.outcome is OutcomeKind.APPLIED_LOST_LWW or bool(raw.get("lost_fields"))
-    # A reply whose words landed but whose status change (to pending) was refused.
-    kept = bool(raw.get("status_kept"))
-    return lost or kept or result.outcome is OutcomeKind.REJECTED
 
 
 async def _observe_time(store: Store, answer: dict[str, Any]) -> None:
@@ -240,9 +230,21 @@ def _fitting(
 
 
 def _result(raw: dict[str, Any]) -> PushResult:
+    """The op's result; its reason also says what of an acknowledged op did not happen.
+
+    Every answer with a reason is rolled back (`_roll_back`): a rejection, a write that lost
+    (`lost_fields`), a reply whose status change was refused (`status_kept`).
+    """
+    reason = raw.get("reason") or None
+    if raw.get("lost_fields"):
+        reason = reason or "lost_fields: " + ", ".join(map(str, raw["lost_fields"]))
+    elif raw.get("outcome") == OutcomeKind.APPLIED_LOST_LWW.value:
+        reason = reason or "lost_fields"
+    if raw.get("status_kept"):
+        reason = reason or f"status_kept: {raw['status_kept']}"
     try:
         outcome = OutcomeKind(raw["outcome"])
-        return PushResult(raw["op_id"], outcome, raw.get("server_seq"), raw.get("reason") or None)
+        return PushResult(raw["op_id"], outcome, raw.get("server_seq"), reason)
     except (KeyError, ValueError) as error:
         raise ProtocolFailure(f"unreadable push result {raw!r}: {error}") from None
 

@@ -391,8 +391,11 @@ class SyncModel(RuleBasedStateMachine):
             conflicts = {c.op.op_id for c in self.run(store.conflicts())}
             assert pending <= pushable and conflicts <= pushable
             for op_id in pushable - pending:
-                expected = "rejected" if op_id in conflicts else "applied"
-                assert outcomes.get(op_id) == (client_id, expected), (
+                # Written before field edits and transfers synced: an acknowledged op may also
+                # be `applied_lost_lww` (a field write that lost is acked, not a conflict).
+                expected = {"rejected"} if op_id in conflicts else {"applied", "applied_lost_lww"}
+                owner, outcome = outcomes.get(op_id, (None, None))
+                assert owner == client_id and outcome in expected, (
                     f"{client.handle}: op {op_id} is {expected} locally, server has "
                     f"{outcomes.get(op_id)}"
                 )

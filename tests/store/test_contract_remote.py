@@ -9,7 +9,15 @@ import pytest
 
 from agentdesk.domain.actions import NewTicket
 from agentdesk.domain.hlc import Hlc, epoch_ms
-from agentdesk.domain.model import Channel, Message, MessageKind, Priority, Ticket, TicketStatus
+from agentdesk.domain.model import (
+    Channel,
+    LinkKind,
+    Message,
+    MessageKind,
+    Priority,
+    Ticket,
+    TicketStatus,
+)
 from agentdesk.domain.outbox import PushResult
 from agentdesk.domain.remote import RemotePage
 from agentdesk.domain.sync_rules import OutcomeKind
@@ -128,3 +136,28 @@ async def test_the_clock_ratchets_to_server_time(store: Store) -> None:
     await store.create_ticket(NewTicket(subject="s", body="b", customer_id="cu-ada"), now=NOW)
     (*_, last) = await store.operations(limit=100_000)
     assert last.hlc > Hlc(epoch_ms(ahead + timedelta(hours=1)), 0)
+
+
+async def test_answers_with_reasons_are_what_a_round_rolls_back(store: Store) -> None:
+    await store.apply_remote(RemotePage(0, (remote_ticket(900),), (message("m1"),), 2))
+    await store.link("remote-1", LinkKind.ARTICLE, "kb-1", "A", actor_id="me", now=NOW)
+    await store.record_csat("remote-1", 4, actor_id="me", now=NOW)
+    await store.request_confirmation("remote-1", "fixed", "Works now?", actor_id="me", now=NOW)
+    *_, link, csat, confirm = await store.pending_operations(limit=100_000)
+    later = NOW + timedelta(minutes=1)
+    await store.record_push_results(
+        [
+            PushResult(link.op_id, OutcomeKind.APPLIED),
+            PushResult(csat.op_id, OutcomeKind.APPLIED_LOST_LWW, reason="lost_fields: csat"),
+            PushResult(confirm.op_id, OutcomeKind.REJECTED, reason="claim_lost"),
+        ],
+        now=later,
+    )
+    answers = await store.answers_with_reasons(later)
+    assert [(a.op.op_id, a.reason, a.at) for a in answers] == [
+        (csat.op_id, "lost_fields: csat", later),
+        (confirm.op_id, "claim_lost", later),
+    ]
+    assert await store.answers_with_reasons(later + timedelta(seconds=1)) == []
+    # Only the rejection is a conflict the agent sees.
+    assert [c.op.op_id for c in await store.conflicts()][-1:] == [confirm.op_id]

@@ -492,6 +492,12 @@ class SqliteStore(Store):
 
         await self._write(remote.rebase_tickets, list(tickets), list(messages))
 
+    async def answers_with_reasons(self, since: datetime) -> list[SyncConflict]:
+        await self._sqlalchemy_ready()
+        from agentdesk.store.sqlite import oplog
+
+        return await self._read(oplog.answers_with_reasons, since)
+
     async def observe_server_time(self, at: datetime) -> None:
         await self._sqlalchemy_ready()
         from agentdesk.store.sqlite import remote
