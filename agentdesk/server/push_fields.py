@@ -198,7 +198,9 @@ def add_links(
         audit += change.audit
     if audit:
         persist(connection, actions.Change("ticket.link", ticket, {}, (), tuple(audit)), now=now)
-    return {}
+        return {}
+    # The client added them to its copy (a new version there): it rolls back to the server's.
+    return {"unchanged": "the ticket has these links already"}
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,9 +5,11 @@ carrying, so per-client order holds. The server's answers, rejections included, 
 results. Each pulled page is applied with its cursor in one local transaction; a pulled ticket
 becomes the server's copy with its still-pending local ops re-applied (`Store.apply_remote`).
 
-A rejected op's local effect is rolled back at the end of the round: the client fetches the
-server's current copy of each ticket that had a rejection (`GET /tickets/{id}`) and rebases the
-ticket on it (`Store.rebase_tickets`), as no newer change of the ticket may ever be pulled.
+A rejected op's local effect is rolled back right after its answer is recorded: the client
+fetches the server's current copy of the ticket (`GET /tickets/{id}`) and rebases the ticket on
+it (`Store.rebase_tickets`), as no newer change of the ticket may ever be pulled. So is any
+answer with a reason (a write that lost, a refused status change, a link already there). A
+round that fails in between leaves them to the next round, which rolls them back first.
 Server time carried by pages and push answers ratchets the local HLC.
 """
 
@@ -77,14 +79,13 @@ async def sync_once(
     async with httpx.AsyncClient(
         base_url=server_url, headers=headers, transport=transport, timeout=timeout
     ) as http:
-        # Rejections the last round recorded but may not have rolled back (it failed after).
-        unsettled = await _last_rounds_rejections(store)
-        pushed, applied, rejected, rejected_tickets = await _push(
-            store, http, client_id, now, push_batch
-        )
+        # Answers the last round recorded but may not have rolled back (it failed after); this
+        # goes first, before anything is recorded, so a failure here leaves them for next time.
+        unsettled = await _unsettled(store)
+        if unsettled:
+            await _roll_back(store, http, unsettled)
+        pushed, applied, rejected = await _push(store, http, client_id, now, push_batch)
         pulled, cursor = await _pull(store, http, pull_page)
-        if rejected_tickets | unsettled:
-            await _roll_back(store, http, rejected_tickets | unsettled)
         # Note the round's time even when nothing was pushed.
         await store.record_push_results([], now=now)
     return SyncReport(pushed, applied, rejected, pulled, cursor)
@@ -113,10 +114,10 @@ def _detail(response: httpx.Response) -> str:
 
 async def _push(
     store: Store, http: httpx.AsyncClient, client_id: str, now: datetime, batch: int
-) -> tuple[int, int, int, set[str]]:
-    """Counts of pushed, applied and rejected ops, and the tickets of the rejected ones."""
+) -> tuple[int, int, int]:
+    """Counts of pushed, applied and rejected ops; each batch's answers with a reason are
+    rolled back right after they are recorded."""
     pushed = applied = rejected = 0
-    rejected_tickets: set[str] = set()
     prev_seq: int | None = None
     resend: list[Operation] = []
     repairs = 0
@@ -125,7 +126,7 @@ async def _push(
         ops = resend + [op for op in pending if op.seq > (resend[-1].seq if resend else 0)]
         resend = []
         if not ops:
-            return pushed, applied, rejected, rejected_tickets
+            return pushed, applied, rejected
         sent, wire = _fitting(envelopes(ops, site_id=client_id), prev_seq)
         body = {"client_id": client_id, "ops": wire}
         try:
@@ -140,9 +141,11 @@ async def _push(
         await store.record_push_results(results, now=now)
         await _observe_time(store, answer)
         tickets = {op.op_id: op.payload.get("ticket_id") for op in ops}
-        rejected_tickets.update(
+        undone = {
             ticket for r in results if r.reason and isinstance(ticket := tickets.get(r.op_id), str)
-        )
+        }
+        if undone:
+            await _roll_back(store, http, undone)
         pushed += len(results)
         applied += sum(1 for r in results if r.outcome is not OutcomeKind.REJECTED)
         rejected += sum(1 for r in results if r.outcome is OutcomeKind.REJECTED)
@@ -162,11 +165,13 @@ async def _push(
         prev_seq = expected - 1
 
 
-async def _last_rounds_rejections(store: Store) -> set[str]:
-    """Tickets of ops the last round that recorded anything answered with a reason.
+async def _unsettled(store: Store) -> set[str]:
+    """Tickets of ops answered with a reason since the last round that recorded anything.
 
-    Every answer of a round is stamped with the round's time, as is `last_sync_at`; rolling
-    these back again is harmless, and it covers a round that failed after its push.
+    Every answer of a round is stamped with the round's time, as is `last_sync_at`, and a round
+    rolls back each batch's answers right after recording them: so an answer not rolled back
+    yet (its round failed in between) is never older than `last_sync_at`. Rolling back one
+    twice is harmless.
     """
     last = (await store.sync_status()).last_sync_at
     if last is None:
@@ -242,6 +247,8 @@ def _result(raw: dict[str, Any]) -> PushResult:
         reason = reason or "lost_fields"
     if raw.get("status_kept"):
         reason = reason or f"status_kept: {raw['status_kept']}"
+    if raw.get("unchanged"):
+        reason = reason or f"unchanged: {raw['unchanged']}"
     try:
         outcome = OutcomeKind(raw["outcome"])
         return PushResult(raw["op_id"], outcome, raw.get("server_seq"), reason)
