@@ -207,3 +207,21 @@ async def test_the_ticket_fetch_answers_the_change_logs_shapes(world: World) -> 
     bodies = [message_from_wire(raw).body for raw in answer["messages"]]
     assert bodies == ["It fails at checkout", "Looking into it"]
     assert answer["server_time"] == NOW.isoformat()
+
+
+async def test_a_link_the_server_has_already_leaves_the_same_version_on_both(world: World) -> None:
+    ticket_id = await offline_ticket(world.a.store)
+    await world.a.sync()
+    await world.b.sync()
+    for site in (world.a, world.b):
+        await site.store.link(ticket_id, LinkKind.ARTICLE, "kb-1", "Cards", actor_id="x", now=NOW)
+        await site.sync()
+    # Bob has Amy's link now; linking it again changes his copy's version, not the server's.
+    await world.b.store.link(ticket_id, LinkKind.ARTICLE, "kb-1", "Cards", actor_id="x", now=NOW)
+    await world.b.sync()
+    with world.engine.connect() as connection:  # type: ignore[attr-defined]
+        version = connection.execute(
+            select(t.tickets.c.version).where(t.tickets.c.id == ticket_id)
+        ).scalar_one()
+    bob = await world.b.store.ticket(ticket_id)
+    assert (bob.version, [link.ref_id for link in bob.links]) == (version, ["kb-1"])
