@@ -411,7 +411,14 @@ class SyncModel(RuleBasedStateMachine):
             bodies = Counter(connection.execute(select(t.messages.c.body)).scalars())
         # Every body the model writes is unique, the customer's first message of each ticket
         # included: a body found twice is an op (a create, a reply) applied twice.
-        assert not [body for body, count in bodies.items() if count > 1]
+        # The server's own opening line of a follow-up ticket is not written by the model: two
+        # replies to the same closed ticket each start a follow-up with that same line, which
+        # is two ops' effects, not one op applied twice.
+        assert not [
+            body
+            for body, count in bodies.items()
+            if count > 1 and not body.startswith("Follow-up of #")
+        ]
 
     @invariant()
     def one_live_owner_per_ticket(self) -> None:
