@@ -274,6 +274,8 @@ def reply(
         "wait_on_customer": wait_on_customer,
         "links": _link_payload(links),
         "base_version": ticket.version,
+        # A rebase replays the reply (domain/rebase.py): the author may become the assignee.
+        "author_id": author_id,
     }
     return Change(kind, updated, payload, (message,), (audit,))
 

@@ -131,6 +131,16 @@ def receive(last: Hlc, remote: Hlc, wall_ms: int) -> Hlc:
     return _after(physical, counter)
 
 
+def ratchet(last: Hlc, seen: datetime) -> Hlc:
+    """The clock after seeing server time `seen`: never behind it (SYNC.md §4.6, HLC rules).
+
+    The next local tick is then strictly after both the clock and the server's time, so a site
+    whose wall clock runs behind still stamps its next op later than what it already saw.
+    """
+    seen_ms = min(max(epoch_ms(seen), 0), MAX_PHYSICAL)
+    return max(last, Hlc(seen_ms, 0))
+
+
 def clamp(remote: Hlc, server_wall_ms: int, max_forward_skew_ms: int) -> tuple[Hlc, bool]:
     """Pull a timestamp too far ahead of the server's clock back to the allowed limit.
 

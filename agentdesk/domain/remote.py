@@ -50,10 +50,16 @@ class RemotePage:
     skipped: int = 0  # records of kinds not applied yet
     reference: ReferenceUpdates = NO_REFERENCE_UPDATES
     skipped_kinds: tuple[str, ...] = ()  # the kinds of the skipped records, each once
+    # The server's clock when it answered: the client's HLC ratchets to it.
+    server_time: datetime | None = None
 
 
 def page_from_wire(
-    records: Sequence[Mapping[str, Any]], *, cursor: int, epoch: str | None
+    records: Sequence[Mapping[str, Any]],
+    *,
+    cursor: int,
+    epoch: str | None,
+    server_time: str | None = None,
 ) -> RemotePage:
     """`records` in server_seq order, which must continue `cursor` with no gap."""
     tickets: dict[str, Ticket] = {}
@@ -83,6 +89,10 @@ def page_from_wire(
                 skipped_kinds[str(record.get("kind"))] = None
         except (KeyError, TypeError, ValueError) as error:
             raise BadRecord(f"change {seq}: {error!s}") from None
+    try:
+        seen = None if server_time is None else datetime.fromisoformat(server_time)
+    except (TypeError, ValueError):
+        raise BadRecord(f"unreadable server_time {server_time!r}") from None
     return RemotePage(
         cursor,
         tuple(tickets.values()),
@@ -92,6 +102,7 @@ def page_from_wire(
         skipped,
         reference.build(),
         tuple(skipped_kinds),
+        seen,
     )
 
 

@@ -32,6 +32,7 @@ from agentdesk.server import (
     reference,
     reference_api,
     reservations,
+    tickets,
 )
 from agentdesk.server import tables as t
 from agentdesk.server.accounts import Account
@@ -62,6 +63,7 @@ ROLE_MATRIX: dict[tuple[str, str], frozenset[Role]] = {
     ("GET", "/me"): EVERYONE,
     ("POST", "/tickets"): EVERYONE,
     ("POST", "/tickets/claim-next"): EVERYONE,
+    ("GET", "/tickets/{ticket_id}"): EVERYONE,
     ("POST", "/tickets/{ticket_id}/renew"): EVERYONE,
     ("POST", "/tickets/{ticket_id}/release"): EVERYONE,
     ("POST", "/tickets/{ticket_id}/assign"): LEADS,
@@ -292,6 +294,20 @@ def create_app(
             ticket = create_ticket(connection, new, customer_name=body.customer_name, now=now())
         return ticket_json(ticket)
 
+    @app.get("/tickets/{ticket_id}", tags=["tickets"])
+    def ticket_state(ticket_id: str, account: Caller) -> dict[str, Any]:
+        """The ticket's current state and messages, as the change log's records carry them.
+
+        A client fetches it to roll back an op the server rejected (or whose write lost) when no
+        newer change of the ticket may be on its way.
+        """
+        with reading(engine) as connection:
+            state = tickets.current_state(connection, ticket_id)
+            messages = tickets.message_records(connection, ticket_id)
+        if state is None:
+            raise ApiError(404, "not_found", f"no ticket {ticket_id}")
+        return {"ticket_state": state, "messages": messages, "server_time": now().isoformat()}
+
     # The hot route (bench/README.md "Team server" has the measurements). Concurrent requests
     # share one transaction (batching.Combiner: one commit and one WAL flush for the batch).
     # On PostgreSQL a batch is one statement on an async connection of its own, on the event
@@ -459,11 +475,12 @@ def create_app(
                     "expected_seq": answer.expected_seq,
                     "max_applied_seq": answer.max_applied_seq,
                     "results": results,
+                    "server_time": now().isoformat(),
                 }
                 return JSONResponse(gap, status_code=409)
             faults.op_committed()
             results.append(answer)
-        return JSONResponse({"results": results})
+        return JSONResponse({"results": results, "server_time": now().isoformat()})
 
     reference_api.install(app, engine, now, Caller)
     return app

@@ -6,7 +6,7 @@ becomes the op's stored result.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -14,7 +14,6 @@ from typing import Any
 from sqlalchemy import Connection, delete, insert, select, update
 
 from agentdesk.domain import actions
-from agentdesk.domain.ids import new_id
 from agentdesk.domain.model import Role, Ticket, TicketStatus
 from agentdesk.server import changelog, claims
 from agentdesk.server import tables as t
@@ -39,19 +38,6 @@ class Pusher:
     agent_id: str
     role: Role = Role.AGENT
     lease: timedelta = claims.DEFAULT_LEASE
-
-
-def ids(first: object) -> Callable[[], str]:
-    """An id factory whose first id is the client's (the message keeps its id everywhere)."""
-
-    def generate() -> Iterator[str]:
-        if isinstance(first, str) and first:
-            yield first
-        while True:
-            yield new_id()
-
-    made = generate()
-    return lambda: next(made)
 
 
 def locked_ticket(connection: Connection, ticket_id: str) -> Ticket:

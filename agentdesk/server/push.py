@@ -13,7 +13,7 @@ applied. Without it, anything but `max_applied_seq + 1` is a gap.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -21,8 +21,17 @@ from sqlalchemy import Connection, delete, insert, select, update
 
 from agentdesk.domain import actions
 from agentdesk.domain.errors import DomainError
-from agentdesk.domain.lifecycle import Action
-from agentdesk.domain.model import Channel, Complexity, Priority, Ticket, TicketStatus
+from agentdesk.domain.ids import starting_with as ids
+from agentdesk.domain.lifecycle import TRANSITIONS, Action
+from agentdesk.domain.model import (
+    Channel,
+    Complexity,
+    LinkKind,
+    Priority,
+    Ticket,
+    TicketLink,
+    TicketStatus,
+)
 from agentdesk.domain.sync_ops import OpEnvelope, SyncKind
 from agentdesk.domain.sync_rules import (
     Claim,
@@ -33,7 +42,7 @@ from agentdesk.domain.sync_rules import (
 from agentdesk.server import changelog, claims, push_fields, reference, reservations
 from agentdesk.server import tables as t
 from agentdesk.server.database import dialect_insert
-from agentdesk.server.op_writes import ASSIGNERS, Pusher, Rejection, ids, locked_ticket, persist
+from agentdesk.server.op_writes import ASSIGNERS, Pusher, Rejection, locked_ticket, persist
 from agentdesk.server.tickets import create_ticket
 
 MAX_BATCH_OPS = 200
@@ -169,16 +178,25 @@ def _apply(
             _check_transition(connection, ticket, agent_id, op, now=now)
             change = _transition(ticket, agent_id, op, now=now, make_id=make_id)
         else:
-            if ticket.status is TicketStatus.CLOSED:
+            follow_up = ticket.status is TicketStatus.CLOSED
+            if follow_up:
                 ticket = _follow_up(connection, ticket, now=now)
                 extra["follow_up_ticket_id"] = ticket.id
+            wait = op.kind is SyncKind.REPLY and bool(payload.get("wait_on_customer"))
+            if wait and not follow_up:
+                kept = _status_kept(connection, ticket, agent_id, op, now=now)
+                if kept is not None:
+                    # The words land anyway (append-only); only the status change is refused.
+                    wait = False
+                    extra["status_kept"] = kept
             change = actions.reply(
                 ticket,
                 str(payload.get("body", "")),
                 author_id=agent_id,
                 now=now,
                 internal=op.kind is SyncKind.NOTE,
-                wait_on_customer=bool(payload.get("wait_on_customer")),
+                wait_on_customer=wait,
+                links=reply_links(payload),
                 make_id=make_id,
             )
     except DomainError as error:
@@ -195,6 +213,39 @@ def _holds_nul(value: object) -> bool:
     if isinstance(value, list | tuple):
         return any(_holds_nul(item) for item in value)
     return False
+
+
+def _status_kept(
+    connection: Connection, ticket: Ticket, agent_id: str, op: OpEnvelope, *, now: datetime
+) -> str | None:
+    """Why a reply's status change (asking the customer: -> pending) is refused, if it is.
+
+    Moving a ticket to pending is the owner's transition (SYNC.md §4.7), validated like any
+    other: fenced, compare-and-set on the version the client saw.
+    """
+    if TRANSITIONS[ticket.status].get(Action.ASK_CUSTOMER) is ticket.status:
+        return None  # no status change (already pending): nothing to validate
+    try:
+        _check_transition(
+            connection, ticket, agent_id, replace(op, action=Action.ASK_CUSTOMER), now=now
+        )
+    except Rejection as refused:
+        return refused.reason
+    return None
+
+
+def reply_links(payload: Mapping[str, object]) -> tuple[TicketLink, ...]:
+    """The links a reply offered (the articles it quoted), as the client added them."""
+    raw = payload.get("links") or []
+    if not isinstance(raw, list):
+        raise Rejection("invalid", "links must be a list")
+    try:
+        return tuple(
+            TicketLink(LinkKind(item["kind"]), str(item["ref_id"]), str(item.get("title", "")))
+            for item in raw
+        )
+    except (KeyError, TypeError, ValueError) as error:
+        raise Rejection("invalid", f"links: {error}") from None
 
 
 def _follow_up(connection: Connection, closed: Ticket, *, now: datetime) -> Ticket:
@@ -374,26 +425,53 @@ def _transition(
     now: datetime,
     make_id: Callable[[], str],
 ) -> actions.Change:
-    payload = op.payload
-    resolution = str(payload.get("resolution", ""))
-    if op.action is Action.REQUEST_CONFIRMATION:
-        return actions.request_confirmation(
-            ticket,
-            resolution,
-            str(payload.get("body", "")),
-            actor_id=agent_id,
-            now=now,
-            make_id=make_id,
-        )
-    if op.action is Action.CONFIRM_CLOSE:
-        csat = payload.get("csat")
-        return actions.close_confirmed(
-            ticket,
-            resolution,
-            str(payload.get("evidence", "")),
-            actor_id=agent_id,
-            now=now,
-            csat=csat if isinstance(csat, int) else None,
-            make_id=make_id,
-        )
-    raise Rejection("unsupported", f"the server does not apply {op.action} transitions yet")
+    """The domain's change for a validated transition op (the same function the client ran)."""
+    build = _TRANSITIONS.get(op.action) if op.action is not None else None
+    if build is None:
+        raise Rejection("unsupported", f"{op.action} is not a transition a client sends")
+    return build(ticket, _Step(agent_id, op.payload, now, make_id))
+
+
+@dataclass(frozen=True, slots=True)
+class _Step:
+    """What a transition builder needs besides the ticket."""
+
+    agent_id: str
+    payload: Mapping[str, object]
+    now: datetime
+    make_id: Callable[[], str]
+
+
+def _request_confirmation(ticket: Ticket, step: _Step) -> actions.Change:
+    return actions.request_confirmation(
+        ticket,
+        str(step.payload.get("resolution", "")),
+        str(step.payload.get("body", "")),
+        actor_id=step.agent_id,
+        now=step.now,
+        links=reply_links(step.payload),
+        make_id=step.make_id,
+    )
+
+
+def _confirm_close(ticket: Ticket, step: _Step) -> actions.Change:
+    csat = step.payload.get("csat")
+    return actions.close_confirmed(
+        ticket,
+        str(step.payload.get("resolution", "")),
+        str(step.payload.get("evidence", "")),
+        actor_id=step.agent_id,
+        now=step.now,
+        links=reply_links(step.payload),
+        csat=csat if isinstance(csat, int) and not isinstance(csat, bool) else None,
+        make_id=step.make_id,
+    )
+
+
+# Transitions that travel as `transition` ops (sync_ops.KIND_RULES). The other agent-side status
+# changes ride on their own kinds, each validated by the same state machine: a reply that asks
+# the customer (`_status_kept`), a transfer (`push_fields.move`) and an assign (the claim).
+_TRANSITIONS: Mapping[Action, Callable[[Ticket, _Step], actions.Change]] = {
+    Action.REQUEST_CONFIRMATION: _request_confirmation,
+    Action.CONFIRM_CLOSE: _confirm_close,
+}

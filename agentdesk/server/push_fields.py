@@ -20,6 +20,7 @@ from sqlalchemy import Connection, select, update
 from agentdesk.domain import actions
 from agentdesk.domain.errors import DomainError
 from agentdesk.domain.hlc import Hlc, clamp, epoch_ms
+from agentdesk.domain.ids import starting_with as ids
 from agentdesk.domain.model import (
     AuditEvent,
     Complexity,
@@ -33,7 +34,7 @@ from agentdesk.domain.sync_ops import OpEnvelope
 from agentdesk.domain.sync_rules import FieldWrite, OutcomeKind, merge_field
 from agentdesk.server import tables as t
 from agentdesk.server.database import dialect_insert
-from agentdesk.server.op_writes import ASSIGNERS, Pusher, Rejection, ids, locked_row, persist
+from agentdesk.server.op_writes import ASSIGNERS, Pusher, Rejection, locked_row, persist
 from agentdesk.server.tickets import CLAIMABLE, ensure_department, queue_values, ticket_from_row
 
 # Ops stamped further ahead of the server's clock are pulled back (and audited), not refused.
@@ -197,7 +198,9 @@ def add_links(
         audit += change.audit
     if audit:
         persist(connection, actions.Change("ticket.link", ticket, {}, (), tuple(audit)), now=now)
-    return {}
+        return {}
+    # The client added them to its copy (a new version there): it rolls back to the server's.
+    return {"unchanged": "the ticket has these links already"}
 
 
 @dataclass(frozen=True, slots=True)

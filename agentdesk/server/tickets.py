@@ -7,7 +7,7 @@ from datetime import datetime
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import Connection, Row, insert, update
+from sqlalchemy import Connection, Row, insert, select, update
 
 from agentdesk.domain import actions
 from agentdesk.domain.model import (
@@ -191,3 +191,30 @@ def plain(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [plain(item) for item in value]
     return value
+
+
+def current_state(connection: Connection, ticket_id: str) -> dict[str, Any] | None:
+    """The ticket as a `ticket_state` change record's payload (with its claim, if it has one)."""
+    row = connection.execute(select(t.tickets).where(t.tickets.c.id == ticket_id)).first()
+    if row is None:
+        return None
+    state = ticket_json(ticket_from_row(row))
+    claim = connection.execute(
+        select(t.ticket_claims.c.owner_agent_id, t.ticket_claims.c.epoch).where(
+            t.ticket_claims.c.ticket_id == ticket_id
+        )
+    ).first()
+    if claim is not None:
+        state["claim"] = {"owner_agent_id": claim.owner_agent_id, "epoch": int(claim.epoch)}
+    return state
+
+
+def message_records(connection: Connection, ticket_id: str) -> list[dict[str, Any]]:
+    """The ticket's messages, each as an `event` change record's `message` carries it."""
+    m = t.messages
+    rows = connection.execute(
+        select(m.c.id, m.c.ticket_id, m.c.kind, m.c.body, m.c.created_at, m.c.author_id)
+        .where(m.c.ticket_id == ticket_id)
+        .order_by(m.c.created_at, m.c.id)
+    )
+    return [plain(dict(row._mapping)) for row in rows]

@@ -251,12 +251,41 @@ class Store(ABC):
     async def apply_remote(self, page: RemotePage) -> None:
         """Apply one pulled page and move the cursor to `page.cursor`, in one transaction.
 
-        Reference rows (departments, customers, scripts, KB articles) replace local ones first,
-        then tickets are upserted (the server's state wins), messages added once by id; nothing
-        is logged as a local operation. A ticket whose number is taken here by another ticket keeps
-        its local number (or gets the next free one): numbers are per-store labels. Raises
+        Reference rows (departments, customers, scripts, KB articles) replace local ones first.
+        Each ticket becomes the server's copy with the ticket's still-pending local ops
+        re-applied on top (`domain.rebase`): a pull never hides unanswered local work, and a
+        rejected op's effect is gone. Messages are added once by id; one stored under another
+        ticket moves to the server's. Nothing is logged as a local operation. A ticket whose
+        number is taken here by another ticket keeps its local number (or gets the next free
+        one): numbers are per-store labels. The HLC ratchets to `page.server_time`. Raises
         Conflict (and applies nothing) if `page.after` is not the stored cursor.
         """
+
+    async def rebase_tickets(
+        self, tickets: Sequence[Ticket], messages: Sequence[Message] = ()
+    ) -> None:
+        """Fresh server copies (fetched after a rejection or a lost write) become the base.
+
+        In one transaction, without moving the cursor: each ticket as in `apply_remote`
+        (pending ops re-applied on top), `messages` (all the server has on these tickets) added
+        or moved, and the agent messages of these tickets that the server does not have and no
+        pending op wrote are dropped (a rejected op's words stay in the conflict list; customer
+        messages recorded only here stay). Backends that sync implement it.
+        """
+        raise NotImplementedError(f"{type(self).__name__} does not sync")
+
+    async def answers_with_reasons(self, since: datetime) -> list[SyncConflict]:
+        """Ops answered at or after `since` whose answer gave a reason, oldest first.
+
+        Rejections, and acknowledged ops some effect of which did not happen on the server (a
+        write that lost, a refused status change): what a sync round rolls back. Backends that
+        sync implement it.
+        """
+        raise NotImplementedError(f"{type(self).__name__} does not sync")
+
+    async def observe_server_time(self, at: datetime) -> None:
+        """Ratchet the HLC so ops logged later are stamped after server time `at`."""
+        raise NotImplementedError(f"{type(self).__name__} does not sync")
 
     # -- metrics (domain/metrics.py) -------------------------------------------------------
     @abstractmethod

@@ -12,7 +12,7 @@ from itertools import islice
 from agentdesk.domain import actions, routing
 from agentdesk.domain.actions import Change, NewTicket
 from agentdesk.domain.held_claims import ClaimKind, HeldClaim, merged, pullable_ids
-from agentdesk.domain.hlc import ZERO, epoch_ms, tick
+from agentdesk.domain.hlc import ZERO, epoch_ms, ratchet, tick
 from agentdesk.domain.ids import new_id
 from agentdesk.domain.lifecycle import ACTIVE_STATUSES
 from agentdesk.domain.metrics import (
@@ -32,6 +32,7 @@ from agentdesk.domain.model import (
     KbArticle,
     KbHit,
     Message,
+    MessageKind,
     Operation,
     Script,
     Ticket,
@@ -44,6 +45,7 @@ from agentdesk.domain.outbox import (
     SyncStatus,
     initial_state,
 )
+from agentdesk.domain.rebase import message_of, replay
 from agentdesk.domain.reference_sync import ReferenceUpdates, article_to_wire, script_to_wire
 from agentdesk.domain.remote import RemotePage
 from agentdesk.domain.reviews import (
@@ -402,30 +404,69 @@ class MemoryStore(Store):
         )
 
     async def apply_remote(self, page: RemotePage) -> None:
+        """The rules of `Store.apply_remote`, as the SQLite store's `remote` module applies them."""
         async with self._lock:
             if page.after != self._cursor:
                 raise Conflict(f"page continues cursor {page.after}, store is at {self._cursor}")
             self._apply_reference(page.reference)
-            for ticket in page.tickets:
-                if ticket.customer_id not in self._customers:
-                    self._customers[ticket.customer_id] = Customer(
-                        ticket.customer_id, ticket.customer_id
-                    )
-                local = self._tickets.get(ticket.id)
-                taken = {other.number for other in self._tickets.values() if other.id != ticket.id}
-                number = local.number if local is not None else ticket.number
-                if number in taken:
-                    number = self.next_number()
-                self._last_number = max(self._last_number, number)
-                follow_up = ticket.follow_up_of if ticket.follow_up_of in self._tickets else None
-                self._tickets[ticket.id] = replace(ticket, number=number, follow_up_of=follow_up)
-            for message in page.messages:
-                thread = self._messages.setdefault(message.ticket_id, [])
-                if message.ticket_id in self._tickets and all(m.id != message.id for m in thread):
-                    thread.append(message)
+            self._upsert_remote(page.tickets)
+            self._add_remote_messages(page.messages)
             self._cursor = page.cursor
             if page.server_epoch is not None:
                 self._server_epoch = page.server_epoch
+            if page.server_time is not None:
+                self._hlc_last = ratchet(self._hlc_last, page.server_time)
+
+    async def rebase_tickets(
+        self, tickets: Sequence[Ticket], messages: Sequence[Message] = ()
+    ) -> None:
+        async with self._lock:
+            self._upsert_remote(tickets)
+            self._add_remote_messages(messages)
+            keep = {message.id for message in messages} | {
+                message_of(op) for op in self._ops if self._delivery[op.op_id].state is _PENDING
+            }
+            for ticket in tickets:
+                thread = self._messages.get(ticket.id, [])
+                thread[:] = [m for m in thread if m.id in keep or m.kind is MessageKind.CUSTOMER]
+
+    async def answers_with_reasons(self, since: datetime) -> list[SyncConflict]:
+        return [
+            SyncConflict(delivery.op, delivery.reason, delivery.resolved_at)
+            for delivery in self._delivery.values()
+            if delivery.reason
+            and delivery.resolved_at is not None
+            and delivery.resolved_at >= since
+        ]
+
+    async def observe_server_time(self, at: datetime) -> None:
+        self._hlc_last = ratchet(self._hlc_last, at)
+
+    def _add_remote_messages(self, messages: Sequence[Message]) -> None:
+        for message in messages:
+            if message.ticket_id not in self._tickets:
+                continue
+            for thread in self._messages.values():
+                # A message the server put on another ticket (a follow-up) moves there.
+                thread[:] = [m for m in thread if m.id != message.id]
+            self._messages.setdefault(message.ticket_id, []).append(message)
+
+    def _upsert_remote(self, tickets: Sequence[Ticket]) -> None:
+        pending = [op for op in self._ops if self._delivery[op.op_id].state is _PENDING]
+        for server_copy in tickets:
+            ticket = replay(server_copy, pending)
+            if ticket.customer_id not in self._customers:
+                self._customers[ticket.customer_id] = Customer(
+                    ticket.customer_id, ticket.customer_id
+                )
+            local = self._tickets.get(ticket.id)
+            taken = {other.number for other in self._tickets.values() if other.id != ticket.id}
+            number = local.number if local is not None else ticket.number
+            if number in taken:
+                number = self.next_number()
+            self._last_number = max(self._last_number, number)
+            follow_up = ticket.follow_up_of if ticket.follow_up_of in self._tickets else None
+            self._tickets[ticket.id] = replace(ticket, number=number, follow_up_of=follow_up)
 
     def _apply_reference(self, updates: ReferenceUpdates) -> None:
         """Pulled reference rows replace local ones (before the page's tickets need them)."""

@@ -282,6 +282,18 @@ class SyncedStore(Store):
     async def record_claims(self, current: Sequence[HeldClaim], *, now: datetime) -> None:
         await self.replica.record_claims(current, now=now)
 
+    # Server copies and answers (the sync round's side of the replica): nothing to push.
+    async def rebase_tickets(
+        self, tickets: Sequence[Ticket], messages: Sequence[Message] = ()
+    ) -> None:
+        await self.replica.rebase_tickets(tickets, messages)
+
+    async def answers_with_reasons(self, since: datetime) -> list[SyncConflict]:
+        return await self.replica.answers_with_reasons(since)
+
+    async def observe_server_time(self, at: datetime) -> None:
+        await self.replica.observe_server_time(at)
+
     async def add_departments(self, departments: Sequence[Department]) -> None:
         await self.replica.add_departments(departments)
 

@@ -2,7 +2,15 @@
 
 Push stops at the first retryable failure (network, 5xx, 429), recorded on the op it was
 carrying, so per-client order holds. The server's answers, rejections included, are recorded as
-results. Each pulled page is applied with its cursor in one local transaction.
+results. Each pulled page is applied with its cursor in one local transaction; a pulled ticket
+becomes the server's copy with its still-pending local ops re-applied (`Store.apply_remote`).
+
+A rejected op's local effect is rolled back right after its answer is recorded: the client
+fetches the server's current copy of the ticket (`GET /tickets/{id}`) and rebases the ticket on
+it (`Store.rebase_tickets`), as no newer change of the ticket may ever be pulled. So is any
+answer with a reason (a write that lost, a refused status change, a link already there). A
+round that fails in between leaves them to the next round, which rolls them back first.
+Server time carried by pages and push answers ratchets the local HLC.
 """
 
 from __future__ import annotations
@@ -18,9 +26,9 @@ from typing import Any
 import httpx
 
 from agentdesk.domain.held_claims import ReservePolicy
-from agentdesk.domain.model import Operation
+from agentdesk.domain.model import Message, Operation, Ticket
 from agentdesk.domain.outbox import DeliveryState, PushResult, initial_state
-from agentdesk.domain.remote import BadRecord, page_from_wire
+from agentdesk.domain.remote import BadRecord, message_from_wire, page_from_wire, ticket_from_wire
 from agentdesk.domain.sync_ops import OpEnvelope
 from agentdesk.domain.sync_rules import OutcomeKind
 from agentdesk.store.base import Store
@@ -76,6 +84,11 @@ async def sync_once(
 ) -> SyncReport:
     """Push, then pull. Raises a SyncFailure subclass; what was done before it stays done."""
     async with _client(server_url, token, transport, timeout) as http:
+        # Answers the last round recorded but may not have rolled back (it failed after); this
+        # goes first, before anything is recorded, so a failure here leaves them for next time.
+        unsettled = await _unsettled(store)
+        if unsettled:
+            await _roll_back(store, http, unsettled)
         pushed, applied, rejected = await _push(store, http, client_id, now, push_batch)
         # Before the pull: every ticket reserved now is in the log the pull reads.
         await _refresh_claims(store, http, reserve or ReservePolicy(), now)
@@ -129,6 +142,8 @@ def _detail(response: httpx.Response) -> str:
 async def _push(
     store: Store, http: httpx.AsyncClient, client_id: str, now: datetime, batch: int
 ) -> tuple[int, int, int]:
+    """Counts of pushed, applied and rejected ops; each batch's answers with a reason are
+    rolled back right after they are recorded."""
     pushed = applied = rejected = 0
     prev_seq: int | None = None
     resend: list[Operation] = []
@@ -151,6 +166,13 @@ async def _push(
             raise ProtocolFailure(f"push refused ({response.status_code}): {_detail(response)}")
         results = [_result(raw) for raw in answer["results"]]
         await store.record_push_results(results, now=now)
+        await _observe_time(store, answer)
+        tickets = {op.op_id: op.payload.get("ticket_id") for op in ops}
+        undone = {
+            ticket for r in results if r.reason and isinstance(ticket := tickets.get(r.op_id), str)
+        }
+        if undone:
+            await _roll_back(store, http, undone)
         pushed += len(results)
         applied += sum(1 for r in results if r.outcome is not OutcomeKind.REJECTED)
         rejected += sum(1 for r in results if r.outcome is OutcomeKind.REJECTED)
@@ -188,6 +210,57 @@ async def _refresh_claims(
         raise ProtocolFailure(str(error)) from None
 
 
+async def _unsettled(store: Store) -> set[str]:
+    """Tickets of ops answered with a reason since the last round that recorded anything.
+
+    Every answer of a round is stamped with the round's time, as is `last_sync_at`, and a round
+    rolls back each batch's answers right after recording them: so an answer not rolled back
+    yet (its round failed in between) is never older than `last_sync_at`. Rolling back one
+    twice is harmless.
+    """
+    last = (await store.sync_status()).last_sync_at
+    if last is None:
+        return set()
+    return {
+        ticket
+        for answer in await store.answers_with_reasons(last)
+        if isinstance(ticket := answer.op.payload.get("ticket_id"), str)
+    }
+
+
+async def _observe_time(store: Store, answer: dict[str, Any]) -> None:
+    raw = answer.get("server_time")
+    if not isinstance(raw, str):
+        return  # an older server: the clock ratchets on pulled pages only
+    try:
+        seen = datetime.fromisoformat(raw)
+    except ValueError:
+        raise ProtocolFailure(f"unreadable server_time {raw!r}") from None
+    await store.observe_server_time(seen)
+
+
+async def _roll_back(store: Store, http: httpx.AsyncClient, ticket_ids: set[str]) -> None:
+    """Rebase each ticket with a rejected op on the server's current copy, in one transaction."""
+    copies: list[Ticket] = []
+    messages: list[Message] = []
+    for ticket_id in sorted(ticket_ids):
+        response = await _send(http, "GET", f"/tickets/{ticket_id}")
+        if response.status_code == 404:
+            continue  # the server never had it (a rejected create): nothing to roll back to
+        if response.status_code != 200:
+            raise ProtocolFailure(
+                f"ticket fetch refused ({response.status_code}): {_detail(response)}"
+            )
+        try:
+            answer = response.json()
+            copies.append(ticket_from_wire(answer["ticket_state"]))
+            messages += [message_from_wire(raw) for raw in answer["messages"]]
+        except (KeyError, TypeError, ValueError) as error:
+            raise ProtocolFailure(f"unreadable ticket {ticket_id}: {error}") from None
+    if copies:
+        await store.rebase_tickets(copies, messages)
+
+
 def _fitting(
     sent: list[OpEnvelope], prev_seq: int | None
 ) -> tuple[list[OpEnvelope], list[dict[str, object]]]:
@@ -207,9 +280,23 @@ def _fitting(
 
 
 def _result(raw: dict[str, Any]) -> PushResult:
+    """The op's result; its reason also says what of an acknowledged op did not happen.
+
+    Every answer with a reason is rolled back (`_roll_back`): a rejection, a write that lost
+    (`lost_fields`), a reply whose status change was refused (`status_kept`).
+    """
+    reason = raw.get("reason") or None
+    if raw.get("lost_fields"):
+        reason = reason or "lost_fields: " + ", ".join(map(str, raw["lost_fields"]))
+    elif raw.get("outcome") == OutcomeKind.APPLIED_LOST_LWW.value:
+        reason = reason or "lost_fields"
+    if raw.get("status_kept"):
+        reason = reason or f"status_kept: {raw['status_kept']}"
+    if raw.get("unchanged"):
+        reason = reason or f"unchanged: {raw['unchanged']}"
     try:
         outcome = OutcomeKind(raw["outcome"])
-        return PushResult(raw["op_id"], outcome, raw.get("server_seq"), raw.get("reason") or None)
+        return PushResult(raw["op_id"], outcome, raw.get("server_seq"), reason)
     except (KeyError, ValueError) as error:
         raise ProtocolFailure(f"unreadable push result {raw!r}: {error}") from None
 
@@ -232,10 +319,17 @@ async def _pull(store: Store, http: httpx.AsyncClient, limit: int) -> tuple[int,
                 "a full resync is needed and not supported yet"
             )
         try:
-            page = page_from_wire(answer["changes"], cursor=cursor, epoch=epoch)
+            page = page_from_wire(
+                answer["changes"],
+                cursor=cursor,
+                epoch=epoch,
+                server_time=answer.get("server_time"),
+            )
         except (BadRecord, KeyError) as error:
             raise ProtocolFailure(f"unreadable change page: {error}") from None
         if page.cursor == cursor:
+            if page.server_time is not None:
+                await store.observe_server_time(page.server_time)
             return pulled, cursor
         await store.apply_remote(page)
         if page.skipped_kinds:

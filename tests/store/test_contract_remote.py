@@ -8,8 +8,19 @@ from datetime import timedelta
 import pytest
 
 from agentdesk.domain.actions import NewTicket
-from agentdesk.domain.model import Channel, Message, MessageKind, Priority, Ticket, TicketStatus
+from agentdesk.domain.hlc import Hlc, epoch_ms
+from agentdesk.domain.model import (
+    Channel,
+    LinkKind,
+    Message,
+    MessageKind,
+    Priority,
+    Ticket,
+    TicketStatus,
+)
+from agentdesk.domain.outbox import PushResult
 from agentdesk.domain.remote import RemotePage
+from agentdesk.domain.sync_rules import OutcomeKind
 from agentdesk.store.base import Store
 from agentdesk.store.errors import Conflict, NotFound
 from tests.fixtures import NOW
@@ -78,3 +89,79 @@ async def test_a_page_that_does_not_continue_the_cursor_applies_nothing(store: S
     assert (await store.sync_status()).cursor == 0
     with pytest.raises(NotFound):
         await store.ticket("remote-1")
+
+
+async def test_a_pulled_ticket_keeps_its_pending_ops_on_top(store: Store) -> None:
+    await store.apply_remote(RemotePage(0, (remote_ticket(900),), (message("m1"),), 2))
+    asked = await store.request_confirmation(
+        "remote-1", "fixed", "Works now?", actor_id="me", now=NOW
+    )
+    # Someone else changed the ticket on the server: the pulled copy is its new base.
+    newer = replace(remote_ticket(900), priority=Priority.URGENT, version=4)
+    await store.apply_remote(RemotePage(2, (newer,), (message("m2"),), 4))
+    ticket = await store.ticket("remote-1")
+    assert (ticket.status, ticket.priority, ticket.version) == (
+        TicketStatus.AWAITING_CONFIRMATION,
+        Priority.URGENT,
+        5,
+    )
+    assert ticket.resolution == asked.resolution == "fixed"
+
+
+async def test_a_message_the_server_moved_to_another_ticket_moves_here_too(store: Store) -> None:
+    await store.apply_remote(RemotePage(0, (remote_ticket(900),), (message("m1"),), 2))
+    follow_up = replace(remote_ticket(901), id="remote-2", follow_up_of="remote-1")
+    await store.apply_remote(RemotePage(2, (follow_up,), (message("m1", "remote-2"),), 4))
+    assert await store.messages("remote-1") == []
+    assert [m.id for m in await store.messages("remote-2")] == ["m1"]
+
+
+async def test_a_rebase_rolls_back_a_rejected_op(store: Store) -> None:
+    await store.apply_remote(RemotePage(0, (remote_ticket(900),), (message("m1"),), 2))
+    await store.request_confirmation("remote-1", "fixed", "Works now?", actor_id="me", now=NOW)
+    (*_, op) = await store.pending_operations(limit=100_000)
+    assert op.kind == "ticket.request_confirmation"
+    await store.record_push_results(
+        [PushResult(op.op_id, OutcomeKind.REJECTED, reason="claim_lost")], now=NOW
+    )
+    # No newer change was pulled; the fresh copy the client fetched is the base again.
+    await store.rebase_tickets([remote_ticket(900)], [message("m1")])
+    ticket = await store.ticket("remote-1")
+    assert (ticket.status, ticket.version) == (TicketStatus.OPEN, 3)
+    assert [m.id for m in await store.messages("remote-1")] == ["m1"]
+    assert op.op_id in [c.op.op_id for c in await store.conflicts()]
+    assert (await store.sync_status()).cursor == 2
+
+
+async def test_the_clock_ratchets_to_server_time(store: Store) -> None:
+    ahead = NOW + timedelta(days=1)
+    await store.observe_server_time(ahead)
+    await store.apply_remote(RemotePage(0, (), (), 0, server_time=ahead + timedelta(hours=1)))
+    await store.create_ticket(NewTicket(subject="s", body="b", customer_id="cu-ada"), now=NOW)
+    (*_, last) = await store.operations(limit=100_000)
+    assert last.hlc > Hlc(epoch_ms(ahead + timedelta(hours=1)), 0)
+
+
+async def test_answers_with_reasons_are_what_a_round_rolls_back(store: Store) -> None:
+    await store.apply_remote(RemotePage(0, (remote_ticket(900),), (message("m1"),), 2))
+    await store.link("remote-1", LinkKind.ARTICLE, "kb-1", "A", actor_id="me", now=NOW)
+    await store.record_csat("remote-1", 4, actor_id="me", now=NOW)
+    await store.request_confirmation("remote-1", "fixed", "Works now?", actor_id="me", now=NOW)
+    *_, link, csat, confirm = await store.pending_operations(limit=100_000)
+    later = NOW + timedelta(minutes=1)
+    await store.record_push_results(
+        [
+            PushResult(link.op_id, OutcomeKind.APPLIED),
+            PushResult(csat.op_id, OutcomeKind.APPLIED_LOST_LWW, reason="lost_fields: csat"),
+            PushResult(confirm.op_id, OutcomeKind.REJECTED, reason="claim_lost"),
+        ],
+        now=later,
+    )
+    answers = await store.answers_with_reasons(later)
+    assert [(a.op.op_id, a.reason, a.at) for a in answers] == [
+        (csat.op_id, "lost_fields: csat", later),
+        (confirm.op_id, "claim_lost", later),
+    ]
+    assert await store.answers_with_reasons(later + timedelta(seconds=1)) == []
+    # Only the rejection is a conflict the agent sees.
+    assert [c.op.op_id for c in await store.conflicts()][-1:] == [confirm.op_id]

@@ -280,6 +280,7 @@ def test_first_public_reply_opens_sets_first_response_and_assigns_author() -> No
         "wait_on_customer": False,
         "links": [],
         "base_version": ticket.version,
+        "author_id": AGENT,
     }
 
 

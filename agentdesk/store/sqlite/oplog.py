@@ -100,6 +100,24 @@ def conflicts(connection: Connection) -> list[SyncConflict]:
     ]
 
 
+def answers_with_reasons(connection: Connection, since: datetime) -> list[SyncConflict]:
+    """Answered ops with a reason, resolved at or after `since` (a scan: once per sync round)."""
+    o = tables.operations
+    statement = (
+        select(o)
+        .where(o.c.resolved_at >= convert.to_micros(since), o.c.reason.is_not(None))
+        .order_by(o.c.seq)
+    )
+    return [
+        SyncConflict(
+            op=convert.operation_from_row(row._mapping),
+            reason=row.reason,
+            at=convert.from_micros(row.resolved_at),
+        )
+        for row in connection.execute(statement)
+    ]
+
+
 def dismiss(tx: Transaction, op_id: str, now: datetime) -> None:
     """Hide a conflict from the list; the op and its rejection stay in the log."""
     o = tables.operations

@@ -1,27 +1,52 @@
-"""Applying a pulled page (SYNC.md §4.5): reference rows, tickets, messages and the cursor in one
-transaction."""
+"""Server copies into the local store (SYNC.md §4.5): pulled pages and fetched tickets.
+
+A page (reference rows, tickets, messages and the cursor) applies in one transaction. It holds
+up to a thousand records, so it is read and written in batches: a handful of statements per
+page rather than several per ticket, with the outcome of applying the tickets one by one in
+page order (numbers, placeholders, follow-up links).
+
+The rules (shared with the memory store, see `Store.apply_remote`):
+
+- A ticket's row becomes the server's copy with its still-pending local ops re-applied on top
+  (`domain.rebase.replay`), so a pull never hides work the server has not answered yet, and a
+  rejected op (no longer pending) is rolled back as soon as a server copy of its ticket arrives.
+- A message is added once by id. One the store has under another ticket moves to the server's
+  ticket (a reply the server put on a follow-up of a ticket closed meanwhile).
+- `rebase_tickets` (a fresh copy fetched after a rejection or a lost write) also drops the
+  agent messages the server does not have on the ticket and no pending op wrote: the
+  conversation shows what the server has plus what is still pending. Rejected words stay in the
+  conflict list; customer words recorded only here (local-only kinds) stay.
+- Ops logged local-only (customer messages recorded on this workstation) are not replayed: the
+  server never learns of them, so its copy of the ticket wins; their messages stay.
+- The local HLC ratchets to the server time the page or answer carries.
+"""
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, insert, select, update
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import Connection, delete, insert, select, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from agentdesk.domain.hlc import Hlc, ratchet
+from agentdesk.domain.model import Message, MessageKind, Operation, Ticket
+from agentdesk.domain.rebase import message_of, replay, ticket_of
 from agentdesk.domain.remote import RemotePage
 from agentdesk.store.errors import Conflict
-from agentdesk.store.sqlite import convert, tables
+from agentdesk.store.sqlite import convert, oplog, tables
 from agentdesk.store.sqlite.database import TICKET_COUNTER, Transaction
 from agentdesk.store.sqlite.remote_reference import apply_reference
 
 T = tables.tickets
+# Customer words recorded on this workstation only (local-only kinds): never on the server.
+_CUSTOMER = MessageKind.CUSTOMER.value
 
 
 def apply_page(tx: Transaction, page: RemotePage) -> None:
-    """Upsert the page's tickets and messages and move the cursor; never logs an operation.
-
-    A page holds up to a thousand records, so everything is read and written in batches: a
-    handful of statements per page rather than several per ticket. The outcome is the one
-    of applying the tickets one by one in page order (numbers, placeholders, follow-up links).
-    """
+    """Upsert the page's reference rows, tickets and messages and move the cursor; never logs
+    an operation."""
     connection = tx.connection
     meta = tables.sync_meta
     cursor = connection.execute(select(meta.c.cursor).where(meta.c.id == 1)).scalar_one()
@@ -29,29 +54,70 @@ def apply_page(tx: Transaction, page: RemotePage) -> None:
         raise Conflict(f"page continues cursor {page.after}, store is at {cursor}")
     # First: the page's tickets then find their customers' real names.
     apply_reference(tx, page.reference)
-    if page.tickets:
-        _upsert_tickets(tx, page)
-    _add_messages(connection, page)
+    _upsert_tickets(tx, page.tickets)
+    _add_messages(tx, page.messages)
     values: dict[str, object] = {"cursor": page.cursor}
     if page.server_epoch is not None:
         values["server_epoch"] = page.server_epoch
     connection.execute(update(meta).where(meta.c.id == 1).values(values))
+    if page.server_time is not None:
+        observe_server_time(tx, page.server_time)
 
 
-def _upsert_tickets(tx: Transaction, page: RemotePage) -> None:
+def rebase_tickets(tx: Transaction, tickets: Sequence[Ticket], messages: Sequence[Message]) -> None:
+    """Take fresh server copies as the tickets' base; the cursor does not move."""
+    _upsert_tickets(tx, tickets)
+    _add_messages(tx, messages)
+    ids = sorted({ticket.id for ticket in tickets})
+    m = tables.messages
+    local = tx.connection.execute(select(m.c.id, m.c.kind).where(m.c.ticket_id.in_(ids))).all()
+    keep = {message.id for message in messages} | {
+        message_id
+        for op in oplog.pending(tx.connection, limit=1 << 62)
+        if (message_id := message_of(op)) is not None
+    }
+    dropped = [row.id for row in local if row.id not in keep and row.kind != _CUSTOMER]
+    if dropped:
+        tx.connection.execute(delete(m).where(m.c.id.in_(dropped)))
+
+
+def observe_server_time(tx: Transaction, at: datetime) -> None:
+    """Ratchet `hlc_last` so no op logged later is stamped behind server time seen."""
+    meta = tables.sync_meta
+    last = Hlc.from_str(tx.connection.execute(select(meta.c.hlc_last)).scalar_one())
+    raised = ratchet(last, at)
+    if raised != last:
+        tx.connection.execute(update(meta).where(meta.c.id == 1).values(hlc_last=raised.to_str()))
+        tx.clock.last = None  # the log re-reads the stored clock
+
+
+def _pending_by_ticket(tx: Transaction) -> dict[str, list[Operation]]:
+    found: dict[str, list[Operation]] = defaultdict(list)
+    for op in oplog.pending(tx.connection, limit=1 << 62):
+        ticket_id = ticket_of(op)
+        if ticket_id is not None:
+            found[ticket_id].append(op)
+    return found
+
+
+def _upsert_tickets(tx: Transaction, server_copies: Sequence[Ticket]) -> None:
+    if not server_copies:
+        return
     connection = tx.connection
-    names = _customer_names(connection, {ticket.customer_id for ticket in page.tickets})
-    ids = [ticket.id for ticket in page.tickets]
+    pending = _pending_by_ticket(tx)
+    tickets = [replay(copy, pending.get(copy.id, ())) for copy in server_copies]
+    names = _customer_names(connection, {ticket.customer_id for ticket in tickets})
+    ids = [ticket.id for ticket in tickets]
     local_numbers: dict[str, int] = {
         row.id: row.number
         for row in connection.execute(select(T.c.id, T.c.number).where(T.c.id.in_(ids)))
     }
-    wanted = {ticket.number for ticket in page.tickets if ticket.id not in local_numbers}
+    wanted = {ticket.number for ticket in tickets if ticket.id not in local_numbers}
     holders: dict[int, str] = {
         row.number: row.id
         for row in connection.execute(select(T.c.number, T.c.id).where(T.c.number.in_(wanted)))
     }
-    follow_ups = {ticket.follow_up_of for ticket in page.tickets if ticket.follow_up_of}
+    follow_ups = {ticket.follow_up_of for ticket in tickets if ticket.follow_up_of}
     present = set(connection.execute(select(T.c.id).where(T.c.id.in_(follow_ups))).scalars())
     counters = tables.counters
     counter = connection.execute(
@@ -59,7 +125,7 @@ def _upsert_tickets(tx: Transaction, page: RemotePage) -> None:
     ).scalar_one()
     counter_before = counter
     rows = []
-    for ticket in page.tickets:
+    for ticket in tickets:
         local = local_numbers.get(ticket.id)
         number = local if local is not None else ticket.number
         holder = holders.get(number)
@@ -106,20 +172,31 @@ def _customer_names(connection: Connection, customer_ids: set[str]) -> dict[str,
     return names
 
 
-def _add_messages(connection: Connection, page: RemotePage) -> None:
+def _add_messages(tx: Transaction, page_messages: Sequence[Message]) -> None:
+    connection = tx.connection
     messages = tables.messages
-    ids = [message.id for message in page.messages]
-    known_ids = set(
-        connection.execute(select(messages.c.id).where(messages.c.id.in_(ids))).scalars()
+    ids = [message.id for message in page_messages]
+    known = dict(
+        connection.execute(
+            select(messages.c.id, messages.c.ticket_id).where(messages.c.id.in_(ids))
+        ).all()
     )
-    ticket_ids = {message.ticket_id for message in page.messages}
+    ticket_ids = {message.ticket_id for message in page_messages}
     present = set(connection.execute(select(T.c.id).where(T.c.id.in_(ticket_ids))).scalars())
     rows = []
-    for message in page.messages:
+    for message in page_messages:
         # A message of a ticket this store never received cannot be shown; the server sends
         # the ticket's state first, so this only guards against a malformed page.
-        if message.id not in known_ids and message.ticket_id in present:
+        if message.ticket_id not in present:
+            continue
+        if message.id not in known:
             rows.append(convert.message_values(message))
-            known_ids.add(message.id)
+        elif known[message.id] != message.ticket_id:
+            connection.execute(
+                update(messages)
+                .where(messages.c.id == message.id)
+                .values(ticket_id=message.ticket_id)
+            )
+        known[message.id] = message.ticket_id
     if rows:
         connection.execute(insert(messages), rows)

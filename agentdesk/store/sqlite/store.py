@@ -520,6 +520,26 @@ class SqliteStore(Store):
 
         return await self._read_direct(metrics.snapshot, list(windows), now)
 
+    async def rebase_tickets(
+        self, tickets: Sequence[Ticket], messages: Sequence[Message] = ()
+    ) -> None:
+        await self._sqlalchemy_ready()
+        from agentdesk.store.sqlite import remote
+
+        await self._write(remote.rebase_tickets, list(tickets), list(messages))
+
+    async def answers_with_reasons(self, since: datetime) -> list[SyncConflict]:
+        await self._sqlalchemy_ready()
+        from agentdesk.store.sqlite import oplog
+
+        return await self._read(oplog.answers_with_reasons, since)
+
+    async def observe_server_time(self, at: datetime) -> None:
+        await self._sqlalchemy_ready()
+        from agentdesk.store.sqlite import remote
+
+        await self._write(remote.observe_server_time, at)
+
     # -- primitives ------------------------------------------------------------------------
     async def _mutate(self, ticket_id: str, mutation: Mutation) -> Change:
         await self._sqlalchemy_ready()
