@@ -19,6 +19,7 @@ from agentdesk.store.sqlite import SqliteStore
 from tests.fixtures import seed
 from tests.store.remote_backend import (
     OFFLINE_MARK,
+    SEVERAL_AGENTS_MARK,
     RemoteServer,
     assert_converged,
     remote_store,
@@ -35,6 +36,11 @@ def pytest_configure(config: pytest.Config) -> None:
         "markers",
         f"{OFFLINE_MARK}: with the remote backend, the test drives the outbox by hand, so the "
         "replica's link stays down and convergence with the server is not checked",
+    )
+    config.addinivalue_line(
+        "markers",
+        f"{SEVERAL_AGENTS_MARK}: the test plays several agents on one store; with the remote "
+        f"backend it runs as {OFFLINE_MARK} does (see remote_backend.SEVERAL_AGENTS_MARK)",
     )
 
 
@@ -69,7 +75,10 @@ async def empty_store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIt
 async def _remote(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[SyncedStore]:
     server: RemoteServer = request.getfixturevalue("remote_server")
     pusher, reader = server.fresh_accounts()
-    offline = request.node.get_closest_marker(OFFLINE_MARK) is not None
+    offline = any(
+        request.node.get_closest_marker(mark) is not None
+        for mark in (OFFLINE_MARK, SEVERAL_AGENTS_MARK)
+    )
     store = remote_store(tmp_path / "agentdesk.db", server, pusher, online=not offline)
     await store.open()
     try:

@@ -38,6 +38,13 @@ from tests.server.test_process import serve_process
 # semantics; a real server's answers would contradict the made-up ones, so the convergence
 # check is not run after them.
 OFFLINE_MARK = "offline_replica"
+# Contract tests that play several agents on one store (a lead assigns, then the junior asks the
+# customer and closes), or assign work to agents added on that desk only: a synced workstation
+# pushes as one account, and the server rightly refuses ownership-sensitive ops on a claim that
+# account does not hold (`claim_lost`) and assignments to agents it does not know; the client
+# then rolls them back. Such a test checks one desk's local semantics, so with the remote backend
+# it runs as OFFLINE_MARK does: on the replica with its link down, without the convergence check.
+SEVERAL_AGENTS_MARK = "several_agents_one_desk"
 
 
 @dataclass

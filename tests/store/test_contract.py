@@ -206,6 +206,7 @@ async def test_text_filter(store: Store, text: str, expected: list[int]) -> None
     assert await store.count_tickets(query) == len(expected)
 
 
+@pytest.mark.several_agents_one_desk
 async def test_scopes_departments_and_statuses(store: Store) -> None:
     one, two, five = [await by_number(store, n) for n in (1, 2, 5)]
     await store.assign(one.id, JUNIOR.id, actor_id=LEAD.id, now=NOW)

@@ -67,6 +67,7 @@ async def work_the_morning(store: Store) -> dict[int, str]:
     return ids
 
 
+@pytest.mark.several_agents_one_desk
 async def test_the_morning_in_numbers(store: Store) -> None:
     await work_the_morning(store)
     snapshot = await store.metrics_snapshot([WINDOW], now=LATER)
@@ -89,6 +90,7 @@ async def test_the_morning_in_numbers(store: Store) -> None:
     assert groups[("logistics", None)].first_response_clocks == 1
 
 
+@pytest.mark.several_agents_one_desk
 async def test_queues_and_loads_now(store: Store) -> None:
     await work_the_morning(store)
     snapshot = await store.metrics_snapshot([], now=LATER)
@@ -100,6 +102,7 @@ async def test_queues_and_loads_now(store: Store) -> None:
     assert snapshot.loads == {"ag-junior": 1}
 
 
+@pytest.mark.several_agents_one_desk
 async def test_a_follow_up_reopens_a_closed_ticket(store: Store) -> None:
     ids = await work_the_morning(store)
     await store.customer_reply(ids[1], "It broke again", now=NOW + 50 * MIN)
@@ -113,6 +116,7 @@ async def test_a_follow_up_reopens_a_closed_ticket(store: Store) -> None:
     assert groups[("billing", None)].arrivals == 1  # the follow-up waits in the queue
 
 
+@pytest.mark.several_agents_one_desk
 async def test_windows_count_only_their_own_events(store: Store) -> None:
     await work_the_morning(store)
     before, during = Window(NOW - 10 * HOUR, NOW), Window(NOW + 30 * MIN, LATER)

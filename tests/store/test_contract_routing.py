@@ -243,6 +243,7 @@ async def test_push_gives_simple_work_to_juniors_in_turn(store: Store) -> None:
     assert explanation.agent_id == FAQ_ONE.id and explanation.eligible
 
 
+@pytest.mark.several_agents_one_desk
 async def test_push_gives_complex_work_to_seniors_and_respects_capacity(store: Store) -> None:
     tickets = await faq_desk(store, 6, complexity=Complexity.COMPLEX)
     pushed = [await store.auto_assign(ticket.id, NOW) for ticket in tickets]
