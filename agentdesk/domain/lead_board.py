@@ -23,8 +23,23 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from agentdesk.domain.calendar import add_business_time
-from agentdesk.domain.metrics import GroupKey, Tally, Window, total
-from agentdesk.domain.model import CustomerTier, Priority, Ticket, TicketStatus
+from agentdesk.domain.metrics import (
+    ZERO,
+    GroupKey,
+    QueueState,
+    Tally,
+    Window,
+    by_queue,
+    total,
+)
+from agentdesk.domain.model import (
+    Agent,
+    CustomerTier,
+    Priority,
+    Ticket,
+    TicketRow,
+    TicketStatus,
+)
 from agentdesk.domain.sla import WARNING_FRACTION, SlaPolicies
 
 # (priority, customer tier) -> (first-response horizon, resolution horizon)
@@ -100,6 +115,125 @@ def queue_clocks(
     return {queue: QueueClocks(queue, *entry) for queue, entry in counts.items()}
 
 
+# -- the board's lines ----------------------------------------------------------------------
+ALL_QUEUES = ""  # the key of the line summing every queue
+
+
+@dataclass(frozen=True, slots=True)
+class QueueLine:
+    """One line of the lead's queue list."""
+
+    department_id: str  # ALL_QUEUES for the total
+    name: str
+    active: int
+    waiting: int
+    oldest_wait: timedelta
+    at_risk: int
+    breached: int
+    arrivals_last_hour: int
+
+
+def queue_lines(
+    names: Mapping[str, str],
+    states: Mapping[str, QueueState],
+    clocks: Mapping[str, QueueClocks],
+    last_hour: Mapping[GroupKey, Tally],
+) -> list[QueueLine]:
+    """A line per queue (every named one, and any other that has tickets), the total first."""
+    arrivals = {queue: counted.arrivals for queue, counted in by_queue(last_hour).items()}
+    queues = sorted(set(names) | set(states) | set(clocks), key=lambda q: names.get(q, q).lower())
+    lines = []
+    for queue in queues:
+        state = states.get(queue, QueueState(queue))
+        clock = clocks.get(queue, QueueClocks(queue))
+        lines.append(
+            QueueLine(
+                queue,
+                names.get(queue, queue),
+                clock.active,
+                state.waiting,
+                state.oldest_wait,
+                clock.at_risk,
+                clock.breached,
+                arrivals.get(queue, 0),
+            )
+        )
+    everything = QueueLine(
+        ALL_QUEUES,
+        "All queues",
+        sum(line.active for line in lines),
+        sum(line.waiting for line in lines),
+        max((line.oldest_wait for line in lines), default=ZERO),
+        sum(line.at_risk for line in lines),
+        sum(line.breached for line in lines),
+        sum(line.arrivals_last_hour for line in lines),
+    )
+    return [everything, *lines]
+
+
+@dataclass(frozen=True, slots=True)
+class AgentLine:
+    """One line of the lead's agent list."""
+
+    agent_id: str
+    name: str
+    handle: str
+    available: bool
+    load: int
+    capacity: int
+    current_ticket: int | None  # the number of the ticket the agent works on first
+
+    @property
+    def over_capacity(self) -> bool:
+        return self.load > self.capacity
+
+    @property
+    def status(self) -> str:
+        if not self.available:
+            return "away"
+        return "over capacity" if self.over_capacity else "available"
+
+
+def serves(agent: Agent, queue: str) -> bool:
+    """Whether the agent works `queue` (an agent without departments works every queue)."""
+    return queue == ALL_QUEUES or not agent.departments or queue in agent.departments
+
+
+def agent_lines(
+    agents: Iterable[Agent], loads: Mapping[str, int], current: Mapping[str, int]
+) -> list[AgentLine]:
+    """The agents, busiest first, then by name."""
+    lines = [
+        AgentLine(
+            agent.id,
+            agent.name,
+            agent.handle,
+            agent.available,
+            loads.get(agent.id, 0),
+            agent.capacity,
+            current.get(agent.id),
+        )
+        for agent in agents
+    ]
+    return sorted(lines, key=lambda line: (-line.load, line.name.lower()))
+
+
+def picker_order(
+    agents: Iterable[Agent], loads: Mapping[str, int], skill: str | None
+) -> list[Agent]:
+    """Who to offer first when a lead reassigns: available, then the skill's level, then the
+    lightest load."""
+    return sorted(
+        agents,
+        key=lambda a: (
+            not a.available,
+            -(a.skills.get(skill, 0) if skill else 0),
+            loads.get(a.id, 0) / max(a.capacity, 1),
+            a.name.lower(),
+        ),
+    )
+
+
 # -- sparklines ---------------------------------------------------------------------------
 def hourly_windows(now: datetime, hours: int) -> list[Window]:
     """The last `hours` whole hours up to `now`, oldest first (a sparkline's points)."""
@@ -127,6 +261,79 @@ def csv_text(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
     for row in rows:
         writer.writerow("" if cell is None else cell for cell in row)
     return out.getvalue()
+
+
+QUEUE_HEADER = (
+    "queue",
+    "name",
+    "active",
+    "waiting",
+    "oldest_wait_minutes",
+    "sla_at_risk",
+    "sla_breached",
+    "arrivals_last_hour",
+)
+AGENT_HEADER = ("agent_id", "handle", "name", "status", "load", "capacity", "current_ticket")
+TICKET_HEADER = (
+    "number",
+    "subject",
+    "status",
+    "priority",
+    "queue",
+    "assignee_id",
+    "customer",
+    "created_at",
+    "first_response_due",
+    "resolution_due",
+)
+
+
+def _minutes(amount: timedelta) -> float:
+    return round(amount.total_seconds() / 60, 1)
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.isoformat()
+
+
+def queue_record(line: QueueLine) -> tuple[object, ...]:
+    return (
+        line.department_id or "*",
+        line.name,
+        line.active,
+        line.waiting,
+        _minutes(line.oldest_wait),
+        line.at_risk,
+        line.breached,
+        line.arrivals_last_hour,
+    )
+
+
+def agent_record(line: AgentLine) -> tuple[object, ...]:
+    return (
+        line.agent_id,
+        line.handle,
+        line.name,
+        line.status,
+        line.load,
+        line.capacity,
+        line.current_ticket,
+    )
+
+
+def ticket_record(row: TicketRow) -> tuple[object, ...]:
+    return (
+        row.number,
+        row.subject,
+        row.status.value,
+        row.priority.value,
+        row.department_id,
+        row.assignee_id,
+        row.customer_name,
+        _iso(row.created_at),
+        _iso(row.first_response_due),
+        _iso(row.resolution_due),
+    )
 
 
 def export_name(kind: str, now: datetime) -> str:
