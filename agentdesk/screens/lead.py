@@ -49,6 +49,7 @@ from agentdesk.domain.metrics import (
     MetricsSnapshot,
     Period,
     Tally,
+    Window,
     by_queue,
     period_window,
     total,
@@ -68,6 +69,8 @@ if TYPE_CHECKING:
 LEADS_ONLY = "The lead view is for leads and admins only."
 REFRESH_SECONDS = 12.0
 SPARK_HOURS = 12
+# The sparkline is read with every TREND_EVERY-th refresh (about once a minute).
+TREND_EVERY = 5
 KPI_PERIODS = (Period.TODAY, Period.SHIFT, Period.WEEK)
 PERIOD_LABELS = {Period.TODAY: "Today", Period.SHIFT: "This shift", Period.WEEK: "7 days"}
 EXPORT_PAGE = 1000
@@ -102,7 +105,6 @@ class Board:
     lines: list[QueueLine]
     snapshot: MetricsSnapshot
     periods: dict[Period, dict[GroupKey, Tally]]
-    hourly: list[dict[GroupKey, Tally]]
 
 
 class LeadScreen(Screen[None]):
@@ -182,6 +184,8 @@ class LeadScreen(Screen[None]):
         self.agents: list[Agent] = []
         self.agent_lines: list[AgentLine] = []
         self.detail_id: str | None = None
+        self.hourly: list[dict[GroupKey, Tally]] = []
+        self._refreshes = 0
         self._shown_query: TicketQuery | None = None
 
     @property
@@ -241,10 +245,10 @@ class LeadScreen(Screen[None]):
     async def refresh_board(self) -> None:
         store, now = self.desk.store, self.desk.now()
         calendar = store.policies.calendar
-        hours = hourly_windows(now, SPARK_HOURS)
-        windows = [period_window(period, now, calendar) for period in KPI_PERIODS] + hours
+        last_hour = Window(now - timedelta(hours=1), now)
+        windows = [period_window(period, now, calendar) for period in KPI_PERIODS]
         try:
-            snapshot = await store.metrics_snapshot(windows, now=now)
+            snapshot = await store.metrics_snapshot([*windows, last_hour], now=now)
             clocks = await store.queue_clocks(now=now, horizons=risk_horizons(store.policies, now))
             departments = await store.departments()
             self.agents = await store.agents()
@@ -253,9 +257,11 @@ class LeadScreen(Screen[None]):
             return
         names = {department.id: department.name for department in departments}
         periods = dict(zip(KPI_PERIODS, snapshot.tallies, strict=False))
-        hourly = list(snapshot.tallies[len(KPI_PERIODS) :])
-        lines = queue_lines(names, snapshot.queues, clocks, hourly[-1])
-        self.board = Board(lines, snapshot, periods, hourly)
+        lines = queue_lines(names, snapshot.queues, clocks, snapshot.tallies[-1])
+        self.board = Board(lines, snapshot, periods)
+        self._refreshes += 1
+        if self._refreshes % TREND_EVERY == 1:
+            self.refresh_trend()
         self._show_queues()
         self._show_kpis()
         self.tickets.now = now
@@ -263,6 +269,20 @@ class LeadScreen(Screen[None]):
             f"Lead view · {self.desk.agent.handle} · refreshed {now:%H:%M:%S %Z}".strip()
         )
         self.reload_list()
+
+    @work(group="lead-trend", exclusive=True)
+    async def refresh_trend(self) -> None:
+        """The sparkline's hours: a dozen windows, so read once a minute, not every tick."""
+        now = self.desk.now()
+        try:
+            snapshot = await self.desk.store.metrics_snapshot(
+                hourly_windows(now, SPARK_HOURS), now=now
+            )
+        except EXPECTED_ERRORS as error:
+            self.desk.report_error(error, action="read the arrivals per hour")
+            return
+        self.hourly = list(snapshot.tallies)
+        self._show_trend()
 
     def _show_queues(self) -> None:
         """Replace the queue lines in place; the cursor stays on the same queue."""
@@ -293,9 +313,11 @@ class LeadScreen(Screen[None]):
         groups = board.periods.get(self.period, {})
         counted = by_queue(groups).get(queue, Tally()) if queue else total(groups.values())
         self.query_one("#lead-kpis", Static).update(kpi_strip(self.period, Kpis.of(counted)))
-        self.query_one("#lead-spark", Sparkline).data = queue_series(
-            board.hourly, queue, "arrivals"
-        )
+        self._show_trend()
+
+    def _show_trend(self) -> None:
+        spark = self.query_one("#lead-spark", Sparkline)
+        spark.data = queue_series(self.hourly, self.queue or None, "arrivals")
 
     @on(DataTable.RowHighlighted, "#lead-queues")
     def _queue_highlighted(self) -> None:
