@@ -186,6 +186,8 @@ class LeadScreen(Screen[None]):
         self.detail_id: str | None = None
         self.hourly: list[dict[GroupKey, Tally]] = []
         self._refreshes = 0
+        self._failing = False
+        self._refreshed_at = "never"
         self._shown_query: TicketQuery | None = None
 
     @property
@@ -253,8 +255,16 @@ class LeadScreen(Screen[None]):
             departments = await store.departments()
             self.agents = await store.agents()
         except EXPECTED_ERRORS as error:
-            self.desk.report_error(error, action="refresh the lead view")
+            # Once per outage, not with every tick of the timer; the title says it goes on.
+            if not self._failing:
+                self.desk.report_error(error, action="refresh the lead view")
+            self._failing = True
+            self.query_one("#lead-title", Static).update(
+                f"Lead view · not refreshed since {self._refreshed_at}: {error}"
+            )
             return
+        self._failing = False
+        self._refreshed_at = f"{now:%H:%M:%S %Z}".strip()
         names = {department.id: department.name for department in departments}
         periods = dict(zip(KPI_PERIODS, snapshot.tallies, strict=False))
         lines = queue_lines(names, snapshot.queues, clocks, snapshot.tallies[-1])
@@ -265,8 +275,9 @@ class LeadScreen(Screen[None]):
         self._show_queues()
         self._show_kpis()
         self.tickets.now = now
+        self.tickets.sla_policies = store.policies  # the settings may have been reloaded
         self.query_one("#lead-title", Static).update(
-            f"Lead view · {self.desk.agent.handle} · refreshed {now:%H:%M:%S %Z}".strip()
+            f"Lead view · {self.desk.agent.handle} · refreshed {self._refreshed_at}"
         )
         self.reload_list()
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -10,10 +11,13 @@ from textual.pilot import Pilot
 from textual.widgets import OptionList, Static
 
 from agentdesk.app import AgentDeskApp
+from agentdesk.domain.lead_board import Horizons
 from agentdesk.domain.model import Priority
+from agentdesk.screens.help import HelpScreen
 from agentdesk.screens.lead import LEADS_ONLY, LeadScreen
 from agentdesk.screens.lead_dialogs import AgentPicker, PriorityPicker
 from agentdesk.screens.queue import QueueScreen
+from agentdesk.store.errors import Unavailable
 from agentdesk.store.memory import MemoryStore
 from tests.ui.conftest import Notes, build_app, settle
 
@@ -185,3 +189,43 @@ async def test_export_writes_the_list_in_focus_to_the_data_dir(tmp_path: Path) -
         tickets = tmp_path / "lead-tickets-20261120-090000.csv"
         lines = tickets.read_text(encoding="utf-8").splitlines()
         assert [line.split(",")[0] for line in lines] == ["number", "1", "5"]
+
+
+async def test_help_lists_the_lead_keys_and_a_rebound_one_works(tmp_path: Path) -> None:
+    app = build_app(tmp_path, agent_handle="lead", keymap={"lead.export": "e"})
+    async with app.run_test(size=SIZE) as pilot:
+        await open_lead_view(pilot)
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        entries = {entry.binding_id: entry for entry in app.screen.entries}
+        assert entries["lead.reassign"].keys == ("a",)
+        assert entries["lead.reassign"].section == "Lead view"
+        assert entries["lead.export"].keys == ("e",)
+        assert {"lead.toggle_list", "lead.priority", "lead.transfer", "lead.period"} <= set(entries)
+        await pilot.press("escape", "e")
+        await settle(pilot)
+        assert (tmp_path / "lead-queues-20261120-090000.csv").exists()
+
+
+async def test_a_failing_refresh_is_reported_once_and_the_board_stays(tmp_path: Path) -> None:
+    class FlakyStore(MemoryStore):
+        failing = False
+
+        async def queue_clocks(self, *, now: datetime, horizons: Horizons) -> dict[str, Any]:
+            if self.failing:
+                raise Unavailable("the disk went away")
+            return await super().queue_clocks(now=now, horizons=horizons)
+
+    store = FlakyStore(client_id="test-client")
+    app = build_app(tmp_path, store=store, agent_handle="lead")
+    notes = Notes(app)
+    async with app.run_test(size=SIZE) as pilot:
+        lead = await open_lead_view(pilot, "down")
+        store.failing = True
+        for _ in range(2):
+            lead.refresh_board()
+            await settle(pilot)
+        assert len(notes.matching("the disk went away")) == 1
+        title = str(lead.query_one("#lead-title", Static).render())
+        assert title == "Lead view · not refreshed since 09:00:00 UTC: the disk went away"
+        assert (lead.queue, lead.queues.row_count, shown(lead)) == ("billing", 5, [1, 5])
