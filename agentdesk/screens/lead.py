@@ -280,6 +280,8 @@ class LeadScreen(Screen[None]):
             f"Lead view · {self.desk.agent.handle} · refreshed {self._refreshed_at}"
         )
         self.reload_list()
+        if self.detail_id is not None:
+            self.show_detail(self.detail_id)
 
     @work(group="lead-trend", exclusive=True)
     async def refresh_trend(self) -> None:
@@ -565,11 +567,8 @@ class LeadScreen(Screen[None]):
 
     def _changed(self, result: object) -> None:
         """After one of the lead's own actions: read the board and the ticket again."""
-        if result is None:
-            return
-        self.refresh_board()
-        if self.detail_id is not None:
-            self.show_detail(self.detail_id)
+        if result is not None:
+            self.refresh_board()  # the ticket beside the list, too
 
     # -- export ----------------------------------------------------------------------------
     def action_export(self) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from textual.pilot import Pilot
-from textual.widgets import OptionList, Static
+from textual.widgets import Input, OptionList, Select, Static
 
 from agentdesk.app import AgentDeskApp
 from agentdesk.domain.lead_board import Horizons
@@ -17,6 +17,7 @@ from agentdesk.screens.help import HelpScreen
 from agentdesk.screens.lead import LEADS_ONLY, LeadScreen
 from agentdesk.screens.lead_dialogs import AgentPicker, PriorityPicker
 from agentdesk.screens.queue import QueueScreen
+from agentdesk.screens.transfer import TransferDialog
 from agentdesk.store.errors import Unavailable
 from agentdesk.store.memory import MemoryStore
 from tests.ui.conftest import Notes, build_app, settle
@@ -229,3 +230,23 @@ async def test_a_failing_refresh_is_reported_once_and_the_board_stays(tmp_path: 
         title = str(lead.query_one("#lead-title", Static).render())
         assert title == "Lead view · not refreshed since 09:00:00 UTC: the disk went away"
         assert (lead.queue, lead.queues.row_count, shown(lead)) == ("billing", 5, [1, 5])
+
+
+async def test_transferring_moves_the_ticket_out_of_the_queue(tmp_path: Path) -> None:
+    store = MemoryStore(client_id="test-client")
+    app = build_app(tmp_path, store=store, agent_handle="lead")
+    async with app.run_test(size=SIZE) as pilot:
+        lead = await open_lead_view(pilot, "down", "enter")  # Billing, #1
+        await pilot.press("t")
+        await settle(pilot)
+        dialog = app.screen
+        assert isinstance(dialog, TransferDialog)
+        dialog.query_one("#transfer-department", Select).value = "technical"
+        dialog.query_one("#transfer-note", Input).value = "a broken kettle is technical"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert lead_of(app) is lead
+        assert (await store.ticket_by_number(1)).department_id == "technical"
+        assert shown(lead) == [5]
+        billing = next(line for line in lead.board.lines if line.department_id == "billing")  # type: ignore[union-attr]
+        assert billing.active == 1
