@@ -7,17 +7,30 @@ from datetime import UTC, datetime, timedelta
 
 from agentdesk.domain.calendar import BusinessCalendar
 from agentdesk.domain.lead_board import (
+    ALL_QUEUES,
     QueueClocks,
+    agent_lines,
     clock_standing,
     csv_text,
     export_name,
     hourly_windows,
+    picker_order,
     queue_clocks,
+    queue_lines,
+    queue_record,
     queue_series,
     risk_horizons,
+    serves,
 )
-from agentdesk.domain.metrics import Tally, Window
-from agentdesk.domain.model import CustomerTier, Priority, SlaPolicy, Ticket, TicketStatus
+from agentdesk.domain.metrics import QueueState, Tally, Window
+from agentdesk.domain.model import (
+    Agent,
+    CustomerTier,
+    Priority,
+    SlaPolicy,
+    Ticket,
+    TicketStatus,
+)
 from agentdesk.domain.sla import DEFAULT_SLA, SlaPolicies, SlaState, ticket_clock
 from tests.unit.test_actions import make_ticket
 
@@ -131,3 +144,54 @@ def test_csv_text_quotes_and_leaves_none_empty() -> None:
 
 def test_export_names_sort_by_time() -> None:
     assert export_name("queues", NOW) == "lead-queues-20261120-090000.csv"
+
+
+def test_queue_lines_put_the_total_first_and_keep_unnamed_queues() -> None:
+    states = {"billing": QueueState("billing", 2, 30 * MIN, 20 * MIN)}
+    clocks = {
+        "billing": QueueClocks("billing", 3, 1, 0),
+        "vip": QueueClocks("vip", 1, 0, 1),  # a queue with tickets but no department record
+    }
+    last_hour = {("billing", None): Tally(arrivals=2), ("billing", "a"): Tally(arrivals=1)}
+    lines = queue_lines({"billing": "Billing", "general": "General"}, states, clocks, last_hour)
+    assert [(line.department_id, line.name) for line in lines] == [
+        (ALL_QUEUES, "All queues"),
+        ("billing", "Billing"),
+        ("general", "General"),
+        ("vip", "vip"),
+    ]
+    everything, billing, general, _ = lines
+    assert (billing.active, billing.waiting, billing.oldest_wait) == (3, 2, 20 * MIN)
+    assert (billing.at_risk, billing.breached, billing.arrivals_last_hour) == (1, 0, 3)
+    assert (general.active, general.oldest_wait) == (0, timedelta(0))
+    assert (everything.active, everything.breached, everything.oldest_wait) == (4, 1, 20 * MIN)
+    assert queue_record(everything)[:5] == ("*", "All queues", 4, 2, 20.0)
+
+
+ANN = Agent("a", "ann", "Ann", skills={"refunds": 2}, capacity=2)
+BEN = Agent("b", "ben", "Ben", skills={"refunds": 4}, capacity=4, departments=("billing",))
+CY = Agent("c", "cy", "Cy", skills={"refunds": 5}, available=False)
+
+
+def test_agent_lines_busiest_first_with_status() -> None:
+    lines = agent_lines([ANN, BEN, CY], {"a": 3, "b": 1}, {"a": 17})
+    assert [(line.handle, line.status, line.current_ticket) for line in lines] == [
+        ("ann", "over capacity", 17),
+        ("ben", "available", None),
+        ("cy", "away", None),
+    ]
+
+
+def test_the_picker_offers_available_skilled_and_light_agents_first() -> None:
+    loads = {"a": 0, "b": 3}
+    assert [a.handle for a in picker_order([ANN, BEN, CY], loads, "refunds")] == [
+        "ben",
+        "ann",
+        "cy",
+    ]
+    assert [a.handle for a in picker_order([ANN, BEN, CY], loads, None)] == ["ann", "ben", "cy"]
+
+
+def test_an_agent_without_departments_serves_every_queue() -> None:
+    assert serves(ANN, "technical") and serves(BEN, "billing") and serves(BEN, ALL_QUEUES)
+    assert not serves(BEN, "technical")
