@@ -269,9 +269,13 @@ def launch(settings: Settings, path: Path, handle: str) -> int:
     gc.disable()
     try:
         from agentdesk.app import AgentDeskApp
+        from agentdesk.store.remote import ServerLink, SyncedStore
+
+        # The remote backend over the local file: unlinked (purely local) until the server's
+        # credentials are found, then writes are pushed as they are made.
+        store = SyncedStore(open_sqlite(path))
 
         async def open_store() -> Store:
-            store = open_sqlite(path)
             await store.open()
             return store
 
@@ -279,7 +283,10 @@ def launch(settings: Settings, path: Path, handle: str) -> int:
             # After the queue is up, on a thread: the keyring may take a while to answer.
             from agentdesk.credentials import server_credentials
 
-            return server_credentials(os.environ, settings)
+            server = server_credentials(os.environ, settings)
+            if server is not None:
+                store.connect_server(ServerLink(server.url, server.token, timeout=2.0))
+            return server
 
         async def sync_round(store: Store, server: ServerCredentials, now: datetime) -> object:
             # The app's settings, as reloaded: the reservation keys apply from the next round.

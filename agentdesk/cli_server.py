@@ -42,6 +42,13 @@ def add_parser(commands: Any) -> None:
         "--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)"
     )
     serve.add_argument("--port", type=_port, default=8765, help="port to listen on (default 8765)")
+    serve.add_argument(
+        "--rate-limit",
+        type=_rate,
+        default=50.0,
+        metavar="PER_SECOND",
+        help="requests a second each agent may make, in bursts of up to twice that (default 50)",
+    )
 
     server = commands.add_parser(
         "server",
@@ -97,6 +104,16 @@ def _port(text: str) -> int:
     return value
 
 
+def _rate(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected requests per second, got {text!r}") from None
+    if not 0 < value <= 1_000_000:
+        raise argparse.ArgumentTypeError("choose above 0 and at most 1000000 requests per second")
+    return value
+
+
 def run(args: argparse.Namespace) -> int:
     from agentdesk.server.accounts import AccountError
     from agentdesk.server.database import DatabaseError
@@ -106,7 +123,7 @@ def run(args: argparse.Namespace) -> int:
         raise CliError(f"which database? pass --database-url URL or set ${URL_ENV}")
     try:
         if args.command == "serve":
-            return run_serve(url, args.host, args.port)
+            return run_serve(url, args.host, args.port, args.rate_limit)
         if args.server_command == "migrate":
             return run_migrate(url)
         if args.server_command in ("import-kb", "import-scripts"):
@@ -133,10 +150,10 @@ def run_publish(url: str, verb: str, path: Path, fmt: str | None) -> int:
     return EXIT_OK
 
 
-def run_serve(url: str, host: str, port: int) -> int:
+def run_serve(url: str, host: str, port: int, rate_limit: float = 50.0) -> int:
     import uvicorn
 
-    from agentdesk.server.app import create_app
+    from agentdesk.server.app import Limits, create_app
     from agentdesk.server.database import create_server_engine, require_current_schema
 
     engine = create_server_engine(url)
@@ -145,7 +162,18 @@ def run_serve(url: str, host: str, port: int) -> int:
     finally:
         engine.dispose()
     _say(f"agentdesk: serving on http://{host}:{port} (API docs at /docs)")
-    uvicorn.run(create_app(url), host=host, port=port, log_level="warning")
+    limits = Limits(requests_per_second=rate_limit, burst=max(1, int(2 * rate_limit)))
+    # No access log (a log record per request is CPU the hot routes can use); uvloop and
+    # httptools are used when installed ("auto").
+    uvicorn.run(
+        create_app(url, limits=limits),
+        host=host,
+        port=port,
+        log_level="warning",
+        access_log=False,
+        loop="auto",
+        http="auto",
+    )
     return EXIT_OK
 
 

@@ -116,9 +116,15 @@ async def _round(
 async def background_round(
     store: Store, server: ServerCredentials, now: datetime, reserve: ReservePolicy | None = None
 ) -> SyncReport:
-    """The app's background round: the same as `agentdesk sync`, on the app's open store."""
+    """The app's background round: the same as `agentdesk sync`, on the app's open store.
+
+    A linked remote store runs it itself, so it never overlaps the pushes its writes make.
+    """
+    from agentdesk.store.remote import SyncedStore
     from agentdesk.sync import sync_once
 
+    if isinstance(store, SyncedStore) and store.server is not None:
+        return await store.sync(now=now, reserve=reserve)
     client_id = store.info().client_id
     return await sync_once(store, server.url, server.token, client_id, now=now, reserve=reserve)
 

@@ -1,15 +1,16 @@
 """Claim-next over HTTP on PostgreSQL: throughput, latency, and no ticket claimed twice.
 
-    python bench/server_claims.py [--pg postgresql://postgres@127.0.0.1:5432/test]
-                                  [--clients 8] [--instances 2] [--tickets 20000] [--seconds 10]
+    PYTHONPATH=. python bench/server_claims.py [--pg postgresql://postgres@127.0.0.1:5432/test]
+        [--clients 8] [--instances 2] [--tickets 50000] [--seconds 10]
 
 Creates a throwaway database beside the admin one given by --pg (dropped at the end), migrates
 it, seeds --tickets tickets and one agent per client, and starts --instances real
 `agentdesk serve` processes on free ports (they share the database, as behind a load
-balancer). Each client thread keeps one HTTP/1.1 connection to one instance and calls
-POST /tickets/claim-next in a loop for --seconds. Every claim is a full server transaction:
-SKIP LOCKED pick, claim upsert with a new epoch, ticket update, change-log row through the
-log-head row, commit.
+balancer). Each client keeps one HTTP/1.1 connection to one instance and calls
+POST /tickets/claim-next in a loop for --seconds, waiting for each answer before the next
+request (server_harness.py: one asyncio process, a coroutine per client). Every claim is a full
+server transaction: SKIP LOCKED pick, claim upsert with a new epoch, ticket update, change-log
+row through the log-head row, commit.
 
 Afterwards the claims the clients saw are checked against each other and against the
 database: no ticket id twice, one owner per ticket, the log gap-free.
@@ -18,33 +19,29 @@ database: no ticket id twice, one owner per ticket, the log gap-free.
 from __future__ import annotations
 
 import argparse
-import http.client
 import json
-import os
-import secrets
-import signal
-import socket
-import statistics
-import subprocess
-import sys
-import threading
-import time
 from collections import Counter
 from datetime import UTC, datetime
-from pathlib import Path
 
-import psycopg
+from server_harness import (
+    DEFAULT_PG,
+    Connection,
+    CpuMeter,
+    add_bench_agents,
+    latency_line,
+    log_is_gap_free,
+    run_clients,
+    server_pids,
+    servers,
+    throwaway_database,
+)
 from sqlalchemy import func, insert, select, text
-from sqlalchemy.engine import make_url
 
 from agentdesk.domain import actions
-from agentdesk.domain.model import Role
 from agentdesk.server import tables as t
-from agentdesk.server.accounts import add_agent
 from agentdesk.server.database import create_server_engine, upgrade
 from agentdesk.server.tickets import queue_values, ticket_values
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
 PRIORITIES = ("urgent", "high", "normal", "low")
 
 
@@ -53,7 +50,6 @@ def seed(url: str, tickets: int, clients: int) -> list[str]:
     engine = create_server_engine(url)
     upgrade(engine)
     now = datetime.now(UTC)
-    tokens = []
     with engine.begin() as connection:
         connection.execute(insert(t.departments).values(id="general", name="general"))
         connection.execute(
@@ -61,9 +57,6 @@ def seed(url: str, tickets: int, clients: int) -> list[str]:
                 id="c1", name="c1", email="", phone="", tier="standard", language="en"
             )
         )
-        for index in range(clients):
-            _account, token = add_agent(connection, f"bench{index}", role=Role.AGENT)
-            tokens.append(token)
         rows, queue = [], []
         for number in range(1, tickets + 1):
             change = actions.create_ticket(
@@ -81,6 +74,7 @@ def seed(url: str, tickets: int, clients: int) -> list[str]:
         connection.execute(insert(t.tickets), rows)
         connection.execute(insert(t.routing_queue), queue)
         connection.execute(t.counters.update().values(value=tickets))
+    tokens = add_bench_agents(engine, clients)
     with engine.begin() as connection:
         # What autovacuum would soon do on a live server: give the planner row counts.
         connection.execute(text("ANALYZE"))
@@ -88,132 +82,76 @@ def seed(url: str, tickets: int, clients: int) -> list[str]:
     return tokens
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def start_server(url: str) -> tuple[subprocess.Popen[bytes], int]:
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "agentdesk", "serve", "--database-url", url, "--port", str(port)],
-        cwd=REPO_ROOT,
-        env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
-            connection.request("GET", "/healthz")
-            if connection.getresponse().status == 200:
-                return process, port
-        except OSError:
-            time.sleep(0.1)
-    raise SystemExit("the server did not start")
-
-
-def client(port: int, token: str, until: float, results: list[tuple[float, str]]) -> None:
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-    headers = {"Authorization": f"Bearer {token}", "Content-Length": "0"}
-    while time.monotonic() < until:
-        started = time.perf_counter()
-        connection.request("POST", "/tickets/claim-next", headers=headers)
-        response = connection.getresponse()
-        body = response.read()
-        elapsed = time.perf_counter() - started
-        if response.status != 200:
-            raise SystemExit(f"claim-next answered {response.status}: {body[:200]!r}")
-        claim = json.loads(body)["claim"]
-        if claim is None:
-            return
-        results.append((elapsed, claim["ticket"]["id"]))
-
-
-def percentile(values: list[float], share: float) -> float:
-    return statistics.quantiles(values, n=1000)[int(share * 1000) - 1]
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--pg", default="postgresql://postgres@127.0.0.1:5432/test")
+    parser.add_argument("--pg", default=DEFAULT_PG)
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--instances", type=int, default=2)
-    parser.add_argument("--tickets", type=int, default=20_000)
+    parser.add_argument("--tickets", type=int, default=50_000)
     parser.add_argument("--seconds", type=float, default=10.0)
     args = parser.parse_args()
 
-    admin = make_url(args.pg)
-    name = f"agentdesk_bench_{secrets.token_hex(4)}"
-    conninfo = admin.set(drivername="postgresql").render_as_string(hide_password=False)
-    url = admin.set(database=name).render_as_string(hide_password=False)
-    with psycopg.connect(conninfo, autocommit=True) as connection:
-        connection.execute(f'CREATE DATABASE "{name}"')
-        servers: list[subprocess.Popen[bytes]] = []
-        try:
-            tokens = seed(url, args.tickets, args.clients)
-            ports = []
-            for _ in range(args.instances):
-                process, port = start_server(url)
-                servers.append(process)
-                ports.append(port)
-            results: list[list[tuple[float, str]]] = [[] for _ in range(args.clients)]
-            until = time.monotonic() + args.seconds
-            threads = [
-                threading.Thread(
-                    target=client,
-                    args=(ports[index % len(ports)], tokens[index], until, results[index]),
-                )
-                for index in range(args.clients)
-            ]
-            started = time.perf_counter()
-            for thread in threads:
-                thread.start()
-            for thread in threads:
-                thread.join()
-            wall = time.perf_counter() - started
-            report(url, results, wall, args)
-        finally:
-            for process in servers:
-                process.send_signal(signal.SIGTERM)
-                process.wait(timeout=20)
-            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with throwaway_database(args.pg) as url:
+        tokens = seed(url, args.tickets, args.clients)
+        claimed: list[list[str]] = [[] for _ in tokens]
+
+        async def claim_next(index: int, connection: Connection) -> bool:
+            status, body = await connection.request(b"POST", b"/tickets/claim-next")
+            if status != 200:
+                raise SystemExit(f"claim-next answered {status}: {body[:200]!r}")
+            claim = json.loads(body)["claim"]
+            if claim is None:
+                return False
+            claimed[index].append(claim["ticket"]["id"])
+            return True
+
+        with servers(url, args.instances) as ports, CpuMeter(url, server_pids) as cpu:
+            run = run_clients(ports, tokens, args.seconds, claim_next)
+        report(url, claimed, run.latencies, run.wall, args)
+        print(cpu.line(sum(len(per_client) for per_client in claimed), "claim"))
 
 
 def report(
-    url: str, results: list[list[tuple[float, str]]], wall: float, args: argparse.Namespace
+    url: str,
+    claimed: list[list[str]],
+    latencies: list[float],
+    wall: float,
+    args: argparse.Namespace,
 ) -> None:
-    latencies = [elapsed * 1000 for per_client in results for elapsed, _ in per_client]
-    claimed = Counter(ticket for per_client in results for _, ticket in per_client)
+    seen = Counter(ticket for per_client in claimed for ticket in per_client)
     engine = create_server_engine(url)
     with engine.connect() as connection:
-        owned = connection.execute(
-            select(func.count())
-            .select_from(t.ticket_claims)
-            .where(t.ticket_claims.c.owner_agent_id.is_not(None))
-        ).scalar_one()
-        seqs = (
+        owners = dict(
             connection.execute(
-                select(t.change_log.c.server_seq).order_by(t.change_log.c.server_seq)
-            )
-            .scalars()
-            .all()
+                select(t.ticket_claims.c.ticket_id, t.ticket_claims.c.owner_agent_id).where(
+                    t.ticket_claims.c.owner_agent_id.is_not(None)
+                )
+            ).all()
         )
+        assignees = dict(
+            connection.execute(
+                select(t.tickets.c.id, t.tickets.c.assignee_id).where(
+                    t.tickets.c.assignee_id.is_not(None)
+                )
+            ).all()
+        )
+        queued = connection.execute(select(func.count()).select_from(t.routing_queue)).scalar()
+    gap_free, records = log_is_gap_free(engine)
     engine.dispose()
-    doubles = sum(1 for count in claimed.values() if count > 1)
+    total = sum(seen.values())
+    doubles = sum(1 for count in seen.values() if count > 1)
     print(
-        f"{args.clients} clients, {args.instances} server instance(s), {args.tickets} tickets, {wall:.1f} s"
+        f"{args.clients} clients, {args.instances} server instance(s), {args.tickets} tickets, "
+        f"{wall:.1f} s"
     )
-    print(f"claims: {len(latencies)} ({len(latencies) / wall:,.0f}/s)")
+    print(f"claims: {total} ({total / wall:,.0f}/s)")
+    print(latency_line(latencies))
     print(
-        f"latency ms: p50 {statistics.median(latencies):.2f}, p95 {percentile(latencies, 0.95):.2f}, "
-        f"p99 {percentile(latencies, 0.99):.2f}, max {max(latencies):.2f}"
+        f"tickets claimed twice: {doubles}; owned claim rows: {len(owners)} "
+        f"(claims seen: {len(seen)}); claim owners = ticket assignees: {owners == assignees}; "
+        f"still queued: {queued} (+ claimed = {queued + len(owners)})"
     )
-    print(
-        f"tickets claimed twice: {doubles}; owned claim rows: {owned} (claims seen: {len(claimed)})"
-    )
-    print(f"change log gap-free: {seqs == list(range(1, len(seqs) + 1))} ({len(seqs)} records)")
+    print(f"change log gap-free: {gap_free} ({records} records)")
 
 
 if __name__ == "__main__":

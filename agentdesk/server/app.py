@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
+import psycopg
 from fastapi import Depends, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError, IntegrityError
+from starlette.concurrency import run_in_threadpool
 
 from agentdesk import __version__
 from agentdesk.domain.actions import NewTicket
@@ -32,8 +35,19 @@ from agentdesk.server import (
 )
 from agentdesk.server import tables as t
 from agentdesk.server.accounts import Account
-from agentdesk.server.database import create_server_engine, reading
-from agentdesk.server.limits import DEFAULT_MAX_BODY, BodySizeLimit, RateLimiter, retry_after
+from agentdesk.server.async_claims import AsyncClaimer
+from agentdesk.server.batching import Combiner
+from agentdesk.server.database import create_server_engine, psycopg_conninfo, reading
+from agentdesk.server.faults import FaultPoints
+from agentdesk.server.limits import (
+    DEFAULT_MAX_BODY,
+    BodySizeLimit,
+    RateLimiter,
+    Receive,
+    Scope,
+    Send,
+    retry_after,
+)
 from agentdesk.server.tickets import create_ticket, ticket_json
 
 Clock = Callable[[], datetime]
@@ -69,6 +83,9 @@ ROLE_MATRIX: dict[tuple[str, str], frozenset[Role]] = {
 # Epochs and seqs are BIGINT columns.
 MAX_BIGINT = 2**63 - 1
 PUBLIC = frozenset({("GET", "/healthz")})
+# After a batch of several claims, how long the next batch may wait for its requests to come
+# back (the alternative is a batch of one, then the rest waiting for its commit flush).
+CLAIM_LINGER_SECONDS = 0.0005
 # How long an authenticated token is trusted without asking the database again.
 TOKEN_CACHE_SECONDS = 5.0
 
@@ -150,6 +167,40 @@ class NewAgentBody(Body):
     departments: list[str] = Field(default=["general"], min_length=1, max_length=50)
 
 
+class ClaimOut(BaseModel):
+    ticket: dict[str, Any]
+    owner_agent_id: str
+    epoch: int
+    lease_expires_at: datetime
+
+
+class ClaimAnswer(BaseModel):
+    """claim-next's answer; `claim` is null when no ticket is free."""
+
+    claim: ClaimOut | None
+
+
+class _Api(FastAPI):
+    """FastAPI plus fast lanes: plain ASGI handlers for a few hot (method, path) pairs.
+
+    A fast lane answers exactly as its documented route would, but skips the middleware stack
+    and the router (measured: 0.53 -> 0.46 ms of server CPU per claim on the bench).
+    """
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self.fast_lanes: dict[tuple[str, str], Callable[[Scope, Receive, Send], Any]] = {}
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            lane = self.fast_lanes.get((scope["method"], scope["path"]))
+            if lane is not None:
+                scope["app"] = self
+                await lane(scope, receive, send)
+                return
+        await super().__call__(scope, receive, send)
+
+
 # -- the app -----------------------------------------------------------------------------------
 def create_app(
     database_url: str,
@@ -163,11 +214,20 @@ def create_app(
     now: Clock = clock or (lambda: datetime.now(UTC))
     limiter = RateLimiter(limits.requests_per_second, limits.burst)
     tokens = _TokenCache(TOKEN_CACHE_SECONDS)
+    faults = FaultPoints()
 
-    app = FastAPI(
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        claimer = getattr(app.state, "claimer", None)
+        if claimer is not None:
+            await claimer.close()
+
+    app = _Api(
         title="agentdesk team server",
         version=__version__,
         description="Tickets, claims with fenced leases, and the change log clients sync from.",
+        lifespan=lifespan,
     )
     app.state.engine = engine
     app.state.limiter = limiter
@@ -232,16 +292,55 @@ def create_app(
             ticket = create_ticket(connection, new, customer_name=body.customer_name, now=now())
         return ticket_json(ticket)
 
-    @app.post("/tickets/claim-next", tags=["claims"])
-    def claim_next(account: Caller) -> JSONResponse:
+    # The hot route (bench/README.md "Team server" has the measurements). Concurrent requests
+    # share one transaction (batching.Combiner: one commit and one WAL flush for the batch).
+    # On PostgreSQL a batch is one statement on an async connection of its own, on the event
+    # loop; on SQLite (BEGIN IMMEDIATE, Python steps) it goes to a worker thread. The answer is
+    # JSON text made by claims.documents / claims.claim_documents, with no model around it.
+    if engine.dialect.name == "postgresql":
+        claimer = AsyncClaimer(psycopg_conninfo(database_url), now, limits.lease)
+        app.state.claimer = claimer
+
+        async def claim_batch(callers: list[Account]) -> list[str]:
+            return await claimer([claims.ClaimRequest(a.id, a.departments) for a in callers])
+
+    else:
+
+        def claim_batch_in_thread(callers: list[Account]) -> list[str]:
+            requests = [claims.ClaimRequest(a.id, a.departments) for a in callers]
+            with engine.begin() as connection:
+                return claims.claim_documents(connection, requests, now=now(), lease=limits.lease)
+
+        async def claim_batch(callers: list[Account]) -> list[str]:
+            return await run_in_threadpool(claim_batch_in_thread, callers)
+
+    claim_combiner = app.state.claim_combiner = Combiner(claim_batch, linger=CLAIM_LINGER_SECONDS)
+
+    async def claim_next_answer(request: Request) -> Response:
+        try:
+            account = await authorized(request)
+            return Response(await claim_combiner.submit(account), media_type="application/json")
+        except ApiError as error:
+            return api_error_reply(error)
+        except DBAPIError as error:
+            return database_error_reply(error)
+        except psycopg.Error as error:  # the async claim path talks to psycopg directly
+            return database_error_reply(error)
+
+    @app.post("/tickets/claim-next", tags=["claims"], response_model=ClaimAnswer)
+    async def claim_next(request: Request) -> Response:
         """The most urgent free ticket in the caller's departments, with its claim epoch and lease."""
-        with engine.begin() as connection:
-            claim = claims.claim_next(
-                connection, account.id, account.departments, now=now(), lease=limits.lease
-            )
-        if claim is None:
-            return JSONResponse({"claim": None}, status_code=200)
-        return JSONResponse({"claim": claim.json()})
+        return await claim_next_answer(request)
+
+    async def claim_next_lane(scope: Scope, receive: Receive, send: Send) -> None:
+        response = await claim_next_answer(Request(scope, receive))
+        await response(scope, receive, send)
+
+    # The same answer without the framework's middleware and routing layers in between (the
+    # route above stays for the OpenAPI docs); the body limit still applies.
+    app.fast_lanes[("POST", "/tickets/claim-next")] = BodySizeLimit(
+        claim_next_lane, max_bytes=limits.max_body_bytes
+    )
 
     @app.post("/tickets/{ticket_id}/renew", tags=["claims"])
     def renew(ticket_id: str, body: EpochBody, account: Caller) -> dict[str, Any]:
@@ -362,6 +461,7 @@ def create_app(
                     "results": results,
                 }
                 return JSONResponse(gap, status_code=409)
+            faults.op_committed()
             results.append(answer)
         return JSONResponse({"results": results})
 
@@ -374,26 +474,49 @@ _BEARER = {"WWW-Authenticate": "Bearer"}
 
 def caller(request: Request) -> Account:
     """The authenticated account, once its rate limit and the role matrix allow the request."""
-    state = request.app.state
+    token = _bearer_token(request)
+    account = request.app.state.tokens.get(token)
+    if account is None:
+        account = _account_from_database(request, token)
+    return _admit(request, account)
+
+
+async def authorized(request: Request) -> Account:
+    """`caller` for async routes: a cached token costs no thread hop, only a miss goes to one."""
+    token = _bearer_token(request)
+    account = request.app.state.tokens.get(token)
+    if account is None:
+        account = await run_in_threadpool(_account_from_database, request, token)
+    return _admit(request, account)
+
+
+def _bearer_token(request: Request) -> str:
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     token = token.strip()
     if scheme.lower() != "bearer" or not token:
         raise ApiError(401, "unauthenticated", "send `Authorization: Bearer <token>`", _BEARER)
-    account = state.tokens.get(token)
+    return token
+
+
+def _account_from_database(request: Request, token: str) -> Account:
+    state = request.app.state
+    with reading(state.engine) as connection:
+        account = accounts.account_for_token(connection, token)
     if account is None:
-        with reading(state.engine) as connection:
-            account = accounts.account_for_token(connection, token)
-        if account is None:
-            # Wrong tokens count against the caller's address, so guessing is rate limited too.
-            host = request.client.host if request.client else "unknown"
-            wait = state.limiter.take(f"address:{host}")
-            if wait:
-                raise ApiError(
-                    429, "rate_limited", "too many requests", {"Retry-After": retry_after(wait)}
-                )
-            raise ApiError(401, "unauthenticated", "unknown or revoked token", _BEARER)
-        state.tokens.put(token, account)
-    wait = state.limiter.take(account.id)
+        # Wrong tokens count against the caller's address, so guessing is rate limited too.
+        host = request.client.host if request.client else "unknown"
+        wait = state.limiter.take(f"address:{host}")
+        if wait:
+            raise ApiError(
+                429, "rate_limited", "too many requests", {"Retry-After": retry_after(wait)}
+            )
+        raise ApiError(401, "unauthenticated", "unknown or revoked token", _BEARER)
+    state.tokens.put(token, account)
+    return account
+
+
+def _admit(request: Request, account: Account) -> Account:
+    wait = request.app.state.limiter.take(account.id)
     if wait:
         raise ApiError(429, "rate_limited", "too many requests", {"Retry-After": retry_after(wait)})
     route = request.scope.get("route")
@@ -436,15 +559,27 @@ class _TokenCache:
             self._entries[token] = (time.monotonic(), account)
 
 
-def _install_error_handlers(app: FastAPI) -> None:
-    def reply(
-        status: int, error: str, detail: Any, headers: dict[str, str] | None = None
-    ) -> JSONResponse:
-        return JSONResponse({"error": error, "detail": detail}, status_code=status, headers=headers)
+def reply(
+    status: int, error: str, detail: Any, headers: dict[str, str] | None = None
+) -> JSONResponse:
+    return JSONResponse({"error": error, "detail": detail}, status_code=status, headers=headers)
 
+
+def api_error_reply(error: ApiError) -> JSONResponse:
+    return reply(error.status, error.error, error.detail, error.headers)
+
+
+def database_error_reply(error: DBAPIError | psycopg.Error) -> JSONResponse:
+    if isinstance(error, IntegrityError | psycopg.IntegrityError):
+        return reply(409, "conflict", "the request clashes with existing data")
+    # Deadlocks, serialisation failures and a database that went away are worth a retry.
+    return reply(503, "database_unavailable", "try again shortly", {"Retry-After": "1"})
+
+
+def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def api_error(_request: Request, error: ApiError) -> JSONResponse:
-        return reply(error.status, error.error, error.detail, error.headers)
+        return api_error_reply(error)
 
     @app.exception_handler(RequestValidationError)
     async def invalid(_request: Request, error: RequestValidationError) -> JSONResponse:
@@ -468,7 +603,4 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(DBAPIError)
     async def database(_request: Request, error: DBAPIError) -> JSONResponse:
-        if isinstance(error, IntegrityError):
-            return reply(409, "conflict", "the request clashes with existing data")
-        # Deadlocks, serialisation failures and a database that went away are worth a retry.
-        return reply(503, "database_unavailable", "try again shortly", {"Retry-After": "1"})
+        return database_error_reply(error)

@@ -8,14 +8,17 @@ Expiry is lazy: a claim whose lease has run out counts as free when someone clai
 from __future__ import annotations
 
 import functools
+import json
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, delete, or_, select, update
+from sqlalchemy import Connection, and_, bindparam, delete, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from agentdesk.domain.model import Ticket
+from agentdesk.domain.remote import ticket_from_wire
 from agentdesk.server import changelog
 from agentdesk.server import tables as t
 from agentdesk.server.changelog import ChangeRecord
@@ -68,6 +71,26 @@ _SET_ASSIGNEE = (
 )
 
 
+# On PostgreSQL claim-next is one call of the function migration 0005 creates (the steps of
+# `_claim_next_in_python`, in the database), for one request or a batch: one round trip, and run
+# on its own (autocommit) its own transaction, so a batch shares one commit and one WAL flush.
+_CLAIM_NEXT_MANY = text(
+    "SELECT request_index, claim_epoch, ticket_state FROM agentdesk_claim_next_many("
+    "CAST(:requests AS json), :claimable, :now, :expires, :attempts)"
+).bindparams(
+    bindparam("now", type_=t.ticket_claims.c.lease_expires_at.type),
+    bindparam("expires", type_=t.ticket_claims.c.lease_expires_at.type),
+)
+_CLAIMABLE_VALUES = [status.value for status in CLAIMABLE]
+NO_CLAIM = '{"claim": null}'
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimRequest:
+    agent_id: str
+    departments: tuple[str, ...]
+
+
 class ClaimLost(Exception):
     """The caller no longer holds the claim at this epoch (expired, released or reassigned)."""
 
@@ -101,6 +124,98 @@ def claim_next(
     lease: timedelta = DEFAULT_LEASE,
 ) -> Claim | None:
     """Take the most urgent free ticket in `departments`, or None when there is none."""
+    if connection.dialect.name == "postgresql":
+        request = ClaimRequest(agent_id, departments)
+        [answer] = claim_documents(connection, [request], now=now, lease=lease)
+        claim = json.loads(answer)["claim"]
+        if claim is None:
+            return None
+        ticket = ticket_from_wire(claim["ticket"])
+        return Claim(ticket, agent_id, int(claim["epoch"]), now + lease)
+    return _claim_next_in_python(connection, agent_id, departments, now=now, lease=lease)
+
+
+def claim_documents(
+    connection: Connection,
+    requests: list[ClaimRequest],
+    *,
+    now: datetime,
+    lease: timedelta = DEFAULT_LEASE,
+) -> list[str]:
+    """claim-next for each request, in order, as the JSON text the API answers with.
+
+    Each document is `{"claim": …}` as `Claim.json` has it, or `{"claim": null}`. On
+    PostgreSQL the ticket's JSON comes from the database as text and goes out as it is: no
+    Ticket is built or serialised on the hot path.
+    """
+    if connection.dialect.name != "postgresql":
+        answers = []
+        for request in requests:
+            claim = _claim_next_in_python(
+                connection, request.agent_id, request.departments, now=now, lease=lease
+            )
+            answers.append(json.dumps({"claim": None if claim is None else claim.json()}))
+        return answers
+    rows = connection.execute(_CLAIM_NEXT_MANY, call_parameters(requests, now=now, lease=lease))
+    return documents(requests, rows, now=now, lease=lease)
+
+
+# The same call for a psycopg connection used directly (the HTTP route's path, on the event
+# loop); `call_parameters` gives its parameters by name, as both drivers take them.
+CLAIM_NEXT_MANY_SQL = (
+    "SELECT request_index, claim_epoch, ticket_state FROM agentdesk_claim_next_many("
+    "%(requests)s::json, %(claimable)s, %(now)s, %(expires)s, %(attempts)s)"
+)
+
+
+def call_parameters(
+    requests: list[ClaimRequest], *, now: datetime, lease: timedelta
+) -> dict[str, Any]:
+    wire = [
+        {"agent": request.agent_id, "departments": list(request.departments)}
+        for request in requests
+    ]
+    return {
+        "requests": json.dumps(wire),
+        "claimable": _CLAIMABLE_VALUES,
+        "now": now,
+        "expires": now + lease,
+        "attempts": MAX_ATTEMPTS,
+    }
+
+
+def documents(
+    requests: list[ClaimRequest],
+    rows: Iterable[Sequence[Any]],
+    *,
+    now: datetime,
+    lease: timedelta,
+) -> list[str]:
+    """The function's rows (request index, epoch, ticket JSON) as one answer per request."""
+    taken: list[tuple[int, str] | None] = [None] * len(requests)
+    for index, epoch, state in rows:
+        taken[index - 1] = (int(epoch), str(state))
+    expires = json.dumps((now + lease).isoformat())
+    return [
+        NO_CLAIM
+        if claimed is None
+        else (
+            f'{{"claim": {{"ticket": {claimed[1]}, '
+            f'"owner_agent_id": {json.dumps(request.agent_id)}, '
+            f'"epoch": {claimed[0]}, "lease_expires_at": {expires}}}}}'
+        )
+        for request, claimed in zip(requests, taken, strict=True)
+    ]
+
+
+def _claim_next_in_python(
+    connection: Connection,
+    agent_id: str,
+    departments: tuple[str, ...],
+    *,
+    now: datetime,
+    lease: timedelta,
+) -> Claim | None:
     params = {"departments": list(departments), "now": now}
     for _ in range(MAX_ATTEMPTS):
         # A lapsed claim goes first (its ticket has waited longest), then the queue's head.

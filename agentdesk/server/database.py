@@ -30,6 +30,13 @@ def engine_url(url: str) -> str:
     return url
 
 
+def psycopg_conninfo(url: str) -> str:
+    """The PostgreSQL URL as psycopg itself takes it (for code that skips SQLAlchemy)."""
+    return (
+        make_url(engine_url(url)).set(drivername="postgresql").render_as_string(hide_password=False)
+    )
+
+
 def create_server_engine(url: str, *, pool_size: int = 10) -> Engine:
     try:
         parsed = make_url(engine_url(url))

@@ -6,6 +6,7 @@ from agentdesk.sync.engine import (
     SyncReport,
     TokenRefused,
     Unreachable,
+    push_pending,
     sync_once,
 )
 
@@ -15,5 +16,6 @@ __all__ = [
     "SyncReport",
     "TokenRefused",
     "Unreachable",
+    "push_pending",
     "sync_once",
 ]

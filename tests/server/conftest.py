@@ -37,8 +37,9 @@ def _unavailable(reason: str) -> None:
     pytest.skip(f"PostgreSQL not reachable: {reason}")
 
 
-@pytest.fixture(scope="session")
-def pg_url() -> Iterator[str]:
+@contextmanager
+def throwaway_database() -> Iterator[str]:
+    """A fresh, migrated PostgreSQL database (its URL), dropped after; fails or skips without PG."""
     import psycopg
 
     admin = make_url(PG_ADMIN_URL)
@@ -58,6 +59,12 @@ def pg_url() -> Iterator[str]:
             yield url
         finally:
             connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def pg_url() -> Iterator[str]:
+    with throwaway_database() as url:
+        yield url
 
 
 def empty(engine: Engine) -> None:

@@ -50,6 +50,18 @@ def new_tickets(engine: Engine, count: int, *, prefix: str = "t") -> None:
             )
 
 
+def owners_and_assignees(engine: Engine) -> tuple[dict[str, str | None], dict[str, str | None]]:
+    """Each claim row's owner and each ticket's assignee, by ticket id."""
+    with engine.connect() as connection:
+        owners = dict(
+            connection.execute(
+                select(t.ticket_claims.c.ticket_id, t.ticket_claims.c.owner_agent_id)
+            ).all()
+        )
+        assignees = dict(connection.execute(select(t.tickets.c.id, t.tickets.c.assignee_id)).all())
+    return owners, assignees
+
+
 def test_concurrent_claimers_never_share_a_ticket(database_url: str) -> None:
     engine = create_server_engine(database_url, pool_size=THREADS)
     tickets = 160
@@ -78,13 +90,8 @@ def test_concurrent_claimers_never_share_a_ticket(database_url: str) -> None:
     counts = Counter(ticket for owned in taken for ticket in owned)
     assert len(counts) == tickets
     assert max(counts.values()) == 1
+    owners, assignees = owners_and_assignees(engine)
     with engine.connect() as connection:
-        owners = dict(
-            connection.execute(
-                select(t.ticket_claims.c.ticket_id, t.ticket_claims.c.owner_agent_id)
-            ).all()
-        )
-        assignees = dict(connection.execute(select(t.tickets.c.id, t.tickets.c.assignee_id)).all())
         queued = connection.execute(select(func.count()).select_from(t.routing_queue)).scalar_one()
     engine.dispose()
     assert owners == assignees and queued == 0

@@ -8,7 +8,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,8 +34,13 @@ class Served:
 
 
 @contextmanager
-def serve_process(database_url: str) -> Iterator[Served]:
-    """`agentdesk serve` on a free loopback port, up and healthy; stopped (SIGTERM) after."""
+def serve_process(
+    database_url: str, args: Sequence[str] = (), env: Mapping[str, str] | None = None
+) -> Iterator[Served]:
+    """`agentdesk serve` on a free loopback port, up and healthy; stopped (SIGTERM) after.
+
+    `args` are added to the command line, `env` to the environment.
+    """
     port = free_port()
     process = subprocess.Popen(
         [
@@ -47,9 +52,10 @@ def serve_process(database_url: str) -> Iterator[Served]:
             database_url,
             "--port",
             str(port),
+            *args,
         ],
         cwd=REPO_ROOT,
-        env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
+        env={**os.environ, "PYTHONPATH": str(REPO_ROOT), **(env or {})},
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     )
@@ -82,5 +88,15 @@ def test_serve_runs_a_real_server(database_url: str, capsys: object) -> None:
         assert "/tickets/claim-next" in httpx.get(f"{base}/openapi.json").json()["paths"]
         me = httpx.get(f"{base}/me", headers={"Authorization": f"Bearer {token}"})
         assert me.json()["handle"] == "ann"
+        claim = httpx.post(
+            f"{base}/tickets/claim-next", headers={"Authorization": f"Bearer {token}"}
+        )
+        assert claim.status_code == 200 and claim.json() == {"claim": None}
     assert served.process.returncode in (0, -signal.SIGTERM)
     assert b"Traceback" not in served.stderr
+
+
+def test_serve_refuses_a_rate_limit_that_is_not_a_positive_number(capsys: object) -> None:
+    for bad in ("0", "-5", "fast"):
+        assert main(["serve", "--rate-limit", bad, "--database-url", "sqlite:///x.db"]) != 0
+        assert "--rate-limit" in capsys.readouterr().err  # type: ignore[attr-defined]

@@ -73,6 +73,8 @@ def test_a_renewed_reservation_outlives_its_first_lease_and_a_lapsed_one_is_free
     assert claim_next(server, bob) == ticket_id  # lapsed: free again, lazily
     assert claim_row(server, ticket_id) == (me(server, bob), 2)
     assert reserve(server, amy, 1) == []
+    # Taken over by claim-next, it is bob's online claim, not a reservation of his.
+    assert [(h["ticket_id"], h["kind"]) for h in reserve(server, bob, 1)] == [(ticket_id, "online")]
 
 
 def test_a_pulled_reservation_keeps_its_epoch_and_its_ops_pass_the_fence(server: Server) -> None:

@@ -20,6 +20,10 @@ from agentdesk.store.errors import NotFound
 from tests.fixtures import AGENTS, NOW
 
 JUNIOR, SENIOR, LEAD = AGENTS
+
+# These hand the store made-up server answers (push results, pulled pages): the remote backend
+# runs them with its link down, as a replica working offline (tests/store/remote_backend.py).
+pytestmark = pytest.mark.offline_replica
 SYNCED_AT = NOW + timedelta(minutes=3)
 
 

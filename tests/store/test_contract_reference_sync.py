@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from agentdesk.domain.model import Customer, KbArticle, Script
 from agentdesk.domain.outbox import DeliveryState, initial_state
 from agentdesk.domain.reference_sync import script_to_wire
@@ -11,6 +13,10 @@ from agentdesk.domain.remote import page_from_wire
 from agentdesk.domain.sync_ops import SyncKind, envelopes
 from agentdesk.store.base import Scope, Store, TicketQuery
 from tests.fixtures import NOW
+
+# These hand the store made-up server answers (pulled pages, push results): the remote backend
+# runs them with its link down, as a replica working offline (tests/store/remote_backend.py).
+pytestmark = pytest.mark.offline_replica
 
 SCRIPT = Script("s-remote", "Refund sent", "Hi {{Customer Name}}, your refund is on its way.")
 

@@ -14,6 +14,10 @@ from agentdesk.store.base import Store
 from agentdesk.store.errors import Conflict, NotFound
 from tests.fixtures import NOW
 
+# These hand the store made-up server answers (push results, pulled pages): the remote backend
+# runs them with its link down, as a replica working offline (tests/store/remote_backend.py).
+pytestmark = pytest.mark.offline_replica
+
 
 def remote_ticket(number: int) -> Ticket:
     return Ticket(

@@ -33,7 +33,8 @@ def client_database(path: Path) -> None:
     asyncio.run(make())
 
 
-def sync(db: Path, tmp_path: Path, url: str, token: str) -> subprocess.CompletedProcess[str]:
+def sync_process(db: Path, tmp_path: Path, url: str, token: str) -> subprocess.Popen[str]:
+    """`agentdesk sync --db DB` as its own process, logged in to `url` through the environment."""
     env = {
         **os.environ,
         "PYTHONPATH": str(REPO_ROOT),
@@ -42,14 +43,20 @@ def sync(db: Path, tmp_path: Path, url: str, token: str) -> subprocess.Completed
         "AGENTDESK_CONFIG": str(tmp_path / "config.toml"),
         "AGENTDESK_DATA_DIR": str(tmp_path / "data"),
     }
-    return subprocess.run(
+    return subprocess.Popen(
         [sys.executable, "-m", "agentdesk", "sync", "--db", str(db)],
         cwd=REPO_ROOT,
         env=env,
-        capture_output=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         text=True,
-        timeout=60,
     )
+
+
+def sync(db: Path, tmp_path: Path, url: str, token: str) -> subprocess.CompletedProcess[str]:
+    process = sync_process(db, tmp_path, url, token)
+    stdout, stderr = process.communicate(timeout=60)
+    return subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
 
 
 def test_sync_against_a_served_database_then_a_killed_server(
