@@ -161,6 +161,7 @@ class AgentDeskApp(App[None]):
             importlib.import_module("agentdesk.screens.conflicts")
             importlib.import_module("agentdesk.screens.my_reviews")
             importlib.import_module("agentdesk.screens.skills")
+            importlib.import_module("agentdesk.screens.lead")
         problems = keymap.keymap_clashes(self.settings.keymap)
         unknown = keymap.unknown_ids(self.settings.keymap, keymap.known_binding_ids())
         if unknown:
@@ -290,6 +291,17 @@ class AgentDeskApp(App[None]):
         for screen in self.screen_stack:
             for bar in screen.query(StatusBar):
                 bar.sync_view = view
+
+    def show_lead_view(self) -> None:
+        """Open the lead view, or tell an agent it is for leads (it never opens for them)."""
+        from agentdesk.domain.reviews import is_lead
+        from agentdesk.screens.lead import LEADS_ONLY, LeadScreen
+
+        if not is_lead(self.agent):
+            self.notify(LEADS_ONLY, title="Leads only", severity="warning")
+            return
+        if not isinstance(self.screen, LeadScreen):
+            self.push_screen(LeadScreen())
 
     def show_conflicts(self) -> None:
         from agentdesk.screens.conflicts import ConflictsScreen

@@ -168,6 +168,11 @@ class QualityCommands(DeskProvider):
                 self._show_skills,
                 "Raise or lower an agent's certified skill levels; routing uses them at once",
             )
+            yield (
+                "lead: queues and agents",
+                self.desk.show_lead_view,
+                "The lead view: queue SLA risk, tickets, agents' load, KPIs (L in the queue)",
+            )
 
     def _show_my_reviews(self) -> None:
         from agentdesk.screens.my_reviews import MyReviewsScreen

@@ -535,6 +535,35 @@ def record_csat(
     return Change("ticket.csat", updated, payload, (), (audit,))
 
 
+def set_priority(
+    ticket: Ticket,
+    priority: Priority,
+    *,
+    actor_id: str,
+    now: datetime,
+    make_id: IdFactory = new_id,
+) -> Change:
+    """A lead re-prioritises a ticket: the queue order follows at once.
+
+    The SLA due times stay as they were fixed on arrival: a synced server treats priority as a
+    plain field (SYNC.md §4.6) and keeps them too, so both sides agree on every clock.
+    """
+    if priority is ticket.priority:
+        raise InvalidInput("priority", f"is already {priority.value}")
+    updated = _bump(ticket, now, priority=priority)
+    audit = _audit(
+        make_id,
+        ticket,
+        actor_id,
+        "ticket.priority_changed",
+        now,
+        priority=priority.value,
+        previous=ticket.priority.value,
+    )
+    payload = {"ticket_id": ticket.id, "priority": priority.value, "base_version": ticket.version}
+    return Change("ticket.priority", updated, payload, (), (audit,))
+
+
 def link(
     ticket: Ticket,
     kind: LinkKind,

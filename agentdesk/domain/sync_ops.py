@@ -63,6 +63,7 @@ KIND_RULES: Mapping[str, KindRule] = {
     ),
     "ticket.close": KindRule(SyncKind.TRANSITION, Action.CONFIRM_CLOSE, fenced=True),
     "ticket.csat": KindRule(SyncKind.SET_FIELD),
+    "ticket.priority": KindRule(SyncKind.SET_FIELD),
     "ticket.reclassify": KindRule(SyncKind.SET_FIELD),
     "ticket.link": KindRule(SyncKind.LINK_ADD),
     "script.edit": KindRule(SyncKind.SCRIPT_UPSERT),

@@ -22,6 +22,7 @@ SECTION_TITLES = {
     "ticket": "Ticket",
     "reviews": "My reviews",
     "skills": "Skill levels",
+    "lead": "Lead view",
     "app": "Everywhere",
 }
 

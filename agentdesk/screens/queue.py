@@ -100,6 +100,14 @@ class QueueScreen(Screen[None]):
             show=False,
         ),
         bind(
+            "queue.lead_view",
+            "L",
+            "lead_view",
+            "Lead view",
+            "Leads and admins: queues with SLA risk, their tickets and agents, KPIs, reassign",
+            show=False,
+        ),
+        bind(
             "queue.clear_filter",
             "escape",
             "clear_filter",
@@ -323,6 +331,9 @@ class QueueScreen(Screen[None]):
 
     def action_pull_next(self) -> None:
         self.pull_next()
+
+    def action_lead_view(self) -> None:
+        self.desk.show_lead_view()
 
     def action_my_reviews(self) -> None:
         from agentdesk.screens.my_reviews import MyReviewsScreen

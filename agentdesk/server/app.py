@@ -437,7 +437,7 @@ def create_app(
 
     @app.post("/sync/push", tags=["sync"])
     def push_ops(body: PushBody, account: Caller) -> JSONResponse:
-        """Apply ops in client_seq order, one transaction each; a result per op, rejections too.
+        """Apply ops in client_seq order, committed in groups; a result per op, rejections too.
 
         Stops at a gap and answers 409 with the results so far and the seq to resend from.
         """
@@ -455,31 +455,43 @@ def create_app(
                     raise ApiError(422, "invalid_request", detail)
             envelopes.append((envelope, raw.get("prev_seq")))
         results: list[dict[str, Any]] = []
-        for envelope, prev_seq in envelopes:
+        pusher = push.Pusher(account.id, account.role, limits.lease)
+        for start in range(0, len(envelopes), push.COMMIT_GROUP):
+            # Group commit: one transaction (one WAL flush) for a group of ops, each under its
+            # own savepoint in `push_one`, so a rejection still rolls back alone and each op's
+            # dedupe row commits with its effect.
+            gap: push.Gap | None = None
+            group: list[dict[str, Any]] = []
             try:
                 with engine.begin() as connection:
-                    answer = push.push_one(
-                        connection,
-                        push.Pusher(account.id, account.role, limits.lease),
-                        body.client_id,
-                        envelope,
-                        prev_seq if isinstance(prev_seq, int) else None,
-                        now=now(),
-                    )
+                    for envelope, prev_seq in envelopes[start : start + push.COMMIT_GROUP]:
+                        answer = push.push_one(
+                            connection,
+                            pusher,
+                            body.client_id,
+                            envelope,
+                            prev_seq if isinstance(prev_seq, int) else None,
+                            now=now(),
+                        )
+                        if isinstance(answer, push.Gap):
+                            gap = answer
+                            break
+                        group.append(answer)
             except push.ClientTaken as error:
                 raise ApiError(403, "forbidden", str(error)) from None
-            if isinstance(answer, push.Gap):
-                gap = {
+            for answer in group:
+                faults.op_committed()
+                results.append(answer)
+            if gap is not None:
+                body_409 = {
                     "error": "gap",
-                    "detail": f"expected client_seq {answer.expected_seq}",
-                    "expected_seq": answer.expected_seq,
-                    "max_applied_seq": answer.max_applied_seq,
+                    "detail": f"expected client_seq {gap.expected_seq}",
+                    "expected_seq": gap.expected_seq,
+                    "max_applied_seq": gap.max_applied_seq,
                     "results": results,
                     "server_time": now().isoformat(),
                 }
-                return JSONResponse(gap, status_code=409)
-            faults.op_committed()
-            results.append(answer)
+                return JSONResponse(body_409, status_code=409)
         return JSONResponse({"results": results, "server_time": now().isoformat()})
 
     reference_api.install(app, engine, now, Caller)

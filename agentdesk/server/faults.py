@@ -1,9 +1,10 @@
 """Fault points for crash tests of real server processes; inert unless AGENTDESK_FAULT is set.
 
-`AGENTDESK_FAULT=exit_after_commit:N` kills the process with SIGKILL right after the N-th pushed
-op's transaction commits, before any answer is sent: the client sees a dropped connection for an
-op the server has applied, the case the (client id, seq) dedupe exists for. Read once when the
-app is built; never set it on a real deployment.
+`AGENTDESK_FAULT=exit_after_commit:N` kills the process with SIGKILL right after the transaction
+holding the N-th pushed op commits (ops commit in groups: `push.COMMIT_GROUP`), before any
+answer is sent: the client sees a dropped connection for ops the server has applied, the case
+the (client id, seq) dedupe exists for. Read once when the app is built; never set it on a real
+deployment.
 """
 
 from __future__ import annotations

@@ -46,6 +46,10 @@ from agentdesk.server.op_writes import ASSIGNERS, Pusher, Rejection, locked_tick
 from agentdesk.server.tickets import create_ticket
 
 MAX_BATCH_OPS = 200
+# Ops of one push committed together (one flush), each still under its own savepoint. A group
+# holds the log-head row until it commits, so every other writer waits for the whole group:
+# small enough that a claim waits a few milliseconds, large enough to spare most flushes.
+COMMIT_GROUP = 20
 
 
 class ClientTaken(Exception):

@@ -17,6 +17,7 @@ from typing import Protocol
 from agentdesk.domain import actions, intake
 from agentdesk.domain.actions import Change, NewTicket
 from agentdesk.domain.held_claims import HeldClaim
+from agentdesk.domain.lead_board import Horizons, QueueClocks, queue_clocks
 from agentdesk.domain.metrics import MetricsSnapshot, ScreenSession, Window
 from agentdesk.domain.model import (
     Agent,
@@ -30,6 +31,7 @@ from agentdesk.domain.model import (
     Message,
     MessageKind,
     Operation,
+    Priority,
     Script,
     Ticket,
     TicketLink,
@@ -307,6 +309,22 @@ class Store(ABC):
         view refreshes, so backends aggregate where the data lives.
         """
 
+    async def queue_clocks(self, *, now: datetime, horizons: Horizons) -> dict[str, QueueClocks]:
+        """Per queue: active tickets and running SLA clocks at risk or breached at `now`.
+
+        Must equal `lead_board.queue_clocks` over every ticket with its customer's tier
+        (`horizons` from `lead_board.risk_horizons`); the lead view reads it with each refresh.
+        This fallback reads every ticket; backends count where the data lives.
+        """
+        tiers: dict[str, CustomerTier] = {}
+        pairs: list[tuple[Ticket, CustomerTier]] = []
+        async for batch in self.iter_tickets():
+            for ticket in batch:
+                if ticket.customer_id not in tiers:
+                    tiers[ticket.customer_id] = await self._customer_tier(ticket.customer_id)
+                pairs.append((ticket, tiers[ticket.customer_id]))
+        return queue_clocks(pairs, now, horizons)
+
     # -- primitives the ticket actions below are built on ----------------------------------
     @abstractmethod
     async def _mutate(self, ticket_id: str, mutation: Mutation) -> Change:
@@ -582,6 +600,15 @@ class Store(ABC):
     ) -> Ticket:
         change = await self._mutate(
             ticket_id, lambda t, _: actions.record_csat(t, score, actor_id=actor_id, now=now)
+        )
+        return change.ticket
+
+    async def set_priority(
+        self, ticket_id: str, priority: Priority, *, actor_id: str, now: datetime
+    ) -> Ticket:
+        change = await self._mutate(
+            ticket_id,
+            lambda t, _: actions.set_priority(t, priority, actor_id=actor_id, now=now),
         )
         return change.ticket
 

@@ -9,11 +9,12 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from itertools import islice
 
-from agentdesk.domain import actions, routing
+from agentdesk.domain import actions, lead_board, routing
 from agentdesk.domain.actions import Change, NewTicket
 from agentdesk.domain.held_claims import ClaimKind, HeldClaim, merged, pullable_ids
 from agentdesk.domain.hlc import ZERO, epoch_ms, ratchet, tick
 from agentdesk.domain.ids import new_id
+from agentdesk.domain.lead_board import Horizons, QueueClocks
 from agentdesk.domain.lifecycle import ACTIVE_STATUSES
 from agentdesk.domain.metrics import (
     MetricsSnapshot,
@@ -513,6 +514,18 @@ class MemoryStore(Store):
     ) -> MetricsSnapshot:
         async with self._lock:
             return snapshot_of(self._histories(), windows, now)
+
+    async def queue_clocks(self, *, now: datetime, horizons: Horizons) -> dict[str, QueueClocks]:
+        async with self._lock:
+            tiers = {customer.id: customer.tier for customer in self._customers.values()}
+            return lead_board.queue_clocks(
+                (
+                    (ticket, tiers.get(ticket.customer_id, CustomerTier.STANDARD))
+                    for ticket in self._tickets.values()
+                ),
+                now,
+                horizons,
+            )
 
     # -- primitives ------------------------------------------------------------------------
     async def _mutate(self, ticket_id: str, mutation: Mutation) -> Change:

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 
 from agentdesk.domain.actions import Change, NewTicket
 from agentdesk.domain.held_claims import HeldClaim, ReservePolicy
+from agentdesk.domain.lead_board import Horizons, QueueClocks
 from agentdesk.domain.metrics import MetricsSnapshot, ScreenSession, Window
 from agentdesk.domain.model import (
     Agent,
@@ -329,6 +330,9 @@ class SyncedStore(Store):
 
     async def held_claims(self) -> list[HeldClaim]:
         return await self.replica.held_claims()
+
+    async def queue_clocks(self, *, now: datetime, horizons: Horizons) -> dict[str, QueueClocks]:
+        return await self.replica.queue_clocks(now=now, horizons=horizons)
 
     async def agent_by_handle(self, handle: str) -> Agent:
         return await self.replica.agent_by_handle(handle)

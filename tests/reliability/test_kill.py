@@ -159,8 +159,9 @@ def test_a_server_killed_after_commit_before_answering_loses_and_doubles_nothing
         down = sync(db, tmp_path, crashing.base, token)
         assert crashing.process.wait(timeout=20) == -signal.SIGKILL
     assert down.returncode == 3 and "unreachable" in down.stderr, down.stderr
-    # The ticket and two notes are committed on the server; the client heard nothing.
-    assert applied_on_server(engine) == 3
+    # The ops commit as one group (push.COMMIT_GROUP), so the ticket and all five notes are
+    # committed on the server when it dies at the third; the client heard nothing.
+    assert applied_on_server(engine) == 6
     assert outbox(db)[1] == 6
     with serve_process(pg_only_url) as served:
         done = sync(db, tmp_path, served.base, token)

@@ -96,6 +96,9 @@ UPDATING_ACTIONS: dict[str, UpdatingAction] = {
     "link": lambda t, ids: actions.link(
         t, LinkKind.ARTICLE, "kb-1", "An article", actor_id=AGENT, now=NOW, make_id=ids
     ),
+    "set_priority": lambda t, ids: actions.set_priority(
+        t, Priority.URGENT, actor_id=AGENT, now=NOW, make_id=ids
+    ),
 }
 
 
@@ -143,7 +146,13 @@ def test_updating_action_does_not_mutate_its_input(name: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "name", [n for n in UPDATING_ACTIONS if n not in {"record_csat", "link", "customer_reply"}]
+    "name",
+    [
+        n
+        for n in UPDATING_ACTIONS
+        # A closed ticket may still get a CSAT score, links and a priority (SYNC.md §4.6).
+        if n not in {"record_csat", "link", "customer_reply", "set_priority"}
+    ],
 )
 def test_closed_ticket_refuses_agent_actions(name: str) -> None:
     ticket = make_ticket(status=CLOSED, closed_at=NOW)
@@ -699,3 +708,19 @@ def test_link_of_another_kind_with_the_same_id_is_distinct() -> None:
 def test_customer_display() -> None:
     assert actions.customer_display(Customer("cu", "Ada Lovelace")) == "Ada Lovelace"
     assert actions.customer_display(None) == "unknown customer"
+
+
+def test_set_priority_keeps_the_sla_due_times_and_audits_the_old_value() -> None:
+    ticket = make_ticket()
+    change = actions.set_priority(ticket, Priority.LOW, actor_id=AGENT, now=NOW, make_id=Ids())
+    assert change.ticket.priority is Priority.LOW
+    assert change.ticket.first_response_due == ticket.first_response_due
+    assert change.ticket.resolution_due == ticket.resolution_due
+    (event,) = change.audit
+    assert event.detail == {"priority": "low", "previous": ticket.priority.value}
+
+
+def test_setting_the_same_priority_again_is_refused() -> None:
+    ticket = make_ticket()
+    with pytest.raises(InvalidInput, match="already"):
+        actions.set_priority(ticket, ticket.priority, actor_id=AGENT, now=NOW)

@@ -14,6 +14,7 @@ import sqlite3
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
+from agentdesk.domain.lead_board import Horizons, QueueClocks
 from agentdesk.domain.metrics import (
     FCR_AGENT_MESSAGES,
     SATISFIED_SCORE,
@@ -202,3 +203,46 @@ def sessions(connection: sqlite3.Connection, ticket_id: str) -> list[ScreenSessi
         ScreenSession(ticket, agent, from_micros(started), from_micros(ended))
         for ticket, agent, started, ended in rows
     ]
+
+
+# -- the lead's queue board (domain/lead_board.py) ------------------------------------------
+# Per active ticket: which clock runs (first response until given, then resolution) and when
+# it is due; the customer's tier picks the horizon, as `lead_board.clock_standing` does.
+_RUNNING = (
+    "SELECT tickets.department_id, tickets.priority,"
+    " coalesce(customers.tier, 'standard') AS tier, tickets.sla_paused_at AS paused,"
+    " (tickets.first_response_at IS NULL AND tickets.first_response_due IS NOT NULL) AS first,"
+    " CASE WHEN tickets.first_response_at IS NULL AND tickets.first_response_due IS NOT NULL"
+    " THEN tickets.first_response_due ELSE tickets.resolution_due END AS due"
+    " FROM tickets LEFT JOIN customers ON customers.id = tickets.customer_id"
+    " WHERE tickets.status != 'closed'"
+)
+_BOARD = (
+    "WITH horizons(priority, tier, first_horizon, resolution_horizon) AS ({values}) "
+    "SELECT running.department_id, count(*),"
+    " sum(due IS NOT NULL AND paused IS NULL AND due > :now AND due <= CASE WHEN first"
+    " THEN horizons.first_horizon ELSE horizons.resolution_horizon END),"
+    " sum(due IS NOT NULL AND CASE WHEN paused IS NULL THEN due <= :now ELSE due <= paused END)"
+    f" FROM ({_RUNNING}) AS running LEFT JOIN horizons"
+    " ON horizons.priority = running.priority AND horizons.tier = running.tier"
+    " GROUP BY running.department_id"
+)
+
+
+def queue_clocks(
+    connection: sqlite3.Connection, now: datetime, horizons: Horizons
+) -> dict[str, QueueClocks]:
+    values = ", ".join("(?, ?, ?, ?)" for _ in horizons) or "SELECT NULL, NULL, NULL, NULL"
+    parameters: list[object] = []
+    for (priority, tier), (first, resolution) in horizons.items():
+        parameters += [priority.value, tier.value, to_micros(first), to_micros(resolution)]
+    statement = _BOARD.format(values=f"VALUES {values}" if horizons else values).replace(
+        ":now", "?"
+    )
+    # Positional: the horizons come first, then `now` once per use, in statement order.
+    uses = statement.count("?") - len(parameters)
+    rows = connection.execute(statement, [*parameters, *[to_micros(now)] * uses])
+    return {
+        department: QueueClocks(department, active, at_risk or 0, breached or 0)
+        for department, active, at_risk, breached in rows
+    }

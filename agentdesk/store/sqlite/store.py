@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from agentdesk.domain.actions import Change, NewTicket
 from agentdesk.domain.errors import DomainError
 from agentdesk.domain.held_claims import HeldClaim
+from agentdesk.domain.lead_board import Horizons, QueueClocks
 from agentdesk.domain.metrics import MetricsSnapshot, ScreenSession, Window
 from agentdesk.domain.model import (
     Agent,
@@ -539,6 +540,12 @@ class SqliteStore(Store):
         from agentdesk.store.sqlite import remote
 
         await self._write(remote.observe_server_time, at)
+
+    async def queue_clocks(self, *, now: datetime, horizons: Horizons) -> dict[str, QueueClocks]:
+        await self._sqlalchemy_ready()
+        from agentdesk.store.sqlite import metrics
+
+        return await self._read_direct(metrics.queue_clocks, now, horizons)
 
     # -- primitives ------------------------------------------------------------------------
     async def _mutate(self, ticket_id: str, mutation: Mutation) -> Change:

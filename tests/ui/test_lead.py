@@ -1,0 +1,252 @@
+"""The lead view over the seeded store at 09:00: role check, queues, tickets, actions, export."""
+
+from __future__ import annotations
+
+import csv
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from textual.pilot import Pilot
+from textual.widgets import Input, OptionList, Select, Static
+
+from agentdesk.app import AgentDeskApp
+from agentdesk.domain.lead_board import Horizons
+from agentdesk.domain.model import Priority
+from agentdesk.screens.help import HelpScreen
+from agentdesk.screens.lead import LEADS_ONLY, LeadScreen
+from agentdesk.screens.lead_dialogs import AgentPicker, PriorityPicker
+from agentdesk.screens.queue import QueueScreen
+from agentdesk.screens.transfer import TransferDialog
+from agentdesk.store.errors import Unavailable
+from agentdesk.store.memory import MemoryStore
+from tests.ui.conftest import Notes, build_app, settle
+
+SIZE = (150, 40)
+
+
+def lead_of(app: AgentDeskApp) -> LeadScreen:
+    assert isinstance(app.screen, LeadScreen)
+    return app.screen
+
+
+def shown(screen: LeadScreen) -> list[int]:
+    table = screen.tickets
+    return [row.number for i in range(table.row_count) if (row := table.row_at(i))]
+
+
+async def open_lead_view(pilot: Pilot[Any], *queue_moves: str) -> LeadScreen:
+    await settle(pilot)
+    await pilot.press("L", *queue_moves)
+    await settle(pilot)
+    return lead_of(pilot.app)  # type: ignore[arg-type]
+
+
+async def test_a_lead_sees_every_queue_with_its_sla_standing(tmp_path: Path) -> None:
+    app = build_app(tmp_path, agent_handle="lead")
+    async with app.run_test(size=SIZE) as pilot:
+        lead = await open_lead_view(pilot)
+        lines = [
+            (line.name, line.active, line.waiting, line.at_risk, line.breached)
+            for line in lead.board.lines  # type: ignore[union-attr]
+        ]
+        assert lines == [
+            ("All queues", 6, 6, 1, 3),
+            ("Billing", 2, 2, 0, 1),
+            ("General", 0, 0, 0, 0),
+            ("Logistics", 3, 3, 1, 2),
+            ("Technical", 1, 1, 0, 0),
+        ]
+        assert lead.queues.row_count == 5
+        assert shown(lead) == [1, 4, 2, 6, 3, 5]  # all queues, in pull order
+        assert app.focused is lead.queues
+
+
+async def test_an_agent_is_told_the_view_is_for_leads_and_it_does_not_open(
+    tmp_path: Path,
+) -> None:
+    app = build_app(tmp_path, agent_handle="junior")
+    notes = Notes(app)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("L")
+        await settle(pilot)
+        assert isinstance(app.screen, QueueScreen)
+        assert notes.matching(LEADS_ONLY) == [(LEADS_ONLY, "warning")]
+
+
+async def test_choosing_a_queue_shows_its_tickets_and_kpis(tmp_path: Path) -> None:
+    app = build_app(tmp_path, agent_handle="lead")
+    async with app.run_test(size=SIZE) as pilot:
+        lead = await open_lead_view(pilot, "down")  # All queues, then Billing
+        await settle(pilot)
+        assert lead.queue == "billing"
+        assert shown(lead) == [1, 5]
+        title = str(lead.query_one("#lead-list-title", Static).render())
+        assert title == "Billing: 2 active tickets"
+
+        def kpis() -> str:
+            return str(lead.query_one("#lead-kpis", Static).render())
+
+        assert kpis().startswith("Today: 1 in · 0 resolved")  # #5 came in yesterday
+        await pilot.press("m", "m")
+        assert kpis().startswith("7 days: 2 in · 0 resolved")
+
+
+async def test_enter_opens_the_ticket_beside_the_list(tmp_path: Path) -> None:
+    app = build_app(tmp_path, agent_handle="lead")
+    async with app.run_test(size=SIZE) as pilot:
+        lead = await open_lead_view(pilot, "down", "enter")  # Billing; enter moves to its list
+        assert app.focused is lead.tickets
+        await pilot.press("enter")
+        await settle(pilot)
+        assert lead.query_one("#lead-detail").has_class("-open")
+        head = str(lead.query_one("#lead-detail-head", Static).render())
+        assert head.startswith("#1 Refund for broken kettle")
+        assert isinstance(app.screen, LeadScreen)  # still in the view
+        await pilot.press("escape")
+        assert not lead.query_one("#lead-detail").has_class("-open")
+        assert isinstance(app.screen, LeadScreen)
+
+
+async def test_reassigning_writes_the_new_assignee(tmp_path: Path) -> None:
+    store = MemoryStore(client_id="test-client")
+    app = build_app(tmp_path, store=store, agent_handle="lead")
+    async with app.run_test(size=SIZE) as pilot:
+        lead = await open_lead_view(pilot, "down", "enter")
+        await pilot.press("a")
+        await settle(pilot)
+        picker = app.screen
+        assert isinstance(picker, AgentPicker)
+        # #1 needs refunds: the most skilled first (the lead 5, Sam 4), Jamie (none) last.
+        assert [agent.handle for agent in picker.agents] == ["lead", "senior", "junior"]
+        await pilot.press("down", "enter")
+        await settle(pilot)
+        assert lead_of(app) is lead
+        assert (await store.ticket_by_number(1)).assignee_id == "ag-senior"
+        assert lead.board is not None and lead.board.snapshot.loads == {"ag-senior": 1}
+
+
+async def test_changing_the_priority_reorders_the_queue(tmp_path: Path) -> None:
+    store = MemoryStore(client_id="test-client")
+    app = build_app(tmp_path, store=store, agent_handle="lead")
+    async with app.run_test(size=SIZE) as pilot:
+        lead = await open_lead_view(pilot, "down", "enter", "down")  # Billing, #5 (low)
+        assert lead.tickets.highlighted is not None
+        assert lead.tickets.highlighted.number == 5
+        await pilot.press("p")
+        await settle(pilot)
+        assert isinstance(app.screen, PriorityPicker)
+        app.screen.query_one(OptionList).highlighted = 0  # urgent
+        await pilot.press("enter")
+        await settle(pilot)
+        assert (await store.ticket_by_number(5)).priority is Priority.URGENT
+        assert shown(lead) == [5, 1]  # both urgent now; #5 was due long ago
+
+
+async def test_the_agent_list_shows_load_and_current_ticket(tmp_path: Path) -> None:
+    store = MemoryStore(client_id="test-client")
+    app = build_app(tmp_path, store=store, agent_handle="lead")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        four = await store.ticket_by_number(4)
+        await store.assign(four.id, "ag-junior", actor_id="ag-lead", now=app.now())
+        lead = await open_lead_view(pilot, "g")
+        await settle(pilot)
+        assert [(line.handle, line.load, line.current_ticket) for line in lead.agent_lines] == [
+            ("junior", 1, 4),
+            ("lead", 0, None),
+            ("senior", 0, None),
+        ]
+        assert lead.agent_table.row_count == 3
+        assert app.focused is lead.agent_table
+
+
+async def test_a_refresh_keeps_the_queue_and_the_cursor(tmp_path: Path) -> None:
+    app = build_app(tmp_path, agent_handle="lead")
+    async with app.run_test(size=SIZE) as pilot:
+        lead = await open_lead_view(pilot, "down", "down", "down", "enter", "down")
+        assert (lead.queue, lead.tickets.cursor_row) == ("logistics", 1)
+        lead.refresh_board()
+        await settle(pilot)
+        assert (lead.queue, lead.queues.cursor_row, lead.tickets.cursor_row) == ("logistics", 3, 1)
+        assert app.focused is lead.tickets
+
+
+async def test_export_writes_the_list_in_focus_to_the_data_dir(tmp_path: Path) -> None:
+    app = build_app(tmp_path, agent_handle="lead")
+    notes = Notes(app)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_lead_view(pilot, "x")  # the queue list has the focus
+        await settle(pilot)
+        queues = tmp_path / "lead-queues-20261120-090000.csv"
+        with queues.open(encoding="utf-8") as file:
+            rows = list(csv.reader(file))
+        assert rows[0][:3] == ["queue", "name", "active"]
+        assert rows[1][:7] == ["*", "All queues", "6", "6", "1800.0", "1", "3"]
+        assert notes.matching(str(queues))
+        await pilot.press("down", "enter", "x")  # Billing's tickets
+        await settle(pilot)
+        tickets = tmp_path / "lead-tickets-20261120-090000.csv"
+        lines = tickets.read_text(encoding="utf-8").splitlines()
+        assert [line.split(",")[0] for line in lines] == ["number", "1", "5"]
+
+
+async def test_help_lists_the_lead_keys_and_a_rebound_one_works(tmp_path: Path) -> None:
+    app = build_app(tmp_path, agent_handle="lead", keymap={"lead.export": "e"})
+    async with app.run_test(size=SIZE) as pilot:
+        await open_lead_view(pilot)
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        entries = {entry.binding_id: entry for entry in app.screen.entries}
+        assert entries["lead.reassign"].keys == ("a",)
+        assert entries["lead.reassign"].section == "Lead view"
+        assert entries["lead.export"].keys == ("e",)
+        assert {"lead.toggle_list", "lead.priority", "lead.transfer", "lead.period"} <= set(entries)
+        await pilot.press("escape", "e")
+        await settle(pilot)
+        assert (tmp_path / "lead-queues-20261120-090000.csv").exists()
+
+
+async def test_a_failing_refresh_is_reported_once_and_the_board_stays(tmp_path: Path) -> None:
+    class FlakyStore(MemoryStore):
+        failing = False
+
+        async def queue_clocks(self, *, now: datetime, horizons: Horizons) -> dict[str, Any]:
+            if self.failing:
+                raise Unavailable("the disk went away")
+            return await super().queue_clocks(now=now, horizons=horizons)
+
+    store = FlakyStore(client_id="test-client")
+    app = build_app(tmp_path, store=store, agent_handle="lead")
+    notes = Notes(app)
+    async with app.run_test(size=SIZE) as pilot:
+        lead = await open_lead_view(pilot, "down")
+        store.failing = True
+        for _ in range(2):
+            lead.refresh_board()
+            await settle(pilot)
+        assert len(notes.matching("the disk went away")) == 1
+        title = str(lead.query_one("#lead-title", Static).render())
+        assert title == "Lead view · not refreshed since 09:00:00 UTC: the disk went away"
+        assert (lead.queue, lead.queues.row_count, shown(lead)) == ("billing", 5, [1, 5])
+
+
+async def test_transferring_moves_the_ticket_out_of_the_queue(tmp_path: Path) -> None:
+    store = MemoryStore(client_id="test-client")
+    app = build_app(tmp_path, store=store, agent_handle="lead")
+    async with app.run_test(size=SIZE) as pilot:
+        lead = await open_lead_view(pilot, "down", "enter")  # Billing, #1
+        await pilot.press("t")
+        await settle(pilot)
+        dialog = app.screen
+        assert isinstance(dialog, TransferDialog)
+        dialog.query_one("#transfer-department", Select).value = "technical"
+        dialog.query_one("#transfer-note", Input).value = "a broken kettle is technical"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert lead_of(app) is lead
+        assert (await store.ticket_by_number(1)).department_id == "technical"
+        assert shown(lead) == [5]
+        billing = next(line for line in lead.board.lines if line.department_id == "billing")  # type: ignore[union-attr]
+        assert billing.active == 1
