@@ -10,21 +10,20 @@ replayed: that is how a rejection rolls back.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 
-from agentdesk.domain import actions
+from agentdesk.domain import actions, op_effects
 from agentdesk.domain.errors import DomainError
 from agentdesk.domain.ids import starting_with
 from agentdesk.domain.lifecycle import Action, next_status
 from agentdesk.domain.model import (
     Complexity,
-    LinkKind,
     Operation,
     Priority,
     Ticket,
-    TicketLink,
 )
+from agentdesk.domain.op_effects import links_of
 
 Replayer = Callable[[Ticket, Mapping[str, object], Operation], Ticket]
 
@@ -56,15 +55,6 @@ def replay(base: Ticket, ops: Iterable[Operation]) -> Ticket:
     return ticket
 
 
-def _links(payload: Mapping[str, object]) -> tuple[TicketLink, ...]:
-    raw = payload.get("links") or ()
-    assert isinstance(raw, Sequence)
-    return tuple(
-        TicketLink(LinkKind(item["kind"]), str(item["ref_id"]), str(item.get("title", "")))
-        for item in raw
-    )
-
-
 def _actor(payload: Mapping[str, object], ticket: Ticket, key: str = "actor_id") -> str:
     actor = payload.get(key)
     # Ops logged before the payload named its author keep whoever holds the ticket.
@@ -79,7 +69,7 @@ def _reply(ticket: Ticket, payload: Mapping[str, object], op: Operation) -> Tick
         now=op.at,
         internal=bool(payload.get("internal")),
         wait_on_customer=bool(payload.get("wait_on_customer")),
-        links=_links(payload),
+        links=links_of(payload),
         make_id=starting_with(payload.get("message_id")),
     ).ticket
 
@@ -101,27 +91,21 @@ def _transfer(ticket: Ticket, payload: Mapping[str, object], op: Operation) -> T
 
 
 def _request_confirmation(ticket: Ticket, payload: Mapping[str, object], op: Operation) -> Ticket:
-    return actions.request_confirmation(
+    return op_effects.request_confirmation(
         ticket,
-        str(payload["resolution"]),
-        str(payload["body"]),
+        payload,
         actor_id=_actor(payload, ticket),
         now=op.at,
-        links=_links(payload),
         make_id=starting_with(payload.get("message_id")),
     ).ticket
 
 
 def _close(ticket: Ticket, payload: Mapping[str, object], op: Operation) -> Ticket:
-    csat = payload.get("csat")
-    return actions.close_confirmed(
+    return op_effects.close_confirmed(
         ticket,
-        str(payload["resolution"]),
-        str(payload["evidence"]),
+        payload,
         actor_id=_actor(payload, ticket),
         now=op.at,
-        links=_links(payload),
-        csat=csat if isinstance(csat, int) else None,
         make_id=starting_with(payload.get("message_id")),
     ).ticket
 
@@ -133,7 +117,7 @@ def _csat(ticket: Ticket, payload: Mapping[str, object], op: Operation) -> Ticke
 
 
 def _link(ticket: Ticket, payload: Mapping[str, object], op: Operation) -> Ticket:
-    for link in _links(payload):
+    for link in links_of(payload):
         ticket = actions.link(
             ticket, link.kind, link.ref_id, link.title, actor_id=_actor(payload, ticket), now=op.at
         ).ticket

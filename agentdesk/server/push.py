@@ -19,14 +19,13 @@ from typing import Any
 
 from sqlalchemy import Connection, delete, insert, select, update
 
-from agentdesk.domain import actions
+from agentdesk.domain import actions, op_effects
 from agentdesk.domain.errors import DomainError
 from agentdesk.domain.ids import starting_with as ids
 from agentdesk.domain.lifecycle import TRANSITIONS, Action
 from agentdesk.domain.model import (
     Channel,
     Complexity,
-    LinkKind,
     Priority,
     Ticket,
     TicketLink,
@@ -239,15 +238,9 @@ def _status_kept(
 
 
 def reply_links(payload: Mapping[str, object]) -> tuple[TicketLink, ...]:
-    """The links a reply offered (the articles it quoted), as the client added them."""
-    raw = payload.get("links") or []
-    if not isinstance(raw, list):
-        raise Rejection("invalid", "links must be a list")
+    """The links a reply or transition offered, or a rejection naming what is wrong with them."""
     try:
-        return tuple(
-            TicketLink(LinkKind(item["kind"]), str(item["ref_id"]), str(item.get("title", "")))
-            for item in raw
-        )
+        return op_effects.links_of(payload)
     except (KeyError, TypeError, ValueError) as error:
         raise Rejection("invalid", f"links: {error}") from None
 
@@ -433,7 +426,11 @@ def _transition(
     build = _TRANSITIONS.get(op.action) if op.action is not None else None
     if build is None:
         raise Rejection("unsupported", f"{op.action} is not a transition a client sends")
-    return build(ticket, _Step(agent_id, op.payload, now, make_id))
+    reply_links(op.payload)  # a bad links list is named as such
+    try:
+        return build(ticket, _Step(agent_id, op.payload, now, make_id))
+    except (KeyError, TypeError, ValueError) as error:
+        raise Rejection("invalid", f"malformed {op.action.value} payload: {error}") from None
 
 
 @dataclass(frozen=True, slots=True)
@@ -447,28 +444,14 @@ class _Step:
 
 
 def _request_confirmation(ticket: Ticket, step: _Step) -> actions.Change:
-    return actions.request_confirmation(
-        ticket,
-        str(step.payload.get("resolution", "")),
-        str(step.payload.get("body", "")),
-        actor_id=step.agent_id,
-        now=step.now,
-        links=reply_links(step.payload),
-        make_id=step.make_id,
+    return op_effects.request_confirmation(
+        ticket, step.payload, actor_id=step.agent_id, now=step.now, make_id=step.make_id
     )
 
 
 def _confirm_close(ticket: Ticket, step: _Step) -> actions.Change:
-    csat = step.payload.get("csat")
-    return actions.close_confirmed(
-        ticket,
-        str(step.payload.get("resolution", "")),
-        str(step.payload.get("evidence", "")),
-        actor_id=step.agent_id,
-        now=step.now,
-        links=reply_links(step.payload),
-        csat=csat if isinstance(csat, int) and not isinstance(csat, bool) else None,
-        make_id=step.make_id,
+    return op_effects.close_confirmed(
+        ticket, step.payload, actor_id=step.agent_id, now=step.now, make_id=step.make_id
     )
 
 
