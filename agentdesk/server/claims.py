@@ -14,7 +14,18 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, delete, or_, select, text, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Select,
+    and_,
+    bindparam,
+    delete,
+    or_,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 
 from agentdesk.domain.model import Ticket
@@ -33,31 +44,44 @@ RESERVATION = "reservation"
 # looks again, a bounded number of times.
 MAX_ATTEMPTS = 8
 
+
+# SKIP LOCKED lets concurrent claimers pass each other's candidates; SQLite has no row locks and
+# leaves it out, its BEGIN IMMEDIATE serialising the claimers instead. Reservations build theirs
+# from the same two queries.
+def queue_head(*conditions: ColumnElement[bool], limit: Any = 1) -> Select[Any]:
+    """The most urgent queued tickets of the `departments` parameter, skipping locked rows."""
+    queue = t.routing_queue
+    return (
+        select(queue.c.ticket_id)
+        .where(queue.c.department_id.in_(bindparam("departments", expanding=True)), *conditions)
+        .order_by(queue.c.priority_rank, queue.c.due_at, queue.c.ticket_id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+
+
+def lapsed_claims(*conditions: ColumnElement[bool], limit: Any = 1) -> Select[Any]:
+    """Claimable tickets of the `departments` parameter whose claim lapsed by `now`, oldest first."""
+    claims, tickets = t.ticket_claims, t.tickets
+    return (
+        select(claims.c.ticket_id)
+        .join(tickets, tickets.c.id == claims.c.ticket_id)
+        .where(
+            claims.c.lease_expires_at <= bindparam("now", type_=claims.c.lease_expires_at.type),
+            tickets.c.department_id.in_(bindparam("departments", expanding=True)),
+            tickets.c.status.in_([status.value for status in CLAIMABLE]),
+            *conditions,
+        )
+        .order_by(claims.c.lease_expires_at)
+        .limit(limit)
+        .with_for_update(of=claims, skip_locked=True)
+    )
+
+
 # The claim path's statements, built once (assembling them costs more Python time than running
-# them). SKIP LOCKED lets concurrent claimers pass each other's candidates; SQLite has no row
-# locks and leaves it out, its BEGIN IMMEDIATE serialising the claimers instead.
-_QUEUE_HEAD = (
-    select(t.routing_queue.c.ticket_id)
-    .where(t.routing_queue.c.department_id.in_(bindparam("departments", expanding=True)))
-    .order_by(
-        t.routing_queue.c.priority_rank, t.routing_queue.c.due_at, t.routing_queue.c.ticket_id
-    )
-    .limit(1)
-    .with_for_update(skip_locked=True)
-)
-_LAPSED = (
-    select(t.ticket_claims.c.ticket_id)
-    .join(t.tickets, t.tickets.c.id == t.ticket_claims.c.ticket_id)
-    .where(
-        t.ticket_claims.c.lease_expires_at
-        <= bindparam("now", type_=t.ticket_claims.c.lease_expires_at.type),
-        t.tickets.c.department_id.in_(bindparam("departments", expanding=True)),
-        t.tickets.c.status.in_([status.value for status in CLAIMABLE]),
-    )
-    .order_by(t.ticket_claims.c.lease_expires_at)
-    .limit(1)
-    .with_for_update(of=t.ticket_claims, skip_locked=True)
-)
+# them).
+_QUEUE_HEAD = queue_head()
+_LAPSED = lapsed_claims()
 _DEQUEUE = delete(t.routing_queue).where(t.routing_queue.c.ticket_id == bindparam("ticket_id"))
 _SET_ASSIGNEE = (
     update(t.tickets)

@@ -45,33 +45,11 @@ _REVOKED_FROM_ME = (
     )
     .exists()
 )
-_QUEUE_HEAD = (
-    select(t.routing_queue.c.ticket_id)
-    .where(
-        t.routing_queue.c.department_id.in_(bindparam("departments", expanding=True)),
-        ~_REVOKED_FROM_ME,
-    )
-    .order_by(
-        t.routing_queue.c.priority_rank, t.routing_queue.c.due_at, t.routing_queue.c.ticket_id
-    )
-    .limit(bindparam("wanted"))
-    .with_for_update(skip_locked=True)
-)
+_QUEUE_HEAD = claims.queue_head(~_REVOKED_FROM_ME, limit=bindparam("wanted"))
 # Lapsed claims on unassigned tickets (mostly other agents' expired reservations). A lapsed
 # claim on an assigned ticket is left to online claim-next, which reassigns it.
-_LAPSED_UNASSIGNED = (
-    select(t.ticket_claims.c.ticket_id)
-    .join(t.tickets, t.tickets.c.id == t.ticket_claims.c.ticket_id)
-    .where(
-        t.ticket_claims.c.lease_expires_at
-        <= bindparam("now", type_=t.ticket_claims.c.lease_expires_at.type),
-        t.tickets.c.assignee_id.is_(None),
-        t.tickets.c.department_id.in_(bindparam("departments", expanding=True)),
-        t.tickets.c.status.in_(_CLAIMABLE),
-    )
-    .order_by(t.ticket_claims.c.lease_expires_at)
-    .limit(bindparam("wanted"))
-    .with_for_update(of=t.ticket_claims, skip_locked=True)
+_LAPSED_UNASSIGNED = claims.lapsed_claims(
+    t.tickets.c.assignee_id.is_(None), limit=bindparam("wanted")
 )
 
 
