@@ -155,7 +155,12 @@ def run_serve(url: str, host: str, port: int, rate_limit: float = 50.0) -> int:
 
     from agentdesk.server.app import Limits, create_app
     from agentdesk.server.database import create_server_engine, require_current_schema
+    from agentdesk.server.faults import FaultPoints
 
+    try:
+        FaultPoints()  # a crash-test setting that cannot be read is refused before serving
+    except ValueError as error:
+        raise CliError(str(error)) from None
     engine = create_server_engine(url)
     try:
         require_current_schema(engine, url)

@@ -26,3 +26,12 @@ def test_the_setting_is_read_and_a_bad_one_is_refused() -> None:
 def test_serve_refuses_a_bad_rate_limit(rate: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["serve", "--database-url", "sqlite:///x.db", "--rate-limit", rate]) == 2
     assert "requests per second" in capsys.readouterr().err
+
+
+def test_serve_refuses_a_bad_fault_setting_in_one_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv(FAULT_ENV, "crash")
+    assert main(["serve", "--database-url", "sqlite:///never-opened.db"]) != 0
+    error = capsys.readouterr().err
+    assert FAULT_ENV in error and "Traceback" not in error
