@@ -25,7 +25,8 @@ from agentdesk.server.tickets import plain, ticket_from_row, ticket_json, ticket
 ASSIGNERS = frozenset({Role.LEAD, Role.ADMIN})
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen: raising an exception through a context manager sets its __traceback__.
+@dataclass
 class Rejection(Exception):
     reason: str
     detail: str = ""

@@ -73,18 +73,20 @@ def create_ticket(
     customer_name: str | None,
     now: datetime,
     follow_up_of: str | None = None,
+    opened_by_customer: bool = False,
 ) -> Ticket:
     """Create the ticket, its first message and audit, queue it, and log it; one transaction.
 
-    A follow-up of a closed ticket opens with a system message: the server makes one when an
-    agent's words arrive for a ticket that closed meanwhile, so the customer said nothing new.
+    A follow-up of a closed ticket opens with a system message when an agent's words arrived
+    for a ticket that closed meanwhile (the customer said nothing new); one the customer's own
+    words opened (`opened_by_customer`) keeps them as its first, customer message.
     """
     ensure_department(connection, new.department_id)
     ensure_customer(connection, new.customer_id, customer_name)
     change = actions.create_ticket(
         new, number=next_number(connection), now=now, follow_up_of=follow_up_of
     )
-    if follow_up_of is not None:
+    if follow_up_of is not None and not opened_by_customer:
         opening = replace(change.messages[0], kind=MessageKind.SYSTEM)
         change = replace(change, messages=(opening, *change.messages[1:]))
     ticket = change.ticket
