@@ -23,6 +23,7 @@ from agentdesk.domain.errors import DomainError
 from agentdesk.domain.ids import starting_with as ids
 from agentdesk.domain.model import Ticket, TicketStatus
 from agentdesk.domain.sync_ops import OpEnvelope
+from agentdesk.server import tickets
 from agentdesk.server.op_writes import Rejection, locked_ticket, persist
 from agentdesk.server.tickets import create_ticket
 
@@ -61,8 +62,12 @@ def record(connection: Connection, words: CustomerWords, *, now: datetime) -> di
     ticket = locked_ticket(connection, words.ticket_id)
     extra: dict[str, Any] = {}
     if ticket.status is TicketStatus.CLOSED:
-        follow_up = _follow_up(connection, ticket, words, now=now)
-        return {"ticket_id": follow_up.id, "follow_up_ticket_id": follow_up.id, "status": "new"}
+        follow_up = tickets.live_follow_up(connection, ticket.id)
+        if follow_up is None:
+            follow_up = _follow_up(connection, ticket, words, now=now)
+            return {"ticket_id": follow_up.id, "follow_up_ticket_id": follow_up.id, "status": "new"}
+        # The closed ticket's open follow-up takes these words too, as a reply to it would.
+        ticket, extra["follow_up_ticket_id"] = follow_up, follow_up.id
     confirming = words.confirms_resolution
     if confirming and ticket.status is not TicketStatus.AWAITING_CONFIRMATION:
         extra["status_kept"] = "not_awaiting_confirmation"

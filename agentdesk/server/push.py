@@ -45,6 +45,7 @@ from agentdesk.server import (
     push_fields,
     reference,
     reservations,
+    tickets,
 )
 from agentdesk.server import tables as t
 from agentdesk.server.database import dialect_insert
@@ -255,7 +256,13 @@ def reply_links(payload: Mapping[str, object]) -> tuple[TicketLink, ...]:
 
 
 def _follow_up(connection: Connection, closed: Ticket, *, now: datetime) -> Ticket:
-    """A new ticket linked to `closed` for words that arrived after it closed (closed is final)."""
+    """Where words that arrived after `closed` closed go (closed is final).
+
+    Its open follow-up if it has one, else a new ticket linked to it.
+    """
+    existing = tickets.live_follow_up(connection, closed.id)
+    if existing is not None:
+        return existing
     new = actions.follow_up_for(
         closed, f"Follow-up of #{closed.number}: a message arrived after it was closed."
     )

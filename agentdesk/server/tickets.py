@@ -135,6 +135,25 @@ def create_ticket(
     return ticket
 
 
+def live_follow_up(connection: Connection, closed_id: str) -> Ticket | None:
+    """The newest follow-up of `closed_id` still open, locked: later words for it go there.
+
+    Without it, every late message for a closed ticket (three offline replies, say) would
+    open a follow-up of its own.
+    """
+    row = connection.execute(
+        select(t.tickets)
+        .where(
+            t.tickets.c.follow_up_of == closed_id,
+            t.tickets.c.status != TicketStatus.CLOSED.value,
+        )
+        .order_by(t.tickets.c.created_at.desc(), t.tickets.c.id.desc())
+        .limit(1)
+        .with_for_update()
+    ).first()
+    return None if row is None else ticket_from_row(row)
+
+
 def queue_values(ticket: Ticket) -> dict[str, Any]:
     return {
         "ticket_id": ticket.id,

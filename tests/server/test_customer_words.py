@@ -134,3 +134,14 @@ def test_a_follow_up_a_desk_opened_is_created_with_its_link(server: Server) -> N
     assert answer["outcome"] == "applied", answer
     assert ticket_row(server, follow_up_id).follow_up_of == closed_id
     assert messages_of(server, follow_up_id) == [(message_id, "customer", "Me again")]
+
+
+def test_more_words_for_a_closed_ticket_join_its_open_follow_up(server: Server) -> None:
+    amy = server.agent("amy")
+    ticket_id = str(server.new_ticket(amy)["id"])
+    set_status(server, ticket_id, "closed")
+    first = result(server, amy, words(1, ticket_id, "It broke again"))
+    second = result(server, amy, words(2, ticket_id, "Also the app crashes"))
+    assert second["follow_up_ticket_id"] == first["follow_up_ticket_id"]
+    bodies = [body for _id, _kind, body in messages_of(server, first["follow_up_ticket_id"])]
+    assert bodies == ["It broke again", "Also the app crashes"]
