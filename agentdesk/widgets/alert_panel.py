@@ -20,7 +20,8 @@ from agentdesk.domain.lead_alerts import BoardAlerts, LeadAlert
 # Alerts named on the strip; the rest are counted.
 ON_STRIP = 2
 LIST_ROWS = 6
-SEVERITY_MARK = {"error": "!!", "warning": "! "}
+# The mark before each alert in the list, and its colour (theme variables, as the strip's).
+SEVERITY_MARK = {"error": ("!!", "$sla-breached bold"), "warning": ("! ", "$sla-warning")}
 
 
 def strip_text(found: BoardAlerts, key: str) -> str:
@@ -88,7 +89,7 @@ class AlertPanel(Vertical):
         options.clear_options()
         options.add_options(
             Option(
-                Content(f"{SEVERITY_MARK.get(alert.severity, '  ')} {alert.text}"),
+                Content.assemble(SEVERITY_MARK.get(alert.severity, ("  ", "")), " ", alert.text),
                 id=f"{alert.kind.value}:{alert.subject}",
             )
             for alert in found.alerts
