@@ -26,7 +26,7 @@ from textual.widgets import DataTable, Footer, Sparkline, Static
 from textual.widgets.data_table import RowDoesNotExist
 from textual.worker import WorkerCancelled, WorkerFailed
 
-from agentdesk.domain.lead_alerts import LeadAlert, Throttle, evaluate
+from agentdesk.domain.lead_alerts import LeadAlert, evaluate
 from agentdesk.domain.lead_board import (
     AGENT_HEADER,
     ALL_QUEUES,
@@ -201,7 +201,6 @@ class LeadScreen(Screen[None]):
         self._failing = False
         self._refreshed_at = "never"
         self._shown_query: TicketQuery | None = None
-        self.alert_throttle = Throttle()
 
     @property
     def desk(self) -> AgentDeskApp:
@@ -383,7 +382,8 @@ class LeadScreen(Screen[None]):
         assert self.board is not None
         policy = self.desk.settings.lead_alerts  # read each time: a reload may change it
         found = evaluate(self.board.lines, self.agents, self.board.snapshot.loads, policy)
-        self.alert_throttle, notice = self.alert_throttle.review(found, now, policy.cooldown)
+        throttle, notice = self.desk.lead_alert_throttle.review(found, now, policy.cooldown)
+        self.desk.lead_alert_throttle = throttle
         self.alert_panel.show(found)
         if notice is not None:
             self.notify(notice.message, title=notice.title, severity=notice.severity)

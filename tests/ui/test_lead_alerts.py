@@ -37,7 +37,8 @@ async def open_lead_view(pilot: Pilot[Any]) -> LeadScreen:
     return pilot.app.screen
 
 
-def strip(lead: LeadScreen) -> str:
+def strip(lead: object) -> str:
+    assert isinstance(lead, LeadScreen)
     return str(lead.query_one("#alert-strip", Static).render())
 
 
@@ -65,6 +66,10 @@ async def test_a_breached_queue_is_raised_on_the_strip_and_told_once(tmp_path: P
         await settle(pilot)
         assert len(toasts(notes)) == 1  # still raised, not told again
         assert strip(lead).startswith("2 alerts: Logistics")
+        await pilot.press("escape", "L")  # leave the view and come back
+        await settle(pilot)
+        assert pilot.app.screen is not lead and strip(pilot.app.screen).startswith("2 alerts")
+        assert len(toasts(notes)) == 1
 
 
 async def test_an_agent_going_over_capacity_is_told_and_enter_shows_them(
