@@ -164,3 +164,17 @@ async def test_the_alert_key_is_in_the_help_and_can_be_rebound(tmp_path: Path) -
         assert entries["lead.alerts"].section == "Lead view"
         await pilot.press("escape", "b")
         assert lead.alert_panel.expanded
+
+
+async def test_new_limits_from_a_settings_reload_apply_at_the_next_refresh(
+    tmp_path: Path,
+) -> None:
+    app = build_app(tmp_path, agent_handle="lead", lead_alerts=BREACHES)
+    async with app.run_test(size=SIZE) as pilot:
+        lead = await open_lead_view(pilot)
+        assert lead.alert_panel.display
+        app.settings = replace(app.settings, lead_alerts=AlertPolicy.off())
+        lead.refresh_board()
+        await settle(pilot)
+        assert lead.alert_panel.found.alerts == ()
+        assert not lead.alert_panel.display
