@@ -185,6 +185,22 @@ def count(connection: sqlite3.Connection, query: TicketQuery) -> int:
     return found
 
 
+def current_tickets(connection: sqlite3.Connection, agent_ids: list[str]) -> dict[str, int]:
+    """The first ticket of each agent's Mine queue, in one statement: per agent, a seek into
+    `ix_tickets_assignee` (already in queue order) that stops at the first active ticket."""
+    order = ", ".join(f"tickets.{name}" for name in QUEUE_ORDER)
+    parameters: list[Any] = []  # in statement order: the statuses, then the ids
+    first = (
+        "SELECT tickets.number FROM tickets WHERE tickets.assignee_id = agent.value"
+        f" AND {_in('tickets.status', ACTIVE, parameters)} ORDER BY {order} LIMIT 1"
+    )
+    parameters.append(json.dumps(agent_ids))
+    rows = connection.execute(
+        f"SELECT agent.value, ({first}) FROM json_each(?) AS agent", parameters
+    )
+    return {agent_id: number for agent_id, number in rows if number is not None}
+
+
 def window(
     connection: sqlite3.Connection, query: TicketQuery, offset: int, limit: int
 ) -> list[TicketRow]:
