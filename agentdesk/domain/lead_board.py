@@ -176,18 +176,34 @@ def queue_lines(
 
 
 # -- what one refresh reads -----------------------------------------------------------------
+# Periods read with every refresh while shown. A longer one (7 days: some 25,000 tickets on a
+# busy desk, several times the rest of a refresh) is read apart, about once a minute, with the
+# sparkline: its figures hardly move in a minute.
+EVERY_REFRESH = frozenset({Period.TODAY, Period.SHIFT})
+
+
 def refresh_windows(
     shown: Period, now: datetime, calendar: BusinessCalendar
 ) -> tuple[dict[Period, Window], Window]:
     """The KPI windows one refresh of the lead view reads, and the last hour (the queue lines'
     arrivals).
 
-    Today always (the agent list's KPIs), and the period on screen; a period not shown is read
-    when the lead switches to it, so a refresh never pays for a 7-day scan nobody looks at.
+    Today always (the agent list's KPIs), and the period on screen if it is in `EVERY_REFRESH`;
+    a period not shown is read when the lead switches to it.
     """
     periods = {Period.TODAY: period_window(Period.TODAY, now, calendar)}
-    periods[shown] = period_window(shown, now, calendar)
+    if shown in EVERY_REFRESH:
+        periods[shown] = period_window(shown, now, calendar)
     return periods, Window(now - timedelta(hours=1), now)
+
+
+def slow_windows(
+    shown: Period, now: datetime, calendar: BusinessCalendar, hours: int
+) -> tuple[list[Window], dict[Period, Window]]:
+    """What the lead view reads about once a minute, apart from its refresh: the sparkline's
+    `hours` and, when it is the one shown, a period too long for every refresh."""
+    periods = {} if shown in EVERY_REFRESH else {shown: period_window(shown, now, calendar)}
+    return hourly_windows(now, hours), periods
 
 
 NOTHING_MEASURED = Kpis.of(Tally())

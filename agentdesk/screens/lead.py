@@ -30,6 +30,7 @@ from textual.widgets import DataTable, Footer, Sparkline, Static
 from agentdesk.domain.lead_board import (
     AGENT_HEADER,
     ALL_QUEUES,
+    EVERY_REFRESH,
     QUEUE_HEADER,
     TICKET_HEADER,
     AgentLine,
@@ -38,13 +39,13 @@ from agentdesk.domain.lead_board import (
     agent_record,
     csv_text,
     export_name,
-    hourly_windows,
     queue_lines,
     queue_record,
     queue_series,
     refresh_windows,
     risk_horizons,
     serves,
+    slow_windows,
     ticket_record,
 )
 from agentdesk.domain.metrics import (
@@ -72,7 +73,8 @@ RecordT = TypeVar("RecordT")
 LEADS_ONLY = "The lead view is for leads and admins only."
 REFRESH_SECONDS = 12.0
 SPARK_HOURS = 12
-# The sparkline is read with every TREND_EVERY-th refresh (about once a minute).
+# The sparkline (and a 7-day window on screen) is read with every TREND_EVERY-th refresh (about
+# once a minute).
 TREND_EVERY = 5
 KPI_PERIODS = (Period.TODAY, Period.SHIFT, Period.WEEK)
 PERIOD_LABELS = {Period.TODAY: "Today", Period.SHIFT: "This shift", Period.WEEK: "7 days"}
@@ -289,17 +291,19 @@ class LeadScreen(Screen[None]):
 
     @work(group="lead-trend", exclusive=True)
     async def refresh_trend(self) -> None:
-        """The sparkline's hours: a dozen windows, so read once a minute, not every tick."""
-        now = self.desk.now()
+        """The sparkline's hours (a dozen windows) and a 7-day KPI window on screen: read once
+        a minute, not with every tick (see `lead_board.slow_windows`)."""
+        store, now = self.desk.store, self.desk.now()
+        hours, periods = slow_windows(self.period, now, store.policies.calendar, SPARK_HOURS)
         try:
-            snapshot = await self.desk.store.metrics_snapshot(
-                hourly_windows(now, SPARK_HOURS), now=now
-            )
+            snapshot = await store.metrics_snapshot([*hours, *periods.values()], now=now)
         except EXPECTED_ERRORS as error:
             self.desk.report_error(error, action="read the arrivals per hour")
             return
-        self.hourly = list(snapshot.tallies)
-        self._show_trend()
+        self.hourly = list(snapshot.tallies[: len(hours)])
+        if self.board is not None:
+            self.board.periods.update(zip(periods, snapshot.tallies[len(hours) :], strict=True))
+        self._show_kpis()
 
     def _show_queues(self) -> None:
         """Replace the queue lines in place; the cursor stays on the same queue."""
@@ -359,9 +363,12 @@ class LeadScreen(Screen[None]):
         index = KPI_PERIODS.index(self.period)
         self.period = KPI_PERIODS[(index + 1) % len(KPI_PERIODS)]
 
-    def watch_period(self) -> None:
-        self._show_kpis()  # what an earlier refresh read of it, until this one is in
-        self.refresh_board()
+    def watch_period(self, period: Period) -> None:
+        self._show_kpis()  # what an earlier read found, until this one is in
+        if period in EVERY_REFRESH:
+            self.refresh_board()
+        else:
+            self.refresh_trend()
 
     # -- the right-hand list ---------------------------------------------------------------
     def queue_name(self) -> str:

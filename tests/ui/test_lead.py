@@ -16,7 +16,7 @@ from agentdesk.domain.lead_board import Horizons
 from agentdesk.domain.metrics import Period, Window
 from agentdesk.domain.model import Priority, TicketRow
 from agentdesk.screens.help import HelpScreen
-from agentdesk.screens.lead import LEADS_ONLY, LeadScreen
+from agentdesk.screens.lead import LEADS_ONLY, SPARK_HOURS, LeadScreen
 from agentdesk.screens.lead_dialogs import AgentPicker, ExportDialog, PriorityPicker
 from agentdesk.screens.queue import QueueScreen
 from agentdesk.screens.transfer import TransferDialog
@@ -344,7 +344,9 @@ async def test_the_agent_list_shows_todays_kpis_read_in_one_query(tmp_path: Path
         assert (store.current_reads, store.mine_reads) == (1, 0)
 
 
-async def test_a_refresh_reads_today_and_the_period_shown_only(tmp_path: Path) -> None:
+async def test_a_refresh_reads_today_and_a_short_period_the_week_once_a_minute(
+    tmp_path: Path,
+) -> None:
     class RecordingStore(MemoryStore):
         reads: list[int] = []
 
@@ -356,9 +358,16 @@ async def test_a_refresh_reads_today_and_the_period_shown_only(tmp_path: Path) -
     app = build_app(tmp_path, store=store, agent_handle="lead")
     async with app.run_test(size=SIZE) as pilot:
         lead = await open_lead_view(pilot)
-        assert store.reads[0] == 2  # today and the last hour
+        assert sorted(store.reads) == [2, SPARK_HOURS]  # today + last hour; the sparkline
         assert set(lead.board.periods) == {Period.TODAY}  # type: ignore[union-attr]
-        await pilot.press("m")  # this shift: read at once
+        await pilot.press("m")  # this shift: read at once, and with every refresh from now on
         await settle(pilot)
         assert store.reads[-1] == 3
-        assert set(lead.board.periods) == {Period.TODAY, Period.SHIFT}  # type: ignore[union-attr]
+        store.reads.clear()
+        await pilot.press("m")  # 7 days: read at once with the sparkline, not with a refresh
+        await settle(pilot)
+        assert store.reads == [SPARK_HOURS + 1]
+        lead.refresh_board()
+        await settle(pilot)
+        assert store.reads[-1] == 2
+        assert set(lead.board.periods) == {Period.TODAY, Period.SHIFT, Period.WEEK}  # type: ignore[union-attr]

@@ -23,6 +23,7 @@ from agentdesk.domain.lead_board import (
     refresh_windows,
     risk_horizons,
     serves,
+    slow_windows,
 )
 from agentdesk.domain.metrics import Period, QueueState, Tally, Window, period_window
 from agentdesk.domain.model import (
@@ -199,15 +200,20 @@ def test_an_agent_without_departments_serves_every_queue() -> None:
     assert not serves(BEN, "technical")
 
 
-def test_a_refresh_reads_today_and_the_period_shown() -> None:
+def test_a_refresh_reads_today_and_a_short_period_shown_the_week_apart() -> None:
     now = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
-    periods, last_hour = refresh_windows(Period.WEEK, now, ALWAYS_OPEN)
+    periods, last_hour = refresh_windows(Period.SHIFT, now, ALWAYS_OPEN)
     assert periods == {
         Period.TODAY: period_window(Period.TODAY, now),
-        Period.WEEK: period_window(Period.WEEK, now),
+        Period.SHIFT: period_window(Period.SHIFT, now),
     }
     assert last_hour == Window(now - timedelta(hours=1), now)
-    assert list(refresh_windows(Period.TODAY, now, ALWAYS_OPEN)[0]) == [Period.TODAY]
+    assert slow_windows(Period.SHIFT, now, ALWAYS_OPEN, 12) == (hourly_windows(now, 12), {})
+    assert list(refresh_windows(Period.WEEK, now, ALWAYS_OPEN)[0]) == [Period.TODAY]
+    assert slow_windows(Period.WEEK, now, ALWAYS_OPEN, 3) == (
+        hourly_windows(now, 3),
+        {Period.WEEK: period_window(Period.WEEK, now)},
+    )
 
 
 def test_agent_lines_carry_each_agents_kpis_for_the_day_over_every_queue() -> None:
