@@ -29,8 +29,8 @@ from agentdesk.store.errors import NotFound
 from agentdesk.store.sqlite import tables
 from agentdesk.store.sqlite.convert import from_micros, to_micros
 from agentdesk.store.sqlite.database import Transaction, bulk_insert
+from agentdesk.store.sqlite.direct import ACTIVE_WHERE
 from agentdesk.store.sqlite.tables import (
-    ACTIVE_WHERE,
     LOAD_WHERE,
     PULLABLE_WHERE,
     UNRESOLVED_WHERE,

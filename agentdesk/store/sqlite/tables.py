@@ -26,6 +26,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
 
+from agentdesk.store.sqlite.direct import ACTIVE_WHERE
+
 # Named constraints let later migrations alter tables with Alembic's batch mode on SQLite.
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -66,7 +68,6 @@ METRIC_COLUMNS = (
 UNRESOLVED_WHERE = "closed_at IS NULL"
 # What the lead's queue board reads of each active ticket (`sqlite.metrics.queue_clocks`): a
 # covering index over the few thousand tickets not closed, instead of a scan of every row.
-ACTIVE_WHERE = "status != 'closed'"
 CLOCK_COLUMNS = (
     "department_id",
     "customer_id",
