@@ -276,7 +276,8 @@ class LeadScreen(Screen[None]):
         lines = queue_lines(names, snapshot.queues, clocks, snapshot.tallies[-1])
         self.board = Board(lines, snapshot, {**earlier, **read})
         self._refreshes += 1
-        if self._refreshes % TREND_EVERY == 1:
+        # Also when the period on screen was never read (switched to before the first board).
+        if self._refreshes % TREND_EVERY == 1 or self.period not in self.board.periods:
             self.refresh_trend()
         self._show_queues()
         self._show_kpis()
