@@ -22,14 +22,18 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from agentdesk.domain.calendar import add_business_time
+from agentdesk.domain.calendar import BusinessCalendar, add_business_time
 from agentdesk.domain.metrics import (
     ZERO,
     GroupKey,
+    Kpis,
+    Period,
     QueueState,
     Tally,
     Window,
+    by_agent,
     by_queue,
+    period_window,
     total,
 )
 from agentdesk.domain.model import (
@@ -171,6 +175,40 @@ def queue_lines(
     return [everything, *lines]
 
 
+# -- what one refresh reads -----------------------------------------------------------------
+# Periods read with every refresh while shown. A longer one (7 days: some 25,000 tickets on a
+# busy desk, several times the rest of a refresh) is read apart, about once a minute, with the
+# sparkline: its figures hardly move in a minute.
+EVERY_REFRESH = frozenset({Period.TODAY, Period.SHIFT})
+
+
+def refresh_windows(
+    shown: Period, now: datetime, calendar: BusinessCalendar
+) -> tuple[dict[Period, Window], Window]:
+    """The KPI windows one refresh of the lead view reads, and the last hour (the queue lines'
+    arrivals).
+
+    Today always (the agent list's KPIs), and the period on screen if it is in `EVERY_REFRESH`;
+    a period not shown is read when the lead switches to it.
+    """
+    periods = {Period.TODAY: period_window(Period.TODAY, now, calendar)}
+    if shown in EVERY_REFRESH:
+        periods[shown] = period_window(shown, now, calendar)
+    return periods, Window(now - timedelta(hours=1), now)
+
+
+def slow_windows(
+    shown: Period, now: datetime, calendar: BusinessCalendar, hours: int
+) -> tuple[list[Window], dict[Period, Window]]:
+    """What the lead view reads about once a minute, apart from its refresh: the sparkline's
+    `hours` and, when it is the one shown, a period too long for every refresh."""
+    periods = {} if shown in EVERY_REFRESH else {shown: period_window(shown, now, calendar)}
+    return hourly_windows(now, hours), periods
+
+
+NOTHING_MEASURED = Kpis.of(Tally())
+
+
 @dataclass(frozen=True, slots=True)
 class AgentLine:
     """One line of the lead's agent list."""
@@ -182,6 +220,7 @@ class AgentLine:
     load: int
     capacity: int
     current_ticket: int | None  # the number of the ticket the agent works on first
+    today: Kpis = NOTHING_MEASURED  # what the agent resolved today, in every queue
 
     @property
     def over_capacity(self) -> bool:
@@ -200,9 +239,14 @@ def serves(agent: Agent, queue: str) -> bool:
 
 
 def agent_lines(
-    agents: Iterable[Agent], loads: Mapping[str, int], current: Mapping[str, int]
+    agents: Iterable[Agent],
+    loads: Mapping[str, int],
+    current: Mapping[str, int],
+    today: Mapping[GroupKey, Tally] | None = None,
 ) -> list[AgentLine]:
-    """The agents, busiest first, then by name."""
+    """The agents, busiest first, then by name, each with today's KPIs (`today`: the tallies
+    of `Period.TODAY`, summed over the queues)."""
+    mine = by_agent(today or {})
     lines = [
         AgentLine(
             agent.id,
@@ -212,6 +256,7 @@ def agent_lines(
             loads.get(agent.id, 0),
             agent.capacity,
             current.get(agent.id),
+            Kpis.of(mine.get(agent.id, Tally())),
         )
         for agent in agents
     ]
@@ -273,7 +318,19 @@ QUEUE_HEADER = (
     "sla_breached",
     "arrivals_last_hour",
 )
-AGENT_HEADER = ("agent_id", "handle", "name", "status", "load", "capacity", "current_ticket")
+AGENT_HEADER = (
+    "agent_id",
+    "handle",
+    "name",
+    "status",
+    "load",
+    "capacity",
+    "current_ticket",
+    "resolved_today",
+    "handle_time_minutes",
+    "first_contact_resolution",
+    "csat",
+)
 TICKET_HEADER = (
     "number",
     "subject",
@@ -290,6 +347,10 @@ TICKET_HEADER = (
 
 def _minutes(amount: timedelta) -> float:
     return round(amount.total_seconds() / 60, 1)
+
+
+def _ratio(share: float | None) -> float | None:
+    return None if share is None else round(share, 3)
 
 
 def _iso(moment: datetime | None) -> str | None:
@@ -318,6 +379,12 @@ def agent_record(line: AgentLine) -> tuple[object, ...]:
         line.load,
         line.capacity,
         line.current_ticket,
+        line.today.resolved,
+        None
+        if line.today.average_handle_time is None
+        else _minutes(line.today.average_handle_time),
+        _ratio(line.today.first_contact_resolution),
+        _ratio(line.today.csat),
     )
 
 

@@ -34,6 +34,8 @@ class DeskDialog(ModalScreen[ResultT | None], Generic[ResultT]):
     HELP_TITLE = "Dialog"
     SUBMIT_LABEL = "Confirm"
     DOING = "save"
+    # What `submit` may raise that leaves the dialog open with its fields, the error shown.
+    EXPECTED: tuple[type[Exception], ...] = EXPECTED_ERRORS
 
     DEFAULT_CSS = """
     DeskDialog {
@@ -158,7 +160,7 @@ class DeskDialog(ModalScreen[ResultT | None], Generic[ResultT]):
     async def _write(self) -> None:
         try:
             result = await self.submit()
-        except EXPECTED_ERRORS as error:
+        except self.EXPECTED as error:
             self.show_error(error_text(error))
             self.notify(error_text(error), title=f"Could not {self.DOING}", severity="error")
             return

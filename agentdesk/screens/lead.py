@@ -10,11 +10,14 @@ A refresh replaces the lines in place and puts the cursors back on the same queu
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+import errno
+import os
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, TypeVar, cast
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -30,6 +33,7 @@ from agentdesk.domain.lead_alerts import LeadAlert, evaluate
 from agentdesk.domain.lead_board import (
     AGENT_HEADER,
     ALL_QUEUES,
+    EVERY_REFRESH,
     QUEUE_HEADER,
     TICKET_HEADER,
     AgentLine,
@@ -38,12 +42,13 @@ from agentdesk.domain.lead_board import (
     agent_record,
     csv_text,
     export_name,
-    hourly_windows,
     queue_lines,
     queue_record,
     queue_series,
+    refresh_windows,
     risk_horizons,
     serves,
+    slow_windows,
     ticket_record,
 )
 from agentdesk.domain.metrics import (
@@ -52,9 +57,7 @@ from agentdesk.domain.metrics import (
     MetricsSnapshot,
     Period,
     Tally,
-    Window,
     by_queue,
-    period_window,
     total,
 )
 from agentdesk.domain.model import Agent, TicketRow
@@ -70,10 +73,12 @@ from agentdesk.widgets.ticket_table import PAGE_SIZE, TicketTable
 if TYPE_CHECKING:
     from agentdesk.app import AgentDeskApp
 
+RecordT = TypeVar("RecordT")
 LEADS_ONLY = "The lead view is for leads and admins only."
 REFRESH_SECONDS = 12.0
 SPARK_HOURS = 12
-# The sparkline is read with every TREND_EVERY-th refresh (about once a minute).
+# The sparkline (and a 7-day window on screen) is read with every TREND_EVERY-th refresh (about
+# once a minute).
 TREND_EVERY = 5
 KPI_PERIODS = (Period.TODAY, Period.SHIFT, Period.WEEK)
 PERIOD_LABELS = {Period.TODAY: "Today", Period.SHIFT: "This shift", Period.WEEK: "7 days"}
@@ -104,7 +109,8 @@ def kpi_strip(period: Period, kpis: Kpis) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Board:
-    """One refresh's reading of the store."""
+    """One refresh's reading of the store; `periods` also keeps what earlier refreshes read of
+    the periods this one did not (shown until the lead switches back, which reads them anew)."""
 
     lines: list[QueueLine]
     snapshot: MetricsSnapshot
@@ -165,8 +171,8 @@ class LeadScreen(Screen[None]):
             "x",
             "export",
             "Export",
-            "Write the list in focus (queues, tickets or agents) to a CSV file in the data "
-            "directory",
+            "Write the list in focus (queues, tickets or agents) to a CSV file; asks where, "
+            "a file in the data directory by default",
         ),
         bind(
             "lead.close",
@@ -246,7 +252,7 @@ class LeadScreen(Screen[None]):
             self.app.pop_screen()
             return
         self.queues.add_columns("Queue", "Active", "Wait", "Oldest", "Risk", "Late", "1h")
-        self.agent_table.add_columns("Agent", "Status", "Load", "Current")
+        self.agent_table.add_columns(*AGENT_COLUMNS)
         self.tickets.now = self.desk.now()
         self.tickets.sla_policies = self.desk.store.policies
         self.refresh_board()
@@ -259,11 +265,10 @@ class LeadScreen(Screen[None]):
     @work(group="lead-board", exclusive=True)
     async def refresh_board(self) -> None:
         store, now = self.desk.store, self.desk.now()
-        calendar = store.policies.calendar
-        last_hour = Window(now - timedelta(hours=1), now)
-        windows = [period_window(period, now, calendar) for period in KPI_PERIODS]
+        # Today and the period on screen only: the others are read when the lead shows them.
+        periods, last_hour = refresh_windows(self.period, now, store.policies.calendar)
         try:
-            snapshot = await store.metrics_snapshot([*windows, last_hour], now=now)
+            snapshot = await store.metrics_snapshot([*periods.values(), last_hour], now=now)
             clocks = await store.queue_clocks(now=now, horizons=risk_horizons(store.policies, now))
             departments = await store.departments()
             self.agents = await store.agents()
@@ -279,12 +284,14 @@ class LeadScreen(Screen[None]):
         self._failing = False
         self._refreshed_at = f"{now:%H:%M:%S %Z}".strip()
         names = {department.id: department.name for department in departments}
-        periods = dict(zip(KPI_PERIODS, snapshot.tallies, strict=False))
+        read = dict(zip(periods, snapshot.tallies, strict=False))
+        earlier = self.board.periods if self.board else {}
         lines = queue_lines(names, snapshot.queues, clocks, snapshot.tallies[-1])
-        self.board = Board(lines, snapshot, periods)
+        self.board = Board(lines, snapshot, {**earlier, **read})
         self._show_alerts(now)
         self._refreshes += 1
-        if self._refreshes % TREND_EVERY == 1:
+        # Also when the period on screen was never read (switched to before the first board).
+        if self._refreshes % TREND_EVERY == 1 or self.period not in self.board.periods:
             self.refresh_trend()
         self._show_queues()
         self._show_kpis()
@@ -299,17 +306,19 @@ class LeadScreen(Screen[None]):
 
     @work(group="lead-trend", exclusive=True)
     async def refresh_trend(self) -> None:
-        """The sparkline's hours: a dozen windows, so read once a minute, not every tick."""
-        now = self.desk.now()
+        """The sparkline's hours (a dozen windows) and a 7-day KPI window on screen: read once
+        a minute, not with every tick (see `lead_board.slow_windows`)."""
+        store, now = self.desk.store, self.desk.now()
+        hours, periods = slow_windows(self.period, now, store.policies.calendar, SPARK_HOURS)
         try:
-            snapshot = await self.desk.store.metrics_snapshot(
-                hourly_windows(now, SPARK_HOURS), now=now
-            )
+            snapshot = await store.metrics_snapshot([*hours, *periods.values()], now=now)
         except EXPECTED_ERRORS as error:
             self.desk.report_error(error, action="read the arrivals per hour")
             return
-        self.hourly = list(snapshot.tallies)
-        self._show_trend()
+        self.hourly = list(snapshot.tallies[: len(hours)])
+        if self.board is not None:
+            self.board.periods.update(zip(periods, snapshot.tallies[len(hours) :], strict=True))
+        self._show_kpis()
 
     def _show_queues(self) -> None:
         """Replace the queue lines in place; the cursor stays on the same queue."""
@@ -337,7 +346,11 @@ class LeadScreen(Screen[None]):
         if board is None:
             return
         queue = self.queue or None
-        groups = board.periods.get(self.period, {})
+        groups = board.periods.get(self.period)
+        if groups is None:  # never read yet: the refresh the switch started is under way
+            self.query_one("#lead-kpis", Static).update(f"{PERIOD_LABELS[self.period]}: reading…")
+            self._show_trend()
+            return
         counted = by_queue(groups).get(queue, Tally()) if queue else total(groups.values())
         self.query_one("#lead-kpis", Static).update(kpi_strip(self.period, Kpis.of(counted)))
         self._show_trend()
@@ -365,8 +378,12 @@ class LeadScreen(Screen[None]):
         index = KPI_PERIODS.index(self.period)
         self.period = KPI_PERIODS[(index + 1) % len(KPI_PERIODS)]
 
-    def watch_period(self) -> None:
-        self._show_kpis()
+    def watch_period(self, period: Period) -> None:
+        self._show_kpis()  # what an earlier read found, until this one is in
+        if period in EVERY_REFRESH:
+            self.refresh_board()
+        else:
+            self.refresh_trend()
 
     # -- alerts ----------------------------------------------------------------------------
     @property
@@ -503,36 +520,27 @@ class LeadScreen(Screen[None]):
 
     @work(group="lead-list", exclusive=True)
     async def load_agents(self) -> None:
-        store = self.desk.store
         serving = [agent for agent in self.agents if serves(agent, self.queue)]
-        loads = self.board.snapshot.loads if self.board else {}
-        current: dict[str, int] = {}
-        try:
-            for agent in serving:
-                if loads.get(agent.id):
-                    mine = TicketQuery(scope=Scope.MINE, agent_id=agent.id)
-                    rows = await store.ticket_rows(mine, 0, 1)
-                    if rows:
-                        current[agent.id] = rows[0].number
+        board = self.board
+        loads = board.snapshot.loads if board else {}
+        try:  # one query for every agent's current ticket
+            current = await self.desk.store.current_tickets(
+                [agent.id for agent in serving if loads.get(agent.id)]
+            )
         except EXPECTED_ERRORS as error:
             self.desk.report_error(error, action="load the agents")
             return
-        self.agent_lines = agent_lines(serving, loads, current)
+        today = board.periods.get(Period.TODAY) if board else None
+        self.agent_lines = agent_lines(serving, loads, current, today)
         table = self.agent_table
         row = table.cursor_row
         table.clear()
         for line in self.agent_lines:
-            table.add_row(
-                f"{line.name} ({line.handle})",
-                line.status,
-                f"{line.load}/{line.capacity}",
-                f"#{line.current_ticket}" if line.current_ticket else "—",
-                key=line.agent_id,
-            )
+            table.add_row(*agent_cells(line), key=line.agent_id)
         if self.agent_lines:
             table.move_cursor(row=min(row, len(self.agent_lines) - 1), animate=False)
         self.query_one("#lead-list-title", Static).update(
-            f"{self.queue_name()}: {len(self.agent_lines)} agents"
+            f"{self.queue_name()}: {len(self.agent_lines)} agents · KPIs today, every queue"
         )
 
     def action_toggle_list(self) -> None:
@@ -657,32 +665,31 @@ class LeadScreen(Screen[None]):
 
     # -- export ----------------------------------------------------------------------------
     def action_export(self) -> None:
-        if self.queues.has_focus:
-            self.export("queues")
-        else:
-            self.export("agents" if self.showing_agents else "tickets")
+        from agentdesk.screens.lead_dialogs import ExportDialog
 
-    @work(group="lead-export")
-    async def export(self, kind: str) -> None:
-        now = self.desk.now()
-        path = Path(self.desk.settings.data_dir) / export_name(kind, now)
-        try:
-            if kind == "queues":
-                lines = self.board.lines if self.board else []
-                text = csv_text(QUEUE_HEADER, (queue_record(line) for line in lines))
-            elif kind == "agents":
-                text = csv_text(AGENT_HEADER, (agent_record(line) for line in self.agent_lines))
-            else:
-                rows = await self._all_rows()
-                text = csv_text(TICKET_HEADER, (ticket_record(row) for row in rows))
-            await asyncio.to_thread(_write, path, text)
-        except EXPECTED_ERRORS as error:
-            self.desk.report_error(error, action=f"export the {kind}")
-            return
-        except OSError as error:
-            self.notify(str(error), title=f"Could not export the {kind}", severity="error")
-            return
-        self.notify(str(path), title=f"Exported the {kind}")
+        listed = "agents" if self.showing_agents else "tickets"
+        kind = "queues" if self.queues.has_focus else listed
+        default = Path(self.desk.settings.data_dir) / export_name(kind, self.desk.now())
+        dialog = ExportDialog(kind, default, partial(self.write_export, kind))
+        self.app.push_screen(dialog, partial(self._exported, kind))
+
+    async def write_export(self, kind: str, path: Path) -> None:
+        """Read what the list holds, then turn it into CSV and write it on a thread: a queue
+        of 100,000 tickets must not hold up the keys."""
+        if kind == "queues":
+            await asyncio.to_thread(_write, path, QUEUE_HEADER, self._queue_lines(), queue_record)
+        elif kind == "agents":
+            await asyncio.to_thread(_write, path, AGENT_HEADER, self.agent_lines, agent_record)
+        else:
+            rows = await self._all_rows()
+            await asyncio.to_thread(_write, path, TICKET_HEADER, rows, ticket_record)
+
+    def _queue_lines(self) -> list[QueueLine]:
+        return self.board.lines if self.board else []
+
+    def _exported(self, kind: str, path: Path | None) -> None:
+        if path is not None:
+            self.notify(str(path), title=f"Exported the {kind}")
 
     async def _all_rows(self) -> Sequence[TicketRow]:
         query = self._shown_query or self.ticket_query()
@@ -694,6 +701,31 @@ class LeadScreen(Screen[None]):
                 return found
 
 
-def _write(path: Path, text: str) -> None:
+AGENT_COLUMNS = ("Agent", "Status", "Load", "Current", "Resolved", "AHT", "FCR", "CSAT")
+
+
+def agent_cells(line: AgentLine) -> tuple[str, ...]:
+    """One agent list row: who, status, load and current ticket, then today's KPIs."""
+    kpis = line.today
+    return (
+        f"{line.name} ({line.handle})",
+        line.status,
+        f"{line.load}/{line.capacity}",
+        f"#{line.current_ticket}" if line.current_ticket else "—",
+        str(kpis.resolved),
+        _duration(kpis.average_handle_time),
+        _percent(kpis.first_contact_resolution),
+        _percent(kpis.csat),
+    )
+
+
+def _write(
+    path: Path,
+    header: Sequence[str],
+    items: Sequence[RecordT],
+    record: Callable[[RecordT], Sequence[object]],
+) -> None:
+    if path.parent.exists() and not path.parent.is_dir():  # say so, not "File exists"
+        raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), str(path.parent))
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
+    path.write_text(csv_text(header, (record(item) for item in items)), encoding="utf-8")

@@ -1,16 +1,19 @@
-"""The lead view's two small pickers: who gets a ticket, and at what priority."""
+"""The lead view's small dialogs: who gets a ticket, at what priority, and where an export
+goes."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from pathlib import Path
 
 from textual import on
 from textual.app import ComposeResult
-from textual.widgets import OptionList
+from textual.widgets import Input, OptionList
 from textual.widgets.option_list import Option
 
 from agentdesk.domain.lead_board import picker_order
 from agentdesk.domain.model import Agent, Priority, TicketRow
+from agentdesk.screens.desk import EXPECTED_ERRORS
 from agentdesk.screens.dialog import DeskDialog, Invalid, field_label
 
 
@@ -123,3 +126,58 @@ class PriorityPicker(_PickerDialog):
             self.row.id, Priority(chosen), actor_id=self.desk.agent.id, now=self.desk.now()
         )
         return self.row
+
+
+class ExportFailed(Exception):
+    """The file could not be written; says which and why, for the dialog's error line."""
+
+
+class ExportDialog(DeskDialog[Path]):
+    """Where to write a CSV export: a path prefilled with a file in the data directory.
+
+    Enter (or ctrl+s) writes it and dismisses with the path written; escape writes nothing. A
+    path that cannot be written keeps the dialog open with the error and the typed path. A
+    relative path is taken from the data directory (the default's folder).
+    """
+
+    TITLE_TEXT = "Export to CSV"
+    HELP_TITLE = "Export to CSV"
+    SUBMIT_LABEL = "Export"
+    EXPECTED = (*EXPECTED_ERRORS, ExportFailed)
+    PATH_ID = "export-path"
+
+    def __init__(self, kind: str, default: Path, write: Callable[[Path], Awaitable[None]]) -> None:
+        super().__init__()
+        self.kind = kind
+        self.default = default
+        self.write = write
+        self.DOING = f"export the {kind}"
+
+    def compose_fields(self) -> ComposeResult:
+        yield field_label(f"Write the {self.kind} to")
+        yield Input(str(self.default), id=self.PATH_ID, select_on_focus=False)
+
+    def on_mount(self) -> None:
+        self.query_one(f"#{self.PATH_ID}", Input).focus()
+
+    @on(Input.Submitted)
+    def _entered(self) -> None:
+        self.action_submit()
+
+    def chosen_path(self) -> Path:
+        typed = Path(self.query_one(f"#{self.PATH_ID}", Input).value.strip()).expanduser()
+        return typed if typed.is_absolute() else self.default.parent / typed
+
+    def validate_fields(self) -> None:
+        field = self.query_one(f"#{self.PATH_ID}", Input)
+        if not field.value.strip():
+            raise Invalid("Type the file to write.", field)
+
+    async def submit(self) -> Path:
+        path = self.chosen_path()
+        try:
+            await self.write(path)
+        except OSError as error:
+            reason = error.strerror or str(error)
+            raise ExportFailed(f"Cannot write {path}: {reason}. Choose another path.") from error
+        return path

@@ -144,6 +144,20 @@ class Store(ABC):
     async def ticket_rows(self, query: TicketQuery, offset: int, limit: int) -> list[TicketRow]:
         """A window of the queue, ordered by priority, then SLA deadline, then age."""
 
+    async def current_tickets(self, agent_ids: Sequence[str]) -> dict[str, int]:
+        """Each agent's current ticket: the number of the first row of their Mine queue
+        (`Scope.MINE`, queue order); agents with no active ticket are left out.
+
+        The lead's agent list reads it for every agent at once. This fallback reads one row per
+        agent; backends answer in one query.
+        """
+        found: dict[str, int] = {}
+        for agent_id in dict.fromkeys(agent_ids):
+            rows = await self.ticket_rows(TicketQuery(scope=Scope.MINE, agent_id=agent_id), 0, 1)
+            if rows:
+                found[agent_id] = rows[0].number
+        return found
+
     @abstractmethod
     async def ticket(self, ticket_id: str) -> Ticket: ...
 

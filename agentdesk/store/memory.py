@@ -201,6 +201,16 @@ class MemoryStore(Store):
     async def ticket_rows(self, query: TicketQuery, offset: int, limit: int) -> list[TicketRow]:
         return [self._row(t) for t in self._filtered(query)[offset : offset + limit]]
 
+    async def current_tickets(self, agent_ids: Sequence[str]) -> dict[str, int]:
+        """One pass over the tickets, in queue order: each agent's first active one."""
+        wanted, found = set(agent_ids), dict[str, int]()
+        active = (t for t in self._tickets.values() if t.status in ACTIVE_STATUSES)
+        for ticket in sorted(active, key=routing.pull_order):
+            agent_id = ticket.assignee_id
+            if agent_id is not None and agent_id in wanted and agent_id not in found:
+                found[agent_id] = ticket.number
+        return found
+
     async def ticket(self, ticket_id: str) -> Ticket:
         try:
             return self._tickets[ticket_id]

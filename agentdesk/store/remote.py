@@ -352,6 +352,9 @@ class SyncedStore(Store):
     async def ticket_rows(self, query: TicketQuery, offset: int, limit: int) -> list[TicketRow]:
         return await self.replica.ticket_rows(query, offset, limit)
 
+    async def current_tickets(self, agent_ids: Sequence[str]) -> dict[str, int]:
+        return await self.replica.current_tickets(agent_ids)
+
     async def ticket(self, ticket_id: str) -> Ticket:
         return await self.replica.ticket(ticket_id)
 

@@ -54,3 +54,20 @@ def test_the_alert_list_open_under_the_strip(snap_compare: Snap, tmp_path: Path)
         await settle(pilot)
 
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+
+def test_export_asks_where_with_a_file_in_the_data_dir(snap_compare: Snap, tmp_path: Path) -> None:
+    # No alerts: their strip and toast have a snapshot of their own.
+    app = build_app(tmp_path, agent_handle="lead", lead_alerts=AlertPolicy.off())
+
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await settle(pilot)
+        await pilot.press("L")
+        await settle(pilot)
+        await pilot.press("x")
+        await settle(pilot)
+        # The data dir is a fresh tmp folder each run: show a fixed path in the picture.
+        pilot.app.screen.query_one("Input").value = "/data/lead-queues-20261120-090000.csv"  # type: ignore[attr-defined]
+        await settle(pilot)
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)

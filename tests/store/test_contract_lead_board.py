@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+import pytest
+
 from agentdesk.domain.lead_board import QueueClocks, queue_clocks, risk_horizons
 from agentdesk.domain.model import CustomerTier, Priority
 from agentdesk.domain.sla import DEFAULT_SLA
@@ -80,3 +82,28 @@ async def test_set_priority_reorders_the_queue_and_logs_a_field_op(store: Store)
     assert op.payload == {"ticket_id": five.id, "priority": "urgent", "base_version": 1}
     events = [event.kind for event in await store.audit_events(five.id)]
     assert events[-1] == "ticket.priority_changed"
+
+
+@pytest.mark.several_agents_one_desk
+async def test_current_tickets_are_the_first_of_each_agents_mine_queue(store: Store) -> None:
+    four, two = await store.ticket_by_number(4), await store.ticket_by_number(2)
+    six = await store.ticket_by_number(6)
+    for ticket in (four, two, six):
+        await store.assign(ticket.id, "ag-junior", actor_id="ag-lead", now=NOW)
+    await store.assign(
+        (await store.ticket_by_number(3)).id, "ag-senior", actor_id="ag-lead", now=NOW
+    )
+    one = await store.ticket_by_number(1)
+    await store.assign(one.id, "ag-lead", actor_id="ag-lead", now=NOW)
+    await store.reply(one.id, "Done", author_id="ag-lead", now=NOW)
+    await store.request_confirmation(one.id, "Refunded", "ok?", actor_id="ag-lead", now=NOW)
+    await store.customer_reply(one.id, "yes", now=NOW, confirms_resolution=True)  # closed
+    agents = ["ag-junior", "ag-senior", "ag-lead", "ag-nobody"]
+    current = await store.current_tickets(agents)
+    mine = {}
+    for agent_id in agents:
+        rows = await store.ticket_rows(TicketQuery(scope=Scope.MINE, agent_id=agent_id), 0, 1)
+        if rows:
+            mine[agent_id] = rows[0].number
+    assert current == mine == {"ag-junior": 4, "ag-senior": 3}  # #4 high, due first
+    assert await store.current_tickets([]) == {}

@@ -477,6 +477,21 @@ def test_queue_windows_are_read_in_index_order(tmp_path: Path, name: str) -> Non
     assert "USING INDEX" in plan or "USING COVERING INDEX" in plan
 
 
+@pytest.mark.parametrize("name", ["one department", "departments"])
+def test_team_counts_read_the_index_of_active_tickets(tmp_path: Path, name: str) -> None:
+    """The lead's all-queues count walks the few active tickets, not every ticket."""
+    from agentdesk.store.sqlite import direct
+
+    database = open_database(tmp_path / "desk.db")
+    sql, parameters = direct.count_statement(QUEUES[name])
+    with database.reading() as connection:
+        rows = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", tuple(parameters)).all()
+    database.close()
+    assert [str(row[-1]) for row in rows] == [
+        "SEARCH tickets USING COVERING INDEX ix_tickets_clocks (department_id=?)"
+    ]
+
+
 async def test_pull_next_reads_its_partial_indexes(tmp_path: Path) -> None:
     """Pull-next's reads walk the partial indexes (INDEXED BY would refuse anything else)."""
     from agentdesk.domain.routing import DEFAULT_POLICY

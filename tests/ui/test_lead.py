@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import csv
-from datetime import datetime
+from collections.abc import Sequence
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -12,12 +13,14 @@ from textual.widgets import Input, OptionList, Select, Static
 
 from agentdesk.app import AgentDeskApp
 from agentdesk.domain.lead_board import Horizons
-from agentdesk.domain.model import Priority
+from agentdesk.domain.metrics import Period, Window
+from agentdesk.domain.model import Priority, TicketRow
 from agentdesk.screens.help import HelpScreen
-from agentdesk.screens.lead import LEADS_ONLY, LeadScreen
-from agentdesk.screens.lead_dialogs import AgentPicker, PriorityPicker
+from agentdesk.screens.lead import LEADS_ONLY, SPARK_HOURS, LeadScreen
+from agentdesk.screens.lead_dialogs import AgentPicker, ExportDialog, PriorityPicker
 from agentdesk.screens.queue import QueueScreen
 from agentdesk.screens.transfer import TransferDialog
+from agentdesk.store.base import Scope, TicketQuery
 from agentdesk.store.errors import Unavailable
 from agentdesk.store.memory import MemoryStore
 from tests.ui.conftest import Notes, build_app, settle
@@ -90,6 +93,7 @@ async def test_choosing_a_queue_shows_its_tickets_and_kpis(tmp_path: Path) -> No
 
         assert kpis().startswith("Today: 1 in · 0 resolved")  # #5 came in yesterday
         await pilot.press("m", "m")
+        await settle(pilot)  # a period not on screen before is read when it is shown
         assert kpis().startswith("7 days: 2 in · 0 resolved")
 
 
@@ -177,15 +181,20 @@ async def test_export_writes_the_list_in_focus_to_the_data_dir(tmp_path: Path) -
     app = build_app(tmp_path, agent_handle="lead")
     notes = Notes(app)
     async with app.run_test(size=SIZE) as pilot:
-        await open_lead_view(pilot, "x")  # the queue list has the focus
-        await settle(pilot)
+        await open_lead_view(pilot)
+        await pilot.press("x")  # the queue list has the focus
+        assert isinstance(app.screen, ExportDialog)
         queues = tmp_path / "lead-queues-20261120-090000.csv"
+        assert app.screen.query_one(Input).value == str(queues)  # the default, prefilled
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, LeadScreen)
         with queues.open(encoding="utf-8") as file:
             rows = list(csv.reader(file))
         assert rows[0][:3] == ["queue", "name", "active"]
         assert rows[1][:7] == ["*", "All queues", "6", "6", "1800.0", "1", "3"]
         assert notes.matching(str(queues))
-        await pilot.press("down", "enter", "x")  # Billing's tickets
+        await pilot.press("down", "enter", "x", "enter")  # Billing's tickets
         await settle(pilot)
         tickets = tmp_path / "lead-tickets-20261120-090000.csv"
         lines = tickets.read_text(encoding="utf-8").splitlines()
@@ -203,7 +212,7 @@ async def test_help_lists_the_lead_keys_and_a_rebound_one_works(tmp_path: Path) 
         assert entries["lead.reassign"].section == "Lead view"
         assert entries["lead.export"].keys == ("e",)
         assert {"lead.toggle_list", "lead.priority", "lead.transfer", "lead.period"} <= set(entries)
-        await pilot.press("escape", "e")
+        await pilot.press("escape", "e", "enter")
         await settle(pilot)
         assert (tmp_path / "lead-queues-20261120-090000.csv").exists()
 
@@ -250,3 +259,115 @@ async def test_transferring_moves_the_ticket_out_of_the_queue(tmp_path: Path) ->
         assert shown(lead) == [5]
         billing = next(line for line in lead.board.lines if line.department_id == "billing")  # type: ignore[union-attr]
         assert billing.active == 1
+
+
+async def test_export_to_a_path_that_cannot_be_written_keeps_the_dialog(tmp_path: Path) -> None:
+    app = build_app(tmp_path, agent_handle="lead")
+    notes = Notes(app)
+    (tmp_path / "a-file").write_text("not a folder", encoding="utf-8")
+    async with app.run_test(size=SIZE) as pilot:
+        await open_lead_view(pilot)
+        await pilot.press("x")
+        dialog = app.screen
+        assert isinstance(dialog, ExportDialog)
+        field = dialog.query_one(Input)
+        bad = tmp_path / "a-file" / "queues.csv"
+        field.value = str(bad)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.screen is dialog  # nothing lost: the dialog and the typed path stay
+        assert field.value == str(bad)
+        error = str(dialog.query_one("#dialog-error", Static).render())
+        assert error.startswith(f"Cannot write {bad}: Not a directory")
+        assert notes.matching("Cannot write")
+        field.value = "exports/queues.csv"  # relative: from the data directory
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, LeadScreen)
+        written = tmp_path / "exports" / "queues.csv"
+        assert written.read_text(encoding="utf-8").startswith("queue,name,active")
+        assert notes.matching(str(written))
+
+
+async def test_escape_cancels_the_export(tmp_path: Path) -> None:
+    app = build_app(tmp_path, agent_handle="lead")
+    async with app.run_test(size=SIZE) as pilot:
+        await open_lead_view(pilot)
+        await pilot.press("x")
+        assert isinstance(app.screen, ExportDialog)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, LeadScreen)
+        assert not list(tmp_path.glob("lead-*.csv"))
+
+
+async def test_the_agent_list_shows_todays_kpis_read_in_one_query(tmp_path: Path) -> None:
+    class CountingStore(MemoryStore):
+        mine_reads = 0
+        current_reads = 0
+
+        async def ticket_rows(self, query: TicketQuery, offset: int, limit: int) -> list[TicketRow]:
+            # The agents' queues, not the lead's own (the queue screen behind reads that).
+            self.mine_reads += query.scope is Scope.MINE and query.agent_id != "ag-lead"
+            return await super().ticket_rows(query, offset, limit)
+
+        async def current_tickets(self, agent_ids: Sequence[str]) -> dict[str, int]:
+            self.current_reads += 1
+            return await super().current_tickets(agent_ids)
+
+    store = CountingStore(client_id="test-client")
+    app = build_app(tmp_path, store=store, agent_handle="lead")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        now = app.now() - timedelta(minutes=10)  # in today's window, which ends at 09:00
+        for number in (2, 4):
+            ticket = await store.ticket_by_number(number)
+            await store.assign(ticket.id, "ag-junior", actor_id="ag-lead", now=now)
+        one = await store.ticket_by_number(1)  # resolved by the senior this morning
+        await store.assign(one.id, "ag-senior", actor_id="ag-lead", now=now)
+        await store.reply(one.id, "Refunded", author_id="ag-senior", now=now)
+        await store.request_confirmation(one.id, "Refunded", "ok?", actor_id="ag-senior", now=now)
+        await store.customer_reply(one.id, "yes", now=now, confirms_resolution=True)
+        await store.record_csat(one.id, 5, actor_id="ag-senior", now=now)
+        store.mine_reads = store.current_reads = 0
+        lead = await open_lead_view(pilot, "g")
+        await settle(pilot)
+        lines = {line.handle: line for line in lead.agent_lines}
+        assert (lines["junior"].load, lines["junior"].current_ticket) == (2, 4)
+        senior = lines["senior"].today
+        assert (senior.resolved, senior.first_contact_resolution, senior.csat) == (1, 1.0, 1.0)
+        assert lines["junior"].today.resolved == 0
+        table = lead.agent_table
+        assert table.ordered_columns[4].label.plain == "Resolved"
+        senior_row = table.get_row("ag-senior")
+        assert senior_row[4:] == ["1", "—", "100%", "100%"]  # no screen time: no AHT
+        assert (store.current_reads, store.mine_reads) == (1, 0)
+
+
+async def test_a_refresh_reads_today_and_a_short_period_the_week_once_a_minute(
+    tmp_path: Path,
+) -> None:
+    class RecordingStore(MemoryStore):
+        reads: list[int] = []
+
+        async def metrics_snapshot(self, windows: Sequence[Window], *, now: datetime) -> Any:
+            self.reads.append(len(windows))
+            return await super().metrics_snapshot(windows, now=now)
+
+    store = RecordingStore(client_id="test-client")
+    app = build_app(tmp_path, store=store, agent_handle="lead")
+    async with app.run_test(size=SIZE) as pilot:
+        lead = await open_lead_view(pilot)
+        assert sorted(store.reads) == [2, SPARK_HOURS]  # today + last hour; the sparkline
+        assert set(lead.board.periods) == {Period.TODAY}  # type: ignore[union-attr]
+        await pilot.press("m")  # this shift: read at once, and with every refresh from now on
+        await settle(pilot)
+        assert store.reads[-1] == 3
+        store.reads.clear()
+        await pilot.press("m")  # 7 days: read at once with the sparkline, not with a refresh
+        await settle(pilot)
+        assert store.reads == [SPARK_HOURS + 1]
+        lead.refresh_board()
+        await settle(pilot)
+        assert store.reads[-1] == 2
+        assert set(lead.board.periods) == {Period.TODAY, Period.SHIFT, Period.WEEK}  # type: ignore[union-attr]

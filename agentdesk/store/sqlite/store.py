@@ -332,6 +332,9 @@ class SqliteStore(Store):
     async def ticket_rows(self, query: TicketQuery, offset: int, limit: int) -> list[TicketRow]:
         return await self._read_direct(direct.window, query, offset, limit)
 
+    async def current_tickets(self, agent_ids: Sequence[str]) -> dict[str, int]:
+        return await self._read_direct(direct.current_tickets, list(agent_ids))
+
     async def ticket(self, ticket_id: str) -> Ticket:
         await self._sqlalchemy_ready()
         from agentdesk.store.sqlite import tickets
