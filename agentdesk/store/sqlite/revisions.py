@@ -7,7 +7,7 @@ agree with the migration scripts.
 
 from __future__ import annotations
 
-HEAD_REVISION = "0009_lead_tallies"
+HEAD_REVISION = "0008"
 
 # Oldest first; anything not listed was written by a newer agentdesk.
 KNOWN_REVISIONS: tuple[str, ...] = (
@@ -18,5 +18,5 @@ KNOWN_REVISIONS: tuple[str, ...] = (
     "0005",
     "0006",
     "0007",
-    "0009_lead_tallies",
+    "0008",
 )
