@@ -420,10 +420,25 @@ def create_app(
             int, Query(ge=0, le=MAX_BIGINT, description="the last server_seq applied")
         ] = 0,
         limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+        epoch: Annotated[
+            str | None,
+            Query(max_length=64, description="the server_epoch the cursor was read under"),
+        ] = None,
     ) -> dict[str, Any]:
-        """Change records after `cursor`, in server_seq order with no gaps."""
+        """Change records after `cursor`, in server_seq order with no gaps.
+
+        410 `must_resync` when the cursor cannot continue this log: it was read under another
+        lineage (`epoch`: the server was restored from a backup) or is past the log's head.
+        """
         with reading(engine) as connection:
             up_to, lineage = changelog.head(connection)
+            if (epoch is not None and epoch != lineage) or cursor > up_to:
+                raise ApiError(
+                    410,
+                    "must_resync",
+                    f"cursor {cursor} of lineage {epoch or 'unknown'} cannot continue this log "
+                    f"(lineage {lineage}, head {up_to}): push the outbox, then pull from 0",
+                )
             records = changelog.page(connection, cursor, limit, up_to=up_to)
         next_cursor = records[-1]["server_seq"] if records else cursor
         return {

@@ -8,7 +8,7 @@ inside one backend transaction that also writes the audit events and the operati
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -273,6 +273,26 @@ class Store(ABC):
         or moved, and the agent messages of these tickets that the server does not have and no
         pending op wrote are dropped (a rejected op's words stay in the conflict list; customer
         messages recorded only here stay). Backends that sync implement it.
+        """
+        raise NotImplementedError(f"{type(self).__name__} does not sync")
+
+    async def begin_resync(self) -> None:
+        """Start a fresh download of the server's log (SYNC.md §4.5 forced resync).
+
+        In one transaction: the cursor goes back to 0, the server epoch is forgotten and
+        `SyncStatus.resyncing` is set until `finish_resync`. Nothing else changes: tickets stay
+        shown and every op, pending ones above all, stays in the log. Backends that sync
+        implement it.
+        """
+        raise NotImplementedError(f"{type(self).__name__} does not sync")
+
+    async def finish_resync(self, fresh: Collection[str]) -> int:
+        """End a resync whose pulls brought the tickets `fresh` (their ids): the server's
+        snapshot replaces the synced state.
+
+        In one transaction: each ticket not in `fresh` that no pending op refers to is dropped
+        with its messages (the server no longer has it), and `SyncStatus.resyncing` is cleared.
+        Returns how many tickets were dropped. Backends that sync implement it.
         """
         raise NotImplementedError(f"{type(self).__name__} does not sync")
 

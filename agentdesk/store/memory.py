@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Collection, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from itertools import islice
@@ -46,7 +46,7 @@ from agentdesk.domain.outbox import (
     SyncStatus,
     initial_state,
 )
-from agentdesk.domain.rebase import message_of, replay
+from agentdesk.domain.rebase import message_of, replay, ticket_of
 from agentdesk.domain.reference_sync import ReferenceUpdates, article_to_wire, script_to_wire
 from agentdesk.domain.remote import RemotePage
 from agentdesk.domain.reviews import (
@@ -92,6 +92,7 @@ class MemoryStore(Store):
         self._hlc_last = ZERO
         self._cursor = 0
         self._server_epoch: str | None = None
+        self._resyncing = False
         self._held: dict[str, HeldClaim] = {}
         self._last_sync_at: datetime | None = None
         self._last_number = 0
@@ -395,6 +396,7 @@ class MemoryStore(Store):
             cursor=self._cursor,
             last_sync_at=self._last_sync_at,
             server_epoch=self._server_epoch,
+            resyncing=self._resyncing,
             reserved_until=tuple(
                 sorted(
                     claim.lease_expires_at
@@ -430,6 +432,39 @@ class MemoryStore(Store):
             for ticket in tickets:
                 thread = self._messages.get(ticket.id, [])
                 thread[:] = [m for m in thread if m.id in keep or m.kind is MessageKind.CUSTOMER]
+
+    async def begin_resync(self) -> None:
+        async with self._lock:
+            self._cursor = 0
+            self._server_epoch = None
+            self._resyncing = True
+
+    async def finish_resync(self, fresh: Collection[str]) -> int:
+        async with self._lock:
+            pending = {
+                ticket_of(op) for op in self._ops if self._delivery[op.op_id].state is _PENDING
+            }
+            gone = [id_ for id_ in self._tickets if id_ not in fresh and id_ not in pending]
+            self._drop_tickets(gone)
+            self._resyncing = False
+            return len(gone)
+
+    def _drop_tickets(self, ticket_ids: Collection[str]) -> None:
+        """The tickets and what hangs off them go; follow-ups of them stand alone."""
+        for ticket_id in ticket_ids:
+            self._tickets.pop(ticket_id, None)
+            self._messages.pop(ticket_id, None)
+            self._screen_sessions.pop(ticket_id, None)
+            self._held.pop(ticket_id, None)
+        self._audit = [event for event in self._audit if event.ticket_id not in ticket_ids]
+        self._reviews = {
+            key: review
+            for key, review in self._reviews.items()
+            if review.ticket_id not in ticket_ids
+        }
+        for ticket_id, ticket in list(self._tickets.items()):
+            if ticket.follow_up_of in ticket_ids:
+                self._tickets[ticket_id] = replace(ticket, follow_up_of=None)
 
     async def answers_with_reasons(self, since: datetime) -> list[SyncConflict]:
         return [

@@ -16,7 +16,7 @@ imported on the first push, never at launch.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Collection, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
@@ -294,6 +294,12 @@ class SyncedStore(Store):
 
     async def observe_server_time(self, at: datetime) -> None:
         await self.replica.observe_server_time(at)
+
+    async def begin_resync(self) -> None:
+        await self.replica.begin_resync()
+
+    async def finish_resync(self, fresh: Collection[str]) -> int:
+        return await self.replica.finish_resync(fresh)
 
     async def add_departments(self, departments: Sequence[Department]) -> None:
         await self.replica.add_departments(departments)

@@ -7,7 +7,16 @@ agree with the migration scripts.
 
 from __future__ import annotations
 
-HEAD_REVISION = "0007"
+HEAD_REVISION = "0008_resync"
 
 # Oldest first; anything not listed was written by a newer agentdesk.
-KNOWN_REVISIONS: tuple[str, ...] = ("0001", "0002", "0003", "0004", "0005", "0006", "0007")
+KNOWN_REVISIONS: tuple[str, ...] = (
+    "0001",
+    "0002",
+    "0003",
+    "0004",
+    "0005",
+    "0006",
+    "0007",
+    "0008_resync",
+)

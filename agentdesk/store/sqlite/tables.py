@@ -292,6 +292,9 @@ class SyncMetaRow(_Table, table=True):
     cursor: int  # the last server_seq applied locally
     server_epoch: str | None = None
     last_sync_at: int | None = None
+    # A fresh download from the server's log is under way (`Store.begin_resync`); a round that
+    # finds it set starts that download over.
+    resyncing: bool = False
 
 
 class HeldClaimRow(_Table, table=True):
