@@ -33,6 +33,7 @@ from agentdesk.server import (
     reference_api,
     reservations,
     tickets,
+    tombstones,
 )
 from agentdesk.server import tables as t
 from agentdesk.server.accounts import Account
@@ -64,6 +65,7 @@ ROLE_MATRIX: dict[tuple[str, str], frozenset[Role]] = {
     ("POST", "/tickets"): EVERYONE,
     ("POST", "/tickets/claim-next"): EVERYONE,
     ("GET", "/tickets/{ticket_id}"): EVERYONE,
+    ("DELETE", "/tickets/{ticket_id}"): ADMINS,
     ("POST", "/tickets/{ticket_id}/renew"): EVERYONE,
     ("POST", "/tickets/{ticket_id}/release"): EVERYONE,
     ("POST", "/tickets/{ticket_id}/assign"): LEADS,
@@ -307,6 +309,17 @@ def create_app(
         if state is None:
             raise ApiError(404, "not_found", f"no ticket {ticket_id}")
         return {"ticket_state": state, "messages": messages, "server_time": now().isoformat()}
+
+    @app.delete("/tickets/{ticket_id}", tags=["tickets"])
+    def delete_ticket(ticket_id: str, account: Caller) -> dict[str, Any]:
+        """Delete a ticket (admins only): desks drop it on their next pull, and any op still on
+        its way to it is refused as `deleted` (kept in that desk's conflict list)."""
+        try:
+            with engine.begin() as connection:
+                stone = tombstones.delete_ticket(connection, ticket_id, actor=account.id, now=now())
+        except tombstones.NoSuchTicket as error:
+            raise ApiError(404, "not_found", str(error)) from None
+        return {"tombstone": stone}
 
     # The hot route (bench/README.md "Team server" has the measurements). Concurrent requests
     # share one transaction (batching.Combiner: one commit and one WAL flush for the batch).

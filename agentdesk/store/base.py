@@ -257,7 +257,10 @@ class Store(ABC):
         Each ticket becomes the server's copy with the ticket's still-pending local ops
         re-applied on top (`domain.rebase`): a pull never hides unanswered local work, and a
         rejected op's effect is gone. Messages are added once by id; one stored under another
-        ticket moves to the server's. Nothing is logged as a local operation. A ticket whose
+        ticket moves to the server's. Tickets in `page.deleted` are dropped with their messages,
+        pending ops or not: delete wins, and the server refuses those ops as `deleted`, so they
+        reach the conflict list with their words. Nothing is logged as a local operation. A
+        ticket whose
         number is taken here by another ticket keeps its local number (or gets the next free
         one): numbers are per-store labels. The HLC ratchets to `page.server_time`. Raises
         Conflict (and applies nothing) if `page.after` is not the stored cursor.

@@ -414,6 +414,7 @@ class MemoryStore(Store):
             self._apply_reference(page.reference)
             self._upsert_remote(page.tickets)
             self._add_remote_messages(page.messages)
+            self._drop_tickets(page.deleted)
             self._cursor = page.cursor
             if page.server_epoch is not None:
                 self._server_epoch = page.server_epoch

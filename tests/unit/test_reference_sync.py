@@ -12,10 +12,10 @@ def test_a_page_of_only_unknown_kinds_still_moves_the_cursor() -> None:
     records = [
         {"server_seq": 4, "kind": "hologram", "payload": {}},
         {"server_seq": 5, "kind": "hologram", "payload": {"x": 1}},
-        {"server_seq": 6, "kind": "tombstone", "payload": {}},
+        {"server_seq": 6, "kind": "remove", "payload": {}},
     ]
     page = page_from_wire(records, cursor=3, epoch="e")
-    assert (page.cursor, page.skipped, page.skipped_kinds) == (6, 3, ("hologram", "tombstone"))
+    assert (page.cursor, page.skipped, page.skipped_kinds) == (6, 3, ("hologram", "remove"))
     assert page.reference == NO_REFERENCE_UPDATES and not page.reference
 
 

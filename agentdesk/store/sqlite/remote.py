@@ -66,6 +66,7 @@ def apply_page(tx: Transaction, page: RemotePage) -> None:
     apply_reference(tx, page.reference)
     _upsert_tickets(tx, page.tickets)
     _add_messages(tx, page.messages)
+    drop_tickets(connection, page.deleted)
     values: dict[str, object] = {"cursor": page.cursor}
     if page.server_epoch is not None:
         values["server_epoch"] = page.server_epoch
