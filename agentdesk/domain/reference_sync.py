@@ -6,8 +6,9 @@ module names those kinds, reads their payloads into domain values, and writes th
 workstation pushes when a lead edits a script or an article locally.
 
 Rules (transfer rules and the routing table) are kept on the server as validated documents and
-logged as `rules` records, but a desk still reads its rules from its own config file: a client
-skips those records (counted, with their kind noted) until it can apply them.
+logged as `rules` records in the config file's shape. A desk keeps the latest document of each
+name (`RuleDocument`) and runs by it instead of its config file's rules, once the config
+readers accept it (`agentdesk.pulled_rules`); without a server the config file's rules stand.
 """
 
 from __future__ import annotations
@@ -33,8 +34,24 @@ class RecordKind(StrEnum):
 
 # The kinds a client applies to its local tables.
 APPLIED_KINDS = frozenset(
-    {RecordKind.SCRIPT, RecordKind.ARTICLE, RecordKind.DEPARTMENT, RecordKind.CUSTOMER}
+    {
+        RecordKind.SCRIPT,
+        RecordKind.ARTICLE,
+        RecordKind.DEPARTMENT,
+        RecordKind.CUSTOMER,
+        RecordKind.RULES,
+    }
 )
+
+
+@dataclass(frozen=True, slots=True)
+class RuleDocument:
+    """One of the server's rule documents ("routing" or "transfer"), as the config file's table
+    of that name would hold it; not yet checked by the config readers."""
+
+    name: str
+    document: Mapping[str, Any]
+    version: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,9 +62,12 @@ class ReferenceUpdates:
     articles: tuple[KbArticle, ...] = ()
     departments: tuple[Department, ...] = ()
     customers: tuple[Customer, ...] = ()
+    rules: tuple[RuleDocument, ...] = ()
 
     def __bool__(self) -> bool:
-        return bool(self.scripts or self.articles or self.departments or self.customers)
+        return bool(
+            self.scripts or self.articles or self.departments or self.customers or self.rules
+        )
 
 
 NO_REFERENCE_UPDATES = ReferenceUpdates()
@@ -61,6 +81,7 @@ class ReferenceCollector:
     articles: dict[str, KbArticle] = field(default_factory=dict)
     departments: dict[str, Department] = field(default_factory=dict)
     customers: dict[str, Customer] = field(default_factory=dict)
+    rules: dict[str, RuleDocument] = field(default_factory=dict)
 
     def add(self, kind: RecordKind, payload: Mapping[str, Any]) -> None:
         """Read one record; KeyError, TypeError or ValueError name what is wrong with it."""
@@ -76,6 +97,9 @@ class ReferenceCollector:
         elif kind is RecordKind.CUSTOMER:
             customer = customer_from_wire(payload)
             self.customers[customer.id] = customer
+        elif kind is RecordKind.RULES:
+            rules = rule_document_from_wire(payload)
+            self.rules[rules.name] = rules
         else:
             raise ValueError(f"{kind.value!r} records are not applied by this client")
 
@@ -85,6 +109,7 @@ class ReferenceCollector:
             tuple(self.articles.values()),
             tuple(self.departments.values()),
             tuple(self.customers.values()),
+            tuple(self.rules.values()),
         )
 
 
@@ -155,3 +180,13 @@ def customer_from_wire(data: Mapping[str, Any]) -> Customer:
         tier=CustomerTier(data.get("tier", CustomerTier.STANDARD.value)),
         language=_text(data, "language", empty_ok=True) or "en",
     )
+
+
+def rule_document_from_wire(data: Mapping[str, Any]) -> RuleDocument:
+    document = data.get("document")
+    if not isinstance(document, Mapping):
+        raise ValueError("'document' must be an object")
+    version = data.get("version")
+    if not isinstance(version, int):
+        raise ValueError("'version' must be an integer")
+    return RuleDocument(_text(data, "name"), dict(document), version)

@@ -39,6 +39,7 @@ from agentdesk.domain.model import (
     TicketStatus,
 )
 from agentdesk.domain.outbox import PushResult, SyncConflict, SyncStatus
+from agentdesk.domain.reference_sync import RuleDocument
 from agentdesk.domain.remote import RemotePage
 from agentdesk.domain.reviews import (
     CaseReview,
@@ -298,6 +299,10 @@ class Store(ABC):
         Returns how many tickets were dropped. Backends that sync implement it.
         """
         raise NotImplementedError(f"{type(self).__name__} does not sync")
+
+    async def pulled_rules(self) -> list[RuleDocument]:
+        """The server's latest rule document of each name, as pulled (none without a server)."""
+        return []
 
     async def answers_with_reasons(self, since: datetime) -> list[SyncConflict]:
         """Ops answered at or after `since` whose answer gave a reason, oldest first.

@@ -47,7 +47,12 @@ from agentdesk.domain.outbox import (
     initial_state,
 )
 from agentdesk.domain.rebase import message_of, replay, ticket_of
-from agentdesk.domain.reference_sync import ReferenceUpdates, article_to_wire, script_to_wire
+from agentdesk.domain.reference_sync import (
+    ReferenceUpdates,
+    RuleDocument,
+    article_to_wire,
+    script_to_wire,
+)
 from agentdesk.domain.remote import RemotePage
 from agentdesk.domain.reviews import (
     CaseReview,
@@ -93,6 +98,7 @@ class MemoryStore(Store):
         self._cursor = 0
         self._server_epoch: str | None = None
         self._resyncing = False
+        self._pulled_rules: dict[str, RuleDocument] = {}
         self._held: dict[str, HeldClaim] = {}
         self._last_sync_at: datetime | None = None
         self._last_number = 0
@@ -434,6 +440,9 @@ class MemoryStore(Store):
                 thread = self._messages.get(ticket.id, [])
                 thread[:] = [m for m in thread if m.id in keep or m.kind is MessageKind.CUSTOMER]
 
+    async def pulled_rules(self) -> list[RuleDocument]:
+        return [self._pulled_rules[name] for name in sorted(self._pulled_rules)]
+
     async def begin_resync(self) -> None:
         async with self._lock:
             self._cursor = 0
@@ -511,6 +520,7 @@ class MemoryStore(Store):
         self._customers.update((item.id, item) for item in updates.customers)
         self._scripts.update((item.id, item) for item in updates.scripts)
         self._articles.update((item.id, item) for item in updates.articles)
+        self._pulled_rules.update((item.name, item) for item in updates.rules)
 
     # -- metrics ---------------------------------------------------------------------------
     async def record_screen_sessions(self, sessions: Sequence[ScreenSession]) -> None:

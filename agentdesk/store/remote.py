@@ -39,6 +39,7 @@ from agentdesk.domain.model import (
     TicketRow,
 )
 from agentdesk.domain.outbox import PushResult, SyncConflict, SyncStatus
+from agentdesk.domain.reference_sync import RuleDocument
 from agentdesk.domain.remote import RemotePage
 from agentdesk.domain.reviews import CaseReview, Certification, ReviewChange, ReviewRow, SkillChange
 from agentdesk.domain.routing import RoutingPolicy
@@ -294,6 +295,9 @@ class SyncedStore(Store):
 
     async def observe_server_time(self, at: datetime) -> None:
         await self.replica.observe_server_time(at)
+
+    async def pulled_rules(self) -> list[RuleDocument]:
+        return await self.replica.pulled_rules()
 
     async def begin_resync(self) -> None:
         await self.replica.begin_resync()

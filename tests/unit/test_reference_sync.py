@@ -37,6 +37,12 @@ def test_a_malformed_reference_record_names_its_seq_and_field(
         page_from_wire(records, cursor=0, epoch=None)
 
 
-def test_rules_are_not_collected() -> None:
-    with pytest.raises(ValueError, match="not applied"):
-        ReferenceCollector().add(RecordKind.RULES, {"name": "transfer", "document": {}})
+def test_the_latest_rule_document_of_each_name_is_collected() -> None:
+    collector = ReferenceCollector()
+    collector.add(RecordKind.RULES, {"name": "transfer", "document": {"rules": []}, "version": 1})
+    collector.add(RecordKind.RULES, {"name": "routing", "document": {"push": True}, "version": 1})
+    collector.add(RecordKind.RULES, {"name": "transfer", "document": {}, "version": 2})
+    rules = {(r.name, r.version): dict(r.document) for r in collector.build().rules}
+    assert rules == {("transfer", 2): {}, ("routing", 1): {"push": True}}
+    with pytest.raises(ValueError, match="'document'"):
+        collector.add(RecordKind.RULES, {"name": "transfer", "document": [], "version": 3})

@@ -9,15 +9,23 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import Connection, select
+
 from agentdesk.domain.model import KbArticle, Script
-from agentdesk.domain.reference_sync import ReferenceUpdates, article_to_wire, script_to_wire
+from agentdesk.domain.reference_sync import (
+    ReferenceUpdates,
+    RuleDocument,
+    article_to_wire,
+    script_to_wire,
+)
 from agentdesk.store.sqlite import convert, tables
 from agentdesk.store.sqlite.database import Transaction
 from agentdesk.store.sqlite.reference import upsert, upsert_customers
 
 
 def apply_reference(tx: Transaction, updates: ReferenceUpdates) -> None:
-    """Upsert the page's departments, customers, scripts and articles (before its tickets)."""
+    """Upsert the page's departments, customers, scripts, articles and rule documents (before
+    its tickets)."""
     connection = tx.connection
     upsert(
         connection,
@@ -29,6 +37,20 @@ def apply_reference(tx: Transaction, updates: ReferenceUpdates) -> None:
     upsert(
         connection, tables.kb_articles, [convert.article_values(item) for item in updates.articles]
     )
+    upsert(
+        connection,
+        tables.pulled_rules,
+        [
+            {"name": item.name, "document": dict(item.document), "version": item.version}
+            for item in updates.rules
+        ],
+        key="name",
+    )
+
+
+def pulled_rules(connection: Connection) -> list[RuleDocument]:
+    rows = connection.execute(select(tables.pulled_rules).order_by(tables.pulled_rules.c.name))
+    return [RuleDocument(row.name, row.document, row.version) for row in rows]
 
 
 def edit_script(tx: Transaction, script: Script, now: datetime) -> None:

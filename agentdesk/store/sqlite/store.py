@@ -42,6 +42,7 @@ from agentdesk.domain.model import (
     TicketRow,
 )
 from agentdesk.domain.outbox import PushResult, SyncConflict, SyncStatus
+from agentdesk.domain.reference_sync import RuleDocument
 from agentdesk.domain.remote import RemotePage
 from agentdesk.domain.reviews import (
     CaseReview,
@@ -528,6 +529,12 @@ class SqliteStore(Store):
         from agentdesk.store.sqlite import remote
 
         await self._write(remote.rebase_tickets, list(tickets), list(messages))
+
+    async def pulled_rules(self) -> list[RuleDocument]:
+        await self._sqlalchemy_ready()
+        from agentdesk.store.sqlite import remote_reference
+
+        return await self._read(remote_reference.pulled_rules)
 
     async def begin_resync(self) -> None:
         await self._sqlalchemy_ready()

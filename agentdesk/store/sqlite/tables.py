@@ -227,6 +227,16 @@ class ScriptRow(_Table, table=True):
     required: list[str] = _json()
 
 
+class PulledRulesRow(_Table, table=True):
+    """The server's latest rule document of each name (`reference_sync.RuleDocument`)."""
+
+    __tablename__ = "pulled_rules"
+
+    name: str = Field(primary_key=True)
+    document: dict[str, Any] = _json()
+    version: int
+
+
 class CaseReviewRow(_Table, table=True):
     """A lead's quality review of a closed ticket (`domain.reviews`): one per ticket and lead."""
 
@@ -354,3 +364,4 @@ counters = table(CounterRow)
 screen_sessions = table(ScreenSessionRow)
 case_reviews = table(CaseReviewRow)
 held_claims = table(HeldClaimRow)
+pulled_rules = table(PulledRulesRow)

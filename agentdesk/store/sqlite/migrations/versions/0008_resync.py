@@ -1,4 +1,5 @@
-"""Forced resync: sync_meta.resyncing marks a fresh download from the server's log under way
+"""Forced resync: sync_meta.resyncing marks a fresh download from the server's log under way;
+pulled_rules keeps the server's rule documents
 
 Revision ID: 0008_resync
 Revises: 0007
@@ -20,7 +21,15 @@ def upgrade() -> None:
     op.add_column(
         "sync_meta", sa.Column("resyncing", sa.Boolean(), nullable=False, server_default="0")
     )
+    op.create_table(
+        "pulled_rules",
+        sa.Column("name", sa.String(), nullable=False),
+        sa.Column("document", sa.JSON(), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("name", name="pk_pulled_rules"),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("pulled_rules")
     op.drop_column("sync_meta", "resyncing")
