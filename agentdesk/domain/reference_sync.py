@@ -1,4 +1,4 @@
-"""Shared reference data over sync: scripts, KB articles, departments and customers.
+"""Shared reference data over sync: scripts, KB articles, departments, customers and agents.
 
 The server keeps the team's copy; each edit there appends one change record whose kind names
 the table and whose payload is the whole row (a later record replaces an earlier one). This
@@ -19,7 +19,16 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from agentdesk.domain.model import Customer, CustomerTier, Department, KbArticle, Script
+from agentdesk.domain.model import (
+    Agent,
+    AgentTier,
+    Customer,
+    CustomerTier,
+    Department,
+    KbArticle,
+    Role,
+    Script,
+)
 
 
 class RecordKind(StrEnum):
@@ -30,6 +39,7 @@ class RecordKind(StrEnum):
     DEPARTMENT = "department"
     CUSTOMER = "customer"
     RULES = "rules"
+    AGENT = "agent"
 
 
 # The kinds a client applies to its local tables.
@@ -40,6 +50,7 @@ APPLIED_KINDS = frozenset(
         RecordKind.DEPARTMENT,
         RecordKind.CUSTOMER,
         RecordKind.RULES,
+        RecordKind.AGENT,
     }
 )
 
@@ -63,10 +74,16 @@ class ReferenceUpdates:
     departments: tuple[Department, ...] = ()
     customers: tuple[Customer, ...] = ()
     rules: tuple[RuleDocument, ...] = ()
+    agents: tuple[Agent, ...] = ()
 
     def __bool__(self) -> bool:
         return bool(
-            self.scripts or self.articles or self.departments or self.customers or self.rules
+            self.scripts
+            or self.articles
+            or self.departments
+            or self.customers
+            or self.rules
+            or self.agents
         )
 
 
@@ -82,6 +99,7 @@ class ReferenceCollector:
     departments: dict[str, Department] = field(default_factory=dict)
     customers: dict[str, Customer] = field(default_factory=dict)
     rules: dict[str, RuleDocument] = field(default_factory=dict)
+    agents: dict[str, Agent] = field(default_factory=dict)
 
     def add(self, kind: RecordKind, payload: Mapping[str, Any]) -> None:
         """Read one record; KeyError, TypeError or ValueError name what is wrong with it."""
@@ -100,6 +118,9 @@ class ReferenceCollector:
         elif kind is RecordKind.RULES:
             rules = rule_document_from_wire(payload)
             self.rules[rules.name] = rules
+        elif kind is RecordKind.AGENT:
+            agent = agent_from_wire(payload)
+            self.agents[agent.handle] = agent
         else:
             raise ValueError(f"{kind.value!r} records are not applied by this client")
 
@@ -110,6 +131,7 @@ class ReferenceCollector:
             tuple(self.departments.values()),
             tuple(self.customers.values()),
             tuple(self.rules.values()),
+            tuple(self.agents.values()),
         )
 
 
@@ -190,3 +212,30 @@ def rule_document_from_wire(data: Mapping[str, Any]) -> RuleDocument:
     if not isinstance(version, int):
         raise ValueError("'version' must be an integer")
     return RuleDocument(_text(data, "name"), dict(document), version)
+
+
+def agent_from_wire(data: Mapping[str, Any]) -> Agent:
+    """An agent the server published; columns this desk does not know are passed over, and
+    ones a server may not have yet keep the roster's defaults."""
+    skills = data.get("skills") or {}
+    if not isinstance(skills, Mapping) or not all(
+        isinstance(name, str) and isinstance(level, int) for name, level in skills.items()
+    ):
+        raise ValueError("'skills' must map skill names to levels")
+    tier = data.get("tier", AgentTier.JUNIOR.value)
+    available = data.get("active", data.get("available", True))
+    capacity = data.get("capacity", 5)
+    if not isinstance(capacity, int) or not isinstance(available, bool):
+        raise ValueError("'capacity' must be an integer and 'available' a boolean")
+    return Agent(
+        id=_text(data, "id"),
+        handle=_text(data, "handle"),
+        name=_text(data, "name", empty_ok=True) or _text(data, "handle"),
+        role=Role(data.get("role", Role.AGENT.value)),
+        tier=AgentTier(tier) if tier in {known.value for known in AgentTier} else AgentTier.JUNIOR,
+        skills=dict(skills),
+        departments=_texts(data, "departments"),
+        capacity=capacity,
+        available=available,
+        languages=_texts(data, "languages") or ("en",),
+    )

@@ -265,6 +265,7 @@ def create_app(
                     name=body.name,
                     departments=tuple(body.departments),
                 )
+                reference.publish_agent(connection, created.id, now=now())
         except accounts.AccountError as error:
             raise ApiError(409, "conflict", str(error)) from None
         return {**_account_json(created), "token": token}

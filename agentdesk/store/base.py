@@ -254,7 +254,8 @@ class Store(ABC):
     async def apply_remote(self, page: RemotePage) -> None:
         """Apply one pulled page and move the cursor to `page.cursor`, in one transaction.
 
-        Reference rows (departments, customers, scripts, KB articles) replace local ones first.
+        Reference rows (departments, customers, scripts, KB articles, rule documents, agents
+        by handle) replace local ones first.
         Each ticket becomes the server's copy with the ticket's still-pending local ops
         re-applied on top (`domain.rebase`): a pull never hides unanswered local work, and a
         rejected op's effect is gone. Messages are added once by id; one stored under another

@@ -521,6 +521,11 @@ class MemoryStore(Store):
         self._scripts.update((item.id, item) for item in updates.scripts)
         self._articles.update((item.id, item) for item in updates.articles)
         self._pulled_rules.update((item.name, item) for item in updates.rules)
+        local = {agent.handle: agent.id for agent in self._agents.values()}
+        for agent in updates.agents:
+            # By handle: an agent this store has keeps its local id.
+            kept = replace(agent, id=local.get(agent.handle, agent.id))
+            self._agents[kept.id] = kept
 
     # -- metrics ---------------------------------------------------------------------------
     async def record_screen_sessions(self, sessions: Sequence[ScreenSession]) -> None:

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from agentdesk.domain.reference_sync import NO_REFERENCE_UPDATES, RecordKind, ReferenceCollector
+from agentdesk.domain.model import AgentTier, Role
+from agentdesk.domain.reference_sync import (
+    NO_REFERENCE_UPDATES,
+    RecordKind,
+    ReferenceCollector,
+    agent_from_wire,
+)
 from agentdesk.domain.remote import BadRecord, page_from_wire
 
 
@@ -46,3 +52,28 @@ def test_the_latest_rule_document_of_each_name_is_collected() -> None:
     assert rules == {("transfer", 2): {}, ("routing", 1): {"push": True}}
     with pytest.raises(ValueError, match="'document'"):
         collector.add(RecordKind.RULES, {"name": "transfer", "document": [], "version": 3})
+
+
+def test_a_published_agent_is_read_from_whatever_columns_the_server_has() -> None:
+    lean = agent_from_wire({"id": "a1", "handle": "kim", "name": "", "role": "lead"})
+    assert (lean.name, lean.role, lean.skills, lean.languages) == ("kim", Role.LEAD, {}, ("en",))
+    rich = agent_from_wire(
+        {
+            "id": "a2",
+            "handle": "lin",
+            "name": "Lin",
+            "skills": {"refunds": 4},
+            "languages": ["fr", "en"],
+            "tier": "expert",
+            "active": False,
+            "shift": "night",  # a column this desk does not know
+        }
+    )
+    assert (rich.skills, rich.languages, rich.tier, rich.available) == (
+        {"refunds": 4},
+        ("fr", "en"),
+        AgentTier.EXPERT,
+        False,
+    )
+    with pytest.raises(ValueError, match="'skills'"):
+        agent_from_wire({"id": "a3", "handle": "x", "skills": {"refunds": "high"}})

@@ -7,11 +7,13 @@ article is logged with the whole row, which is what the server needs to apply it
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 
 from sqlalchemy import Connection, select
 
-from agentdesk.domain.model import KbArticle, Script
+from agentdesk.domain.model import Agent, KbArticle, Script
 from agentdesk.domain.reference_sync import (
     ReferenceUpdates,
     RuleDocument,
@@ -24,8 +26,8 @@ from agentdesk.store.sqlite.reference import upsert, upsert_customers
 
 
 def apply_reference(tx: Transaction, updates: ReferenceUpdates) -> None:
-    """Upsert the page's departments, customers, scripts, articles and rule documents (before
-    its tickets)."""
+    """Upsert the page's departments, customers, scripts, articles, agents and rule documents
+    (before its tickets)."""
     connection = tx.connection
     upsert(
         connection,
@@ -37,6 +39,7 @@ def apply_reference(tx: Transaction, updates: ReferenceUpdates) -> None:
     upsert(
         connection, tables.kb_articles, [convert.article_values(item) for item in updates.articles]
     )
+    _upsert_agents(connection, updates.agents)
     upsert(
         connection,
         tables.pulled_rules,
@@ -46,6 +49,22 @@ def apply_reference(tx: Transaction, updates: ReferenceUpdates) -> None:
         ],
         key="name",
     )
+
+
+def _upsert_agents(connection: Connection, agents: Sequence[Agent]) -> None:
+    """The server's agents into the roster by handle: one the desk has keeps its local id."""
+    if not agents:
+        return
+    a = tables.agents
+    handles = [agent.handle for agent in agents]
+    local = dict(
+        connection.execute(select(a.c.handle, a.c.id).where(a.c.handle.in_(handles))).all()
+    )
+    rows = [
+        convert.agent_values(replace(agent, id=local.get(agent.handle, agent.id)))
+        for agent in agents
+    ]
+    upsert(connection, a, rows)
 
 
 def pulled_rules(connection: Connection) -> list[RuleDocument]:
