@@ -162,13 +162,22 @@ def _detail(response: httpx.Response) -> str:
 
 
 async def _push(
-    store: Store, http: httpx.AsyncClient, client_id: str, now: datetime, batch: int
+    store: Store,
+    http: httpx.AsyncClient,
+    client_id: str,
+    now: datetime,
+    batch: int,
+    probe: Operation | None = None,
 ) -> tuple[int, int, int]:
     """Counts of pushed, applied and rejected ops; each batch's answers with a reason are
-    rolled back right after they are recorded."""
+    rolled back right after they are recorded.
+
+    `probe`, an op answered already, goes first when nothing is pending: a server that lost it
+    (restored from a backup) applies it again or answers a gap, which resends every op it lost.
+    """
     pushed = applied = rejected = 0
     prev_seq: int | None = None
-    resend: list[Operation] = []
+    resend: list[Operation] = [probe] if probe is not None else []
     repairs = 0
     while True:
         pending = await store.pending_operations(limit=batch)
@@ -201,6 +210,7 @@ async def _push(
         if response.status_code == 200:
             prev_seq = sent[-1].client_seq
             repairs = 0
+            probe = None
             continue
         repairs += 1
         if repairs > MAX_GAP_REPAIRS:
@@ -211,6 +221,8 @@ async def _push(
         # ones (answered here, lost there) go again; local-only ones are skipped by `prev_seq`.
         between = await store.operations(after_seq=expected - 1, limit=first_unsent - expected)
         resend = [op for op in between if initial_state(op.kind) is DeliveryState.PENDING]
+        if probe is not None and probe.seq >= first_unsent:
+            resend.append(probe)  # answered here already: no pending list brings it back
         prev_seq = expected - 1
 
 
@@ -340,6 +352,12 @@ async def _resync(
     """
     log.warning("resyncing…: %s", reason)
     pushed, applied, rejected = await _push(store, http, client_id, now, push_batch)
+    # The server may have lost ops it acknowledged (a backup older than them): the last one
+    # pushed, sent again, has it apply that one again or answer the gap before it.
+    probe = await _last_pushed(store)
+    if probe is not None:
+        more = await _push(store, http, client_id, now, push_batch, probe)
+        pushed, applied, rejected = pushed + more[0], applied + more[1], rejected + more[2]
     await store.begin_resync()
     fresh: set[str] = set()
     try:
@@ -356,6 +374,18 @@ async def _resync(
         dropped,
     )
     return SyncReport(pushed, applied, rejected, pulled, cursor)
+
+
+async def _last_pushed(store: Store) -> Operation | None:
+    """The latest op of a pushable kind in the log (read to the end: a resync is rare)."""
+    last: Operation | None = None
+    after = 0
+    while page := await store.operations(after_seq=after, limit=PULL_PAGE):
+        last = next(
+            (op for op in reversed(page) if initial_state(op.kind) is DeliveryState.PENDING), last
+        )
+        after = page[-1].seq
+    return last
 
 
 async def _pull(

@@ -20,6 +20,13 @@ def server_file(world: World) -> Path:
     return Path(database)
 
 
+def take_backup(world: World, tmp_path: Path) -> Path:
+    backup = tmp_path / "backup.db"
+    world.engine.dispose()  # type: ignore[attr-defined]
+    shutil.copyfile(server_file(world), backup)
+    return backup
+
+
 def restore(world: World, backup: Path) -> None:
     """Put the backup back as the server's database, as an operator would: with a new lineage."""
     world.engine.dispose()  # type: ignore[attr-defined]
@@ -54,9 +61,7 @@ async def test_a_restore_from_backup_loses_no_local_op_and_the_desk_converges(
     amy, bob = world.a.store, world.b.store
     ticket_id = await offline_ticket(amy)
     await world.a.sync()
-    backup = tmp_path / "backup.db"
-    world.engine.dispose()  # type: ignore[attr-defined]
-    shutil.copyfile(server_file(world), backup)
+    backup = take_backup(world, tmp_path)
     # After the backup: Bob's ticket, and a reply of Amy's the server acknowledged.
     lost_ticket = await offline_ticket(bob)
     await world.b.sync()
@@ -97,3 +102,25 @@ async def test_a_resync_cut_short_starts_over_next_round(world: World, tmp_path:
     status = await amy.sync_status()
     assert not status.resyncing and status.cursor > 0
     assert await desk_view(amy) == server_view(world)
+
+
+async def test_an_idle_desk_sends_again_what_the_restored_server_lost(
+    world: World, tmp_path: Path
+) -> None:
+    amy, bob = world.a.store, world.b.store
+    await offline_ticket(amy)
+    await world.a.sync()
+    backup = take_backup(world, tmp_path)
+    # Acknowledged after the backup was taken; Bob has nothing pending when the server is restored.
+    bobs = await offline_ticket(bob)
+    await world.b.sync()
+    assert (await bob.sync_status()).pending == 0
+    restore(world, backup)
+    assert bobs not in server_view(world)
+
+    await world.b.sync()
+    await world.a.sync()
+
+    server = server_view(world)
+    assert {body for _id, body in server[bobs]} >= {"Looking into it"}
+    assert await desk_view(bob) == server == await desk_view(amy)
