@@ -33,6 +33,7 @@ from agentdesk.domain.model import Agent
 from agentdesk.domain.outbox import SyncView
 from agentdesk.domain.sla import row_clock
 from agentdesk.keymap import bind
+from agentdesk.pulled_rules import RulesAdopter
 from agentdesk.screens.help import HelpScreen
 from agentdesk.screens.queue import QueueScreen
 from agentdesk.store.base import Scope, Store, TicketQuery
@@ -116,6 +117,7 @@ class AgentDeskApp(App[None]):
         self._on_ready = on_ready
         self._find_server = find_server
         self._sync_round = sync_round
+        self._server_rules = RulesAdopter()
         self._sync_failures = 0
         self.sync_server: ServerCredentials | None = None
         self.sync_online = False
@@ -270,6 +272,8 @@ class AgentDeskApp(App[None]):
             self.sync_online = True
             self._sync_failures = 0
             if getattr(report, "pulled", 0):
+                # Rule documents may have come with it.
+                self.run_worker(self._adopt_server_rules(), group="server-rules", exclusive=True)
                 # Other sites' work arrived: queues show it without the agent asking.
                 for screen in self.screen_stack:
                     if isinstance(screen, QueueScreen):
@@ -317,10 +321,23 @@ class AgentDeskApp(App[None]):
         self.store.policies = settings.sla
         self.store.routing_policy = settings.routing
         self.store.transfer_rules = settings.transfer_rules
+        self.run_worker(self._settle_rules(settings), group="rules-check", exclusive=True)
+
+    async def _settle_rules(self, settings: Settings) -> None:
+        """The config's transfer rules checked, then the server's documents put over them."""
         if settings.transfer_rules:
-            self.run_worker(
-                self._check_transfer_rules(settings), group="rules-check", exclusive=True
-            )
+            await self._check_transfer_rules(settings)
+        await self._adopt_server_rules()
+
+    async def _adopt_server_rules(self) -> None:
+        """Run by the rule documents sync pulled, where the config readers accept them."""
+        try:
+            problems = await self._server_rules.adopt(self.store)
+        except StoreError as error:
+            self.report_error(error, action="apply the server's rules")
+            return
+        if problems:
+            self.notify("\n".join(problems), title="Server rules", severity="error", timeout=15)
 
     async def _check_transfer_rules(self, settings: Settings) -> None:
         """Leave out (and report) rules whose department the store does not have.

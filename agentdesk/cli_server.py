@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -206,6 +207,7 @@ def run_add_agent(
     from agentdesk.domain.model import Role
     from agentdesk.server.accounts import add_agent
     from agentdesk.server.database import create_server_engine, require_current_schema
+    from agentdesk.server.reference import publish_agent
 
     engine = create_server_engine(url)
     try:
@@ -218,6 +220,8 @@ def run_add_agent(
                 name=name,
                 departments=tuple(departments or ["general"]),
             )
+            # Desks learn of the new agent from the change log (leads may assign to them).
+            publish_agent(connection, account.id, now=datetime.now(UTC))
     finally:
         engine.dispose()
     _say(f"agentdesk: created {account.role.value} {account.handle!r}; its token (shown once):")

@@ -68,6 +68,8 @@ class SyncStatus:
     # When each untaken reservation's lease ends (`held_claims`): the ones still live are the
     # tickets pull-next can hand out offline.
     reserved_until: tuple[datetime, ...] = ()
+    # A fresh download from the server's log is under way (its lineage changed): SYNC.md §4.5.
+    resyncing: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,4 +109,6 @@ def sync_parts(view: SyncView | None) -> list[str]:
     reserved = reserved_count(status.reserved_until, view.at)
     if reserved:
         parts.insert(3, f"reserved {reserved}")
+    if status.resyncing:
+        parts.insert(1, "resyncing…")
     return parts

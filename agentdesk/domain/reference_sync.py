@@ -1,4 +1,4 @@
-"""Shared reference data over sync: scripts, KB articles, departments and customers.
+"""Shared reference data over sync: scripts, KB articles, departments, customers and agents.
 
 The server keeps the team's copy; each edit there appends one change record whose kind names
 the table and whose payload is the whole row (a later record replaces an earlier one). This
@@ -6,8 +6,9 @@ module names those kinds, reads their payloads into domain values, and writes th
 workstation pushes when a lead edits a script or an article locally.
 
 Rules (transfer rules and the routing table) are kept on the server as validated documents and
-logged as `rules` records, but a desk still reads its rules from its own config file: a client
-skips those records (counted, with their kind noted) until it can apply them.
+logged as `rules` records in the config file's shape. A desk keeps the latest document of each
+name (`RuleDocument`) and runs by it instead of its config file's rules, once the config
+readers accept it (`agentdesk.pulled_rules`); without a server the config file's rules stand.
 """
 
 from __future__ import annotations
@@ -18,7 +19,16 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from agentdesk.domain.model import Customer, CustomerTier, Department, KbArticle, Script
+from agentdesk.domain.model import (
+    Agent,
+    AgentTier,
+    Customer,
+    CustomerTier,
+    Department,
+    KbArticle,
+    Role,
+    Script,
+)
 
 
 class RecordKind(StrEnum):
@@ -29,12 +39,30 @@ class RecordKind(StrEnum):
     DEPARTMENT = "department"
     CUSTOMER = "customer"
     RULES = "rules"
+    AGENT = "agent"
 
 
 # The kinds a client applies to its local tables.
 APPLIED_KINDS = frozenset(
-    {RecordKind.SCRIPT, RecordKind.ARTICLE, RecordKind.DEPARTMENT, RecordKind.CUSTOMER}
+    {
+        RecordKind.SCRIPT,
+        RecordKind.ARTICLE,
+        RecordKind.DEPARTMENT,
+        RecordKind.CUSTOMER,
+        RecordKind.RULES,
+        RecordKind.AGENT,
+    }
 )
+
+
+@dataclass(frozen=True, slots=True)
+class RuleDocument:
+    """One of the server's rule documents ("routing" or "transfer"), as the config file's table
+    of that name would hold it; not yet checked by the config readers."""
+
+    name: str
+    document: Mapping[str, Any]
+    version: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,9 +73,18 @@ class ReferenceUpdates:
     articles: tuple[KbArticle, ...] = ()
     departments: tuple[Department, ...] = ()
     customers: tuple[Customer, ...] = ()
+    rules: tuple[RuleDocument, ...] = ()
+    agents: tuple[Agent, ...] = ()
 
     def __bool__(self) -> bool:
-        return bool(self.scripts or self.articles or self.departments or self.customers)
+        return bool(
+            self.scripts
+            or self.articles
+            or self.departments
+            or self.customers
+            or self.rules
+            or self.agents
+        )
 
 
 NO_REFERENCE_UPDATES = ReferenceUpdates()
@@ -61,6 +98,8 @@ class ReferenceCollector:
     articles: dict[str, KbArticle] = field(default_factory=dict)
     departments: dict[str, Department] = field(default_factory=dict)
     customers: dict[str, Customer] = field(default_factory=dict)
+    rules: dict[str, RuleDocument] = field(default_factory=dict)
+    agents: dict[str, Agent] = field(default_factory=dict)
 
     def add(self, kind: RecordKind, payload: Mapping[str, Any]) -> None:
         """Read one record; KeyError, TypeError or ValueError name what is wrong with it."""
@@ -76,6 +115,12 @@ class ReferenceCollector:
         elif kind is RecordKind.CUSTOMER:
             customer = customer_from_wire(payload)
             self.customers[customer.id] = customer
+        elif kind is RecordKind.RULES:
+            rules = rule_document_from_wire(payload)
+            self.rules[rules.name] = rules
+        elif kind is RecordKind.AGENT:
+            agent = agent_from_wire(payload)
+            self.agents[agent.handle] = agent
         else:
             raise ValueError(f"{kind.value!r} records are not applied by this client")
 
@@ -85,6 +130,8 @@ class ReferenceCollector:
             tuple(self.articles.values()),
             tuple(self.departments.values()),
             tuple(self.customers.values()),
+            tuple(self.rules.values()),
+            tuple(self.agents.values()),
         )
 
 
@@ -154,4 +201,41 @@ def customer_from_wire(data: Mapping[str, Any]) -> Customer:
         phone=_text(data, "phone", empty_ok=True),
         tier=CustomerTier(data.get("tier", CustomerTier.STANDARD.value)),
         language=_text(data, "language", empty_ok=True) or "en",
+    )
+
+
+def rule_document_from_wire(data: Mapping[str, Any]) -> RuleDocument:
+    document = data.get("document")
+    if not isinstance(document, Mapping):
+        raise ValueError("'document' must be an object")
+    version = data.get("version")
+    if not isinstance(version, int):
+        raise ValueError("'version' must be an integer")
+    return RuleDocument(_text(data, "name"), dict(document), version)
+
+
+def agent_from_wire(data: Mapping[str, Any]) -> Agent:
+    """An agent the server published; columns this desk does not know are passed over, and
+    ones a server may not have yet keep the roster's defaults."""
+    skills = data.get("skills") or {}
+    if not isinstance(skills, Mapping) or not all(
+        isinstance(name, str) and isinstance(level, int) for name, level in skills.items()
+    ):
+        raise ValueError("'skills' must map skill names to levels")
+    tier = data.get("tier", AgentTier.JUNIOR.value)
+    available = data.get("active", data.get("available", True))
+    capacity = data.get("capacity", 5)
+    if not isinstance(capacity, int) or not isinstance(available, bool):
+        raise ValueError("'capacity' must be an integer and 'available' a boolean")
+    return Agent(
+        id=_text(data, "id"),
+        handle=_text(data, "handle"),
+        name=_text(data, "name", empty_ok=True) or _text(data, "handle"),
+        role=Role(data.get("role", Role.AGENT.value)),
+        tier=AgentTier(tier) if tier in {known.value for known in AgentTier} else AgentTier.JUNIOR,
+        skills=dict(skills),
+        departments=_texts(data, "departments"),
+        capacity=capacity,
+        available=available,
+        languages=_texts(data, "languages") or ("en",),
     )

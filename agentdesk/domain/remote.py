@@ -2,9 +2,11 @@
 
 The server's records carry tickets and messages as JSON; this module turns one page of them into
 `RemotePage`, naming the first bad field on malformed input. Reference data (scripts, articles,
-departments, customers) is read by `reference_sync`. Kinds this client does not apply yet
-(`remove`, `tombstone`, audit events, rules) or does not know (from a newer server) are counted
-and named in `skipped_kinds`, not silently taken for applied; the cursor still moves past them.
+departments, customers) is read by `reference_sync`. A `tombstone` (an admin deleted the
+ticket) names a ticket the store drops: delete wins, so the page forgets that ticket's earlier
+state and messages. Kinds this client does not apply yet (`remove`, audit events, rules) or does
+not know (from a newer server) are counted and named in `skipped_kinds`, not silently taken for
+applied; the cursor still moves past them.
 """
 
 from __future__ import annotations
@@ -52,6 +54,8 @@ class RemotePage:
     skipped_kinds: tuple[str, ...] = ()  # the kinds of the skipped records, each once
     # The server's clock when it answered: the client's HLC ratchets to it.
     server_time: datetime | None = None
+    # Tickets an admin deleted: the store drops them (and anything hanging off them).
+    deleted: tuple[str, ...] = ()
 
 
 def page_from_wire(
@@ -66,6 +70,7 @@ def page_from_wire(
     messages: list[Message] = []
     skipped = 0
     skipped_kinds: dict[str, None] = {}
+    deleted: dict[str, None] = {}
     reference = ReferenceCollector()
     expected = cursor + 1
     for record in records:
@@ -82,6 +87,10 @@ def page_from_wire(
                 tickets[ticket.id] = ticket  # the latest state in the page wins
             elif record.get("kind") == "event" and isinstance(payload.get("message"), Mapping):
                 messages.append(message_from_wire(payload["message"]))
+            elif record.get("kind") == "tombstone":
+                gone = str(payload["ticket_id"])
+                deleted[gone] = None
+                tickets.pop(gone, None)
             elif record.get("kind") in APPLIED_KINDS:
                 reference.add(RecordKind(record["kind"]), payload)
             else:
@@ -89,6 +98,7 @@ def page_from_wire(
                 skipped_kinds[str(record.get("kind"))] = None
         except (KeyError, TypeError, ValueError) as error:
             raise BadRecord(f"change {seq}: {error!s}") from None
+    messages = [message for message in messages if message.ticket_id not in deleted]
     try:
         seen = None if server_time is None else datetime.fromisoformat(server_time)
     except (TypeError, ValueError):
@@ -103,6 +113,7 @@ def page_from_wire(
         reference.build(),
         tuple(skipped_kinds),
         seen,
+        tuple(deleted),
     )
 
 

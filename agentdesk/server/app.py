@@ -34,6 +34,7 @@ from agentdesk.server import (
     reference_api,
     reservations,
     tickets,
+    tombstones,
 )
 from agentdesk.server import tables as t
 from agentdesk.server.accounts import Account
@@ -69,6 +70,7 @@ ROLE_MATRIX: dict[tuple[str, str], frozenset[Role]] = {
     # Recording what a customer said (an intake, or the agent who took the call): the server
     # runs the customer's side of the state machine itself (server/customer_words.py).
     ("POST", "/tickets/{ticket_id}/customer-messages"): EVERYONE,
+    ("DELETE", "/tickets/{ticket_id}"): ADMINS,
     ("POST", "/tickets/{ticket_id}/renew"): EVERYONE,
     ("POST", "/tickets/{ticket_id}/release"): EVERYONE,
     ("POST", "/tickets/{ticket_id}/assign"): LEADS,
@@ -273,6 +275,7 @@ def create_app(
                     name=body.name,
                     departments=tuple(body.departments),
                 )
+                reference.publish_agent(connection, created.id, now=now())
         except accounts.AccountError as error:
             raise ApiError(409, "conflict", str(error)) from None
         return {**_account_json(created), "token": token}
@@ -320,7 +323,7 @@ def create_app(
             with engine.begin() as connection:
                 return customer_words.record(connection, words, now=now())
         except Rejection as rejection:
-            status = 404 if rejection.reason == "not_found" else 422
+            status = {"not_found": 404, tombstones.DELETED: 410}.get(rejection.reason, 422)
             raise ApiError(status, rejection.reason, rejection.detail) from None
 
     @app.get("/tickets/{ticket_id}", tags=["tickets"])
@@ -336,6 +339,17 @@ def create_app(
         if state is None:
             raise ApiError(404, "not_found", f"no ticket {ticket_id}")
         return {"ticket_state": state, "messages": messages, "server_time": now().isoformat()}
+
+    @app.delete("/tickets/{ticket_id}", tags=["tickets"])
+    def delete_ticket(ticket_id: str, account: Caller) -> dict[str, Any]:
+        """Delete a ticket (admins only): desks drop it on their next pull, and any op still on
+        its way to it is refused as `deleted` (kept in that desk's conflict list)."""
+        try:
+            with engine.begin() as connection:
+                stone = tombstones.delete_ticket(connection, ticket_id, actor=account.id, now=now())
+        except tombstones.NoSuchTicket as error:
+            raise ApiError(404, "not_found", str(error)) from None
+        return {"tombstone": stone}
 
     # The hot route (bench/README.md "Team server" has the measurements). Concurrent requests
     # share one transaction (batching.Combiner: one commit and one WAL flush for the batch).
@@ -449,10 +463,25 @@ def create_app(
             int, Query(ge=0, le=MAX_BIGINT, description="the last server_seq applied")
         ] = 0,
         limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+        epoch: Annotated[
+            str | None,
+            Query(max_length=64, description="the server_epoch the cursor was read under"),
+        ] = None,
     ) -> dict[str, Any]:
-        """Change records after `cursor`, in server_seq order with no gaps."""
+        """Change records after `cursor`, in server_seq order with no gaps.
+
+        410 `must_resync` when the cursor cannot continue this log: it was read under another
+        lineage (`epoch`: the server was restored from a backup) or is past the log's head.
+        """
         with reading(engine) as connection:
             up_to, lineage = changelog.head(connection)
+            if (epoch is not None and epoch != lineage) or cursor > up_to:
+                raise ApiError(
+                    410,
+                    "must_resync",
+                    f"cursor {cursor} of lineage {epoch or 'unknown'} cannot continue this log "
+                    f"(lineage {lineage}, head {up_to}): push the outbox, then pull from 0",
+                )
             records = changelog.page(connection, cursor, limit, up_to=up_to)
         next_cursor = records[-1]["server_seq"] if records else cursor
         return {

@@ -15,7 +15,7 @@ from sqlalchemy import Connection, delete, insert, select, update
 
 from agentdesk.domain import actions
 from agentdesk.domain.model import Role, Ticket, TicketStatus
-from agentdesk.server import changelog, claims
+from agentdesk.server import changelog, claims, tombstones
 from agentdesk.server import tables as t
 from agentdesk.server.changelog import ChangeRecord
 from agentdesk.server.tickets import plain, ticket_from_row, ticket_json, ticket_values
@@ -50,8 +50,16 @@ def locked_row(connection: Connection, ticket_id: str) -> Any:
         select(t.tickets).where(t.tickets.c.id == ticket_id).with_for_update()
     ).first()
     if row is None:
-        raise Rejection("not_found", f"no ticket {ticket_id} on the server")
+        raise missing(connection, ticket_id)
     return row
+
+
+def missing(connection: Connection, ticket_id: str) -> Rejection:
+    """Why an op on a ticket the server has no row of is refused: deleted, or never there."""
+    if tombstones.deleted(connection, ticket_id):
+        # Quarantined, not dropped: the desk keeps the op and its words in the conflict list.
+        return Rejection(tombstones.DELETED, f"ticket {ticket_id} was deleted by an admin")
+    return Rejection("not_found", f"no ticket {ticket_id} on the server")
 
 
 def persist(

@@ -46,10 +46,18 @@ from agentdesk.server import (
     reference,
     reservations,
     tickets,
+    tombstones,
 )
 from agentdesk.server import tables as t
 from agentdesk.server.database import dialect_insert
-from agentdesk.server.op_writes import ASSIGNERS, Pusher, Rejection, locked_ticket, persist
+from agentdesk.server.op_writes import (
+    ASSIGNERS,
+    Pusher,
+    Rejection,
+    locked_ticket,
+    missing,
+    persist,
+)
 from agentdesk.server.tickets import create_ticket
 
 MAX_BATCH_OPS = 200
@@ -285,7 +293,7 @@ def _assign(connection: Connection, pusher: Pusher, op: OpEnvelope, *, now: date
         select(t.tickets.c.id).where(t.tickets.c.id == op.ticket_id)
     ).first()
     if ticket is None:
-        raise Rejection("not_found", f"no ticket {op.ticket_id} on the server")
+        raise missing(connection, op.ticket_id)
     # Lock order as in claims.py: queue row, claim row, ticket row, log head.
     connection.execute(delete(t.routing_queue).where(t.routing_queue.c.ticket_id == op.ticket_id))
     held = connection.execute(
@@ -349,6 +357,8 @@ def _create(connection: Connection, op: OpEnvelope, *, now: datetime) -> None:
     exists = connection.execute(select(t.tickets.c.id).where(t.tickets.c.id == ticket_id)).first()
     if exists is not None:
         raise Rejection("invalid", f"ticket {ticket_id} exists already")
+    if tombstones.deleted(connection, ticket_id):
+        raise Rejection(tombstones.DELETED, f"ticket {ticket_id} was deleted by an admin")
     try:
         created = payload.get("created_at")
         new = actions.NewTicket(

@@ -244,6 +244,18 @@ def put_many(
     return stored
 
 
+def publish_agent(connection: Connection, agent_id: str, *, now: datetime) -> dict[str, Any]:
+    """Log the agent's row as an `agent` change record, so desks add it to their roster.
+
+    Every column but the token hash goes out, whatever columns the table has by now (skills,
+    languages, tier...): a desk reads the ones it knows.
+    """
+    row = connection.execute(select(t.agents).where(t.agents.c.id == agent_id)).one()
+    payload = row_json({k: v for k, v in row._mapping.items() if k != "token_hash"})
+    changelog.append(connection, [ChangeRecord(RecordKind.AGENT.value, None, payload)], now=now)
+    return payload
+
+
 def get(connection: Connection, kind: RecordKind, key: str) -> dict[str, Any] | None:
     shelf = SHELVES[kind]
     row = connection.execute(

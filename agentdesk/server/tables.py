@@ -247,3 +247,14 @@ rule_documents = Table(
     Column("updated_at", UtcDateTime, nullable=False),
     Column("updated_by", String(64)),
 )
+
+# Tickets an admin deleted (the rows are gone): a late op on one is refused as `deleted`, never
+# taken for an unknown ticket, and a create cannot bring it back.
+ticket_tombstones = Table(
+    "ticket_tombstones",
+    metadata,
+    Column("ticket_id", String(64), primary_key=True),
+    Column("number", Integer, nullable=False),
+    Column("deleted_at", UtcDateTime, nullable=False),
+    Column("deleted_by", String(64)),
+)

@@ -8,7 +8,7 @@ inside one backend transaction that also writes the audit events and the operati
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -39,6 +39,7 @@ from agentdesk.domain.model import (
     TicketStatus,
 )
 from agentdesk.domain.outbox import PushResult, SyncConflict, SyncStatus
+from agentdesk.domain.reference_sync import RuleDocument
 from agentdesk.domain.remote import RemotePage
 from agentdesk.domain.reviews import (
     CaseReview,
@@ -267,11 +268,15 @@ class Store(ABC):
     async def apply_remote(self, page: RemotePage) -> None:
         """Apply one pulled page and move the cursor to `page.cursor`, in one transaction.
 
-        Reference rows (departments, customers, scripts, KB articles) replace local ones first.
+        Reference rows (departments, customers, scripts, KB articles, rule documents, agents
+        by handle) replace local ones first.
         Each ticket becomes the server's copy with the ticket's still-pending local ops
         re-applied on top (`domain.rebase`): a pull never hides unanswered local work, and a
         rejected op's effect is gone. Messages are added once by id; one stored under another
-        ticket moves to the server's. Nothing is logged as a local operation. A ticket whose
+        ticket moves to the server's. Tickets in `page.deleted` are dropped with their messages,
+        pending ops or not: delete wins, and the server refuses those ops as `deleted`, so they
+        reach the conflict list with their words. Nothing is logged as a local operation. A
+        ticket whose
         number is taken here by another ticket keeps its local number (or gets the next free
         one): numbers are per-store labels. The HLC ratchets to `page.server_time`. Raises
         Conflict (and applies nothing) if `page.after` is not the stored cursor.
@@ -289,6 +294,30 @@ class Store(ABC):
         messages recorded only here stay). Backends that sync implement it.
         """
         raise NotImplementedError(f"{type(self).__name__} does not sync")
+
+    async def begin_resync(self) -> None:
+        """Start a fresh download of the server's log (SYNC.md §4.5 forced resync).
+
+        In one transaction: the cursor goes back to 0, the server epoch is forgotten and
+        `SyncStatus.resyncing` is set until `finish_resync`. Nothing else changes: tickets stay
+        shown and every op, pending ones above all, stays in the log. Backends that sync
+        implement it.
+        """
+        raise NotImplementedError(f"{type(self).__name__} does not sync")
+
+    async def finish_resync(self, fresh: Collection[str]) -> int:
+        """End a resync whose pulls brought the tickets `fresh` (their ids): the server's
+        snapshot replaces the synced state.
+
+        In one transaction: each ticket not in `fresh` that no pending op refers to is dropped
+        with its messages (the server no longer has it), and `SyncStatus.resyncing` is cleared.
+        Returns how many tickets were dropped. Backends that sync implement it.
+        """
+        raise NotImplementedError(f"{type(self).__name__} does not sync")
+
+    async def pulled_rules(self) -> list[RuleDocument]:
+        """The server's latest rule document of each name, as pulled (none without a server)."""
+        return []
 
     async def answers_with_reasons(self, since: datetime) -> list[SyncConflict]:
         """Ops answered at or after `since` whose answer gave a reason, oldest first.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Collection, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from itertools import islice
@@ -46,8 +46,13 @@ from agentdesk.domain.outbox import (
     SyncStatus,
     initial_state,
 )
-from agentdesk.domain.rebase import message_of, replay
-from agentdesk.domain.reference_sync import ReferenceUpdates, article_to_wire, script_to_wire
+from agentdesk.domain.rebase import message_of, replay, ticket_of
+from agentdesk.domain.reference_sync import (
+    ReferenceUpdates,
+    RuleDocument,
+    article_to_wire,
+    script_to_wire,
+)
 from agentdesk.domain.remote import RemotePage
 from agentdesk.domain.reviews import (
     CaseReview,
@@ -92,6 +97,8 @@ class MemoryStore(Store):
         self._hlc_last = ZERO
         self._cursor = 0
         self._server_epoch: str | None = None
+        self._resyncing = False
+        self._pulled_rules: dict[str, RuleDocument] = {}
         self._held: dict[str, HeldClaim] = {}
         self._last_sync_at: datetime | None = None
         self._last_number = 0
@@ -405,6 +412,7 @@ class MemoryStore(Store):
             cursor=self._cursor,
             last_sync_at=self._last_sync_at,
             server_epoch=self._server_epoch,
+            resyncing=self._resyncing,
             reserved_until=tuple(
                 sorted(
                     claim.lease_expires_at
@@ -422,6 +430,7 @@ class MemoryStore(Store):
             self._apply_reference(page.reference)
             self._upsert_remote(page.tickets)
             self._add_remote_messages(page.messages)
+            self._drop_tickets(page.deleted)
             self._cursor = page.cursor
             if page.server_epoch is not None:
                 self._server_epoch = page.server_epoch
@@ -440,6 +449,42 @@ class MemoryStore(Store):
             for ticket in tickets:
                 thread = self._messages.get(ticket.id, [])
                 thread[:] = [m for m in thread if m.id in keep or m.kind is MessageKind.CUSTOMER]
+
+    async def pulled_rules(self) -> list[RuleDocument]:
+        return [self._pulled_rules[name] for name in sorted(self._pulled_rules)]
+
+    async def begin_resync(self) -> None:
+        async with self._lock:
+            self._cursor = 0
+            self._server_epoch = None
+            self._resyncing = True
+
+    async def finish_resync(self, fresh: Collection[str]) -> int:
+        async with self._lock:
+            pending = {
+                ticket_of(op) for op in self._ops if self._delivery[op.op_id].state is _PENDING
+            }
+            gone = [id_ for id_ in self._tickets if id_ not in fresh and id_ not in pending]
+            self._drop_tickets(gone)
+            self._resyncing = False
+            return len(gone)
+
+    def _drop_tickets(self, ticket_ids: Collection[str]) -> None:
+        """The tickets and what hangs off them go; follow-ups of them stand alone."""
+        for ticket_id in ticket_ids:
+            self._tickets.pop(ticket_id, None)
+            self._messages.pop(ticket_id, None)
+            self._screen_sessions.pop(ticket_id, None)
+            self._held.pop(ticket_id, None)
+        self._audit = [event for event in self._audit if event.ticket_id not in ticket_ids]
+        self._reviews = {
+            key: review
+            for key, review in self._reviews.items()
+            if review.ticket_id not in ticket_ids
+        }
+        for ticket_id, ticket in list(self._tickets.items()):
+            if ticket.follow_up_of in ticket_ids:
+                self._tickets[ticket_id] = replace(ticket, follow_up_of=None)
 
     async def answers_with_reasons(self, since: datetime) -> list[SyncConflict]:
         return [
@@ -485,6 +530,12 @@ class MemoryStore(Store):
         self._customers.update((item.id, item) for item in updates.customers)
         self._scripts.update((item.id, item) for item in updates.scripts)
         self._articles.update((item.id, item) for item in updates.articles)
+        self._pulled_rules.update((item.name, item) for item in updates.rules)
+        local = {agent.handle: agent.id for agent in self._agents.values()}
+        for agent in updates.agents:
+            # By handle: an agent this store has keeps its local id.
+            kept = replace(agent, id=local.get(agent.handle, agent.id))
+            self._agents[kept.id] = kept
 
     # -- metrics ---------------------------------------------------------------------------
     async def record_screen_sessions(self, sessions: Sequence[ScreenSession]) -> None:

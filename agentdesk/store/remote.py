@@ -16,7 +16,7 @@ imported on the first push, never at launch.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Collection, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
@@ -39,6 +39,7 @@ from agentdesk.domain.model import (
     TicketRow,
 )
 from agentdesk.domain.outbox import PushResult, SyncConflict, SyncStatus
+from agentdesk.domain.reference_sync import RuleDocument
 from agentdesk.domain.remote import RemotePage
 from agentdesk.domain.reviews import CaseReview, Certification, ReviewChange, ReviewRow, SkillChange
 from agentdesk.domain.routing import RoutingPolicy
@@ -294,6 +295,15 @@ class SyncedStore(Store):
 
     async def observe_server_time(self, at: datetime) -> None:
         await self.replica.observe_server_time(at)
+
+    async def pulled_rules(self) -> list[RuleDocument]:
+        return await self.replica.pulled_rules()
+
+    async def begin_resync(self) -> None:
+        await self.replica.begin_resync()
+
+    async def finish_resync(self, fresh: Collection[str]) -> int:
+        return await self.replica.finish_resync(fresh)
 
     async def add_departments(self, departments: Sequence[Department]) -> None:
         await self.replica.add_departments(departments)

@@ -11,6 +11,12 @@ it (`Store.rebase_tickets`), as no newer change of the ticket may ever be pulled
 answer with a reason (a write that lost, a refused status change, a link already there). A
 round that fails in between leaves them to the next round, which rolls them back first.
 Server time carried by pages and push answers ratchets the local HLC.
+
+A pull the server answers `must_resync` (410: the cursor's lineage is not the log's, after a
+restore from a backup, or the cursor is past the head) becomes a forced resync (SYNC.md §4.5):
+the outbox is pushed first, then the log is downloaded again from 0 and its tickets replace the
+synced state, pending ops re-applied on top (`_resync`). The store's `resyncing` flag shows it
+in the status bar, and makes a round after a cut-short resync start it over.
 """
 
 from __future__ import annotations
@@ -60,6 +66,11 @@ class ProtocolFailure(SyncFailure):
     """The server answered something this client cannot use (a bug or a lost lineage)."""
 
 
+class MustResync(Exception):
+    """The cursor cannot continue the server's log (its lineage changed or the cursor is past
+    its head): the round pushes the outbox, then downloads the log afresh (`_resync`)."""
+
+
 @dataclass(frozen=True, slots=True)
 class SyncReport:
     pushed: int = 0
@@ -92,7 +103,18 @@ async def sync_once(
         pushed, applied, rejected = await _push(store, http, client_id, now, push_batch)
         # Before the pull: every ticket reserved now is in the log the pull reads.
         await _refresh_claims(store, http, reserve or ReservePolicy(), now)
-        pulled, cursor = await _pull(store, http, pull_page)
+        try:
+            if (await store.sync_status()).resyncing:
+                raise MustResync("a resync was under way when the last round stopped")
+            pulled, cursor = await _pull(store, http, pull_page)
+        except MustResync as reason:
+            again = await _resync(store, http, client_id, now, push_batch, pull_page, str(reason))
+            pushed, applied, rejected = (
+                pushed + again.pushed,
+                applied + again.applied,
+                rejected + again.rejected,
+            )
+            pulled, cursor = again.pulled, again.cursor
         # Note the round's time even when nothing was pushed.
         await store.record_push_results([], now=now)
     return SyncReport(pushed, applied, rejected, pulled, cursor)
@@ -140,13 +162,22 @@ def _detail(response: httpx.Response) -> str:
 
 
 async def _push(
-    store: Store, http: httpx.AsyncClient, client_id: str, now: datetime, batch: int
+    store: Store,
+    http: httpx.AsyncClient,
+    client_id: str,
+    now: datetime,
+    batch: int,
+    probe: Operation | None = None,
 ) -> tuple[int, int, int]:
     """Counts of pushed, applied and rejected ops; each batch's answers with a reason are
-    rolled back right after they are recorded."""
+    rolled back right after they are recorded.
+
+    `probe`, an op answered already, goes first when nothing is pending: a server that lost it
+    (restored from a backup) applies it again or answers a gap, which resends every op it lost.
+    """
     pushed = applied = rejected = 0
     prev_seq: int | None = None
-    resend: list[Operation] = []
+    resend: list[Operation] = [probe] if probe is not None else []
     repairs = 0
     while True:
         pending = await store.pending_operations(limit=batch)
@@ -179,6 +210,7 @@ async def _push(
         if response.status_code == 200:
             prev_seq = sent[-1].client_seq
             repairs = 0
+            probe = None
             continue
         repairs += 1
         if repairs > MAX_GAP_REPAIRS:
@@ -189,6 +221,8 @@ async def _push(
         # ones (answered here, lost there) go again; local-only ones are skipped by `prev_seq`.
         between = await store.operations(after_seq=expected - 1, limit=first_unsent - expected)
         resend = [op for op in between if initial_state(op.kind) is DeliveryState.PENDING]
+        if probe is not None and probe.seq >= first_unsent:
+            resend.append(probe)  # answered here already: no pending list brings it back
         prev_seq = expected - 1
 
 
@@ -301,23 +335,82 @@ def _result(raw: dict[str, Any]) -> PushResult:
         raise ProtocolFailure(f"unreadable push result {raw!r}: {error}") from None
 
 
-async def _pull(store: Store, http: httpx.AsyncClient, limit: int) -> tuple[int, int]:
+async def _resync(
+    store: Store,
+    http: httpx.AsyncClient,
+    client_id: str,
+    now: datetime,
+    push_batch: int,
+    pull_page: int,
+    reason: str,
+) -> SyncReport:
+    """Push the outbox, then replace the synced state with a fresh download of the log.
+
+    Unacknowledged local ops are never discarded (SYNC.md §4.5): they are pushed first (a
+    failure stops the resync before anything is reset), and any still pending after that are
+    re-applied on top of each fresh ticket by `apply_remote` and spared by `finish_resync`.
+    """
+    log.warning("resyncing…: %s", reason)
+    pushed, applied, rejected = await _push(store, http, client_id, now, push_batch)
+    # The server may have lost ops it acknowledged (a backup older than them): the last one
+    # pushed, sent again, has it apply that one again or answer the gap before it.
+    probe = await _last_pushed(store)
+    if probe is not None:
+        more = await _push(store, http, client_id, now, push_batch, probe)
+        pushed, applied, rejected = pushed + more[0], applied + more[1], rejected + more[2]
+    await store.begin_resync()
+    fresh: set[str] = set()
+    try:
+        pulled, cursor = await _pull(store, http, pull_page, fresh)
+    except MustResync as again:
+        # The log changed again under the download: the flag left set starts it over next round.
+        raise ProtocolFailure(f"the server's log changed during a resync ({again})") from None
+    dropped = await store.finish_resync(fresh)
+    log.warning(
+        "resynced: %d change record(s) pulled up to seq %d, %d ticket(s) the server no "
+        "longer has dropped",
+        pulled,
+        cursor,
+        dropped,
+    )
+    return SyncReport(pushed, applied, rejected, pulled, cursor)
+
+
+async def _last_pushed(store: Store) -> Operation | None:
+    """The latest op of a pushable kind in the log (read to the end: a resync is rare)."""
+    last: Operation | None = None
+    after = 0
+    while page := await store.operations(after_seq=after, limit=PULL_PAGE):
+        last = next(
+            (op for op in reversed(page) if initial_state(op.kind) is DeliveryState.PENDING), last
+        )
+        after = page[-1].seq
+    return last
+
+
+async def _pull(
+    store: Store, http: httpx.AsyncClient, limit: int, fresh: set[str] | None = None
+) -> tuple[int, int]:
+    """Apply pages from the stored cursor; `fresh` collects the ids of the tickets pulled."""
     status = await store.sync_status()
     cursor = status.cursor
+    epoch_seen = status.server_epoch
     pulled = 0
     while True:
-        response = await _send(
-            http, "GET", "/sync/changes", params={"cursor": cursor, "limit": limit}
-        )
+        params: dict[str, str | int] = {"cursor": cursor, "limit": limit}
+        if epoch_seen is not None:
+            params["epoch"] = epoch_seen
+        response = await _send(http, "GET", "/sync/changes", params=params)
+        if response.status_code == 410:
+            raise MustResync(_detail(response))
         if response.status_code != 200:
             raise ProtocolFailure(f"pull refused ({response.status_code}): {_detail(response)}")
         answer = response.json()
         epoch = answer.get("server_epoch")
-        if status.server_epoch is not None and epoch != status.server_epoch:
-            raise ProtocolFailure(
-                "the server's log lineage changed (restored from a backup?); "
-                "a full resync is needed and not supported yet"
-            )
+        if epoch_seen is not None and epoch != epoch_seen:
+            # A server that does not check the lineage itself.
+            raise MustResync(f"the server's log lineage changed ({epoch_seen} -> {epoch})")
+        epoch_seen = epoch if isinstance(epoch, str) else None
         try:
             page = page_from_wire(
                 answer["changes"],
@@ -332,6 +425,9 @@ async def _pull(store: Store, http: httpx.AsyncClient, limit: int) -> tuple[int,
                 await store.observe_server_time(page.server_time)
             return pulled, cursor
         await store.apply_remote(page)
+        if fresh is not None:
+            fresh.update(ticket.id for ticket in page.tickets)
+            log.info("resyncing… seq %d of %s", page.cursor, answer.get("up_to_seq", "?"))
         if page.skipped_kinds:
             # A newer server's records, or kinds this client does not apply yet: passed over.
             log.info(

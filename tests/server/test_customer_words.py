@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import select, update
 
 from agentdesk.domain.ids import new_id
+from agentdesk.domain.model import Role
 from agentdesk.domain.sync_ops import SyncKind
 from agentdesk.server import tables as t
 from tests.server.conftest import Server
@@ -145,3 +146,13 @@ def test_more_words_for_a_closed_ticket_join_its_open_follow_up(server: Server) 
     assert second["follow_up_ticket_id"] == first["follow_up_ticket_id"]
     bodies = [body for _id, _kind, body in messages_of(server, first["follow_up_ticket_id"])]
     assert bodies == ["It broke again", "Also the app crashes"]
+
+
+def test_words_for_a_deleted_ticket_are_refused_as_gone(server: Server) -> None:
+    admin = server.agent("root", role=Role.ADMIN)
+    ticket_id = str(server.new_ticket(admin)["id"])
+    assert server.client.delete(f"/tickets/{ticket_id}", headers=admin).status_code == 200
+    gone = server.client.post(
+        f"/tickets/{ticket_id}/customer-messages", json={"body": "hello?"}, headers=admin
+    )
+    assert (gone.status_code, gone.json()["error"]) == (410, "deleted")

@@ -145,3 +145,23 @@ async def test_a_fresh_store_has_nothing_to_sync(empty_store: Store) -> None:
 def test_a_rejection_without_a_reason_is_refused() -> None:
     with pytest.raises(ValueError, match="reason"):
         PushResult("op-1", OutcomeKind.REJECTED)
+
+
+async def test_a_resync_keeps_the_fresh_tickets_and_those_with_pending_work(store: Store) -> None:
+    everything = await store.pending_operations(limit=100_000)
+    await store.record_push_results(
+        [applied(op, index) for index, op in enumerate(everything, start=1)], now=SYNCED_AT
+    )
+    fresh, (reply, _) = await store.ticket_by_number(1), await two_replies(store)
+    await store.begin_resync()
+    status = await store.sync_status()
+    assert (status.cursor, status.server_epoch, status.resyncing) == (0, None, True)
+    before = len({ticket.id async for batch in store.iter_tickets() for ticket in batch})
+
+    dropped = await store.finish_resync({fresh.id})
+
+    kept = {ticket.id async for batch in store.iter_tickets() for ticket in batch}
+    assert kept == {fresh.id, reply.payload["ticket_id"]}
+    assert dropped == before - 2
+    assert not (await store.sync_status()).resyncing
+    assert reply in await store.pending_operations(limit=100_000)

@@ -8,7 +8,7 @@ import pytest
 
 from agentdesk.domain.model import Customer, KbArticle, Script
 from agentdesk.domain.outbox import DeliveryState, initial_state
-from agentdesk.domain.reference_sync import script_to_wire
+from agentdesk.domain.reference_sync import RuleDocument, script_to_wire
 from agentdesk.domain.remote import page_from_wire
 from agentdesk.domain.sync_ops import SyncKind, envelopes
 from agentdesk.store.base import Scope, Store, TicketQuery
@@ -41,7 +41,7 @@ def reference_page(cursor: int = 0) -> list[dict[str, Any]]:
         record(cursor + 2, "kb_article", article),
         record(cursor + 3, "department", {"id": "vault", "name": "Vault"}),
         record(cursor + 4, "customer", {"id": "cu-remote", "name": "Remote Rita", "tier": "vip"}),
-        record(cursor + 5, "rules", {"name": "transfer", "document": {"rules": []}}),
+        record(cursor + 5, "rules", {"name": "transfer", "document": {"rules": []}, "version": 4}),
         record(cursor + 6, "hologram", {"from": "a newer server"}),
         # A later row of the same script wins.
         record(cursor + 7, "script", {**script_to_wire(SCRIPT), "version": 2}),
@@ -53,7 +53,7 @@ async def test_pulled_reference_rows_land_in_the_local_tables_and_log_nothing(
 ) -> None:
     ops_before = await store.operations(limit=100_000)
     page = page_from_wire(reference_page(), cursor=0, epoch="lineage")
-    assert (page.skipped, page.skipped_kinds, page.cursor) == (2, ("rules", "hologram"), 7)
+    assert (page.skipped, page.skipped_kinds, page.cursor) == (1, ("hologram",), 7)
     await store.apply_remote(page)
 
     assert await store.script("s-remote") == SCRIPT
@@ -64,6 +64,7 @@ async def test_pulled_reference_rows_land_in_the_local_tables_and_log_nothing(
     rita = await store.customer("cu-remote")
     assert (rita.name, rita.tier.value) == ("Remote Rita", "vip")
     assert (await store.sync_status()).cursor == 7
+    assert await store.pulled_rules() == [RuleDocument("transfer", {"rules": []}, 4)]
     assert await store.operations(limit=100_000) == ops_before
 
 

@@ -70,7 +70,8 @@ def test_sync_against_a_served_database_then_a_killed_server(
         done = sync(db, tmp_path, served.base, token)
         assert done.returncode == 0, done.stderr
         assert "pushed 2 (applied 2, rejected 0)" in done.stdout
-        assert "pulled 4 changes, cursor 4" in done.stdout  # two ticket states, two messages
+        # The agent record `server add-agent` published, two ticket states, two messages.
+        assert "pulled 5 changes, cursor 5" in done.stdout
         served.process.send_signal(signal.SIGKILL)
         served.process.wait(timeout=20)
         down = sync(db, tmp_path, served.base, token)

@@ -67,3 +67,14 @@ def test_sync_parts() -> None:
         "conflicts 2",
         "synced 2m ago",
     ]
+
+
+def test_a_resync_under_way_shows_next_to_the_link_state() -> None:
+    status = SyncStatus(pending=1, last_sync_at=NOW, resyncing=True)
+    assert sync_parts(SyncView(True, status, NOW)) == [
+        "online",
+        "resyncing…",
+        "pending 1",
+        "conflicts 0",
+        "synced just now",
+    ]

@@ -62,11 +62,11 @@ def sync_status(connection: sqlite3.Connection) -> SyncStatus:
     row = connection.execute(
         "SELECT (SELECT count(*) FROM operations WHERE state = 'pending'), "
         "(SELECT count(*) FROM operations WHERE state = 'rejected' AND dismissed_at IS NULL), "
-        "cursor, last_sync_at, server_epoch FROM sync_meta"
+        "cursor, last_sync_at, server_epoch, resyncing FROM sync_meta"
     ).fetchone()
     if row is None:
         return SyncStatus()
-    pending, conflicts, cursor, last_sync_at, server_epoch = row
+    pending, conflicts, cursor, last_sync_at, server_epoch, resyncing = row
     reserved = connection.execute(
         "SELECT lease_expires_at FROM held_claims "
         "WHERE kind = 'reservation' AND NOT taken AND lost_at IS NULL ORDER BY lease_expires_at"
@@ -78,6 +78,7 @@ def sync_status(connection: sqlite3.Connection) -> SyncStatus:
         last_sync_at=convert.from_micros_or_none(last_sync_at),
         server_epoch=server_epoch,
         reserved_until=tuple(convert.from_micros(end) for (end,) in reserved),
+        resyncing=bool(resyncing),
     )
 
 

@@ -24,7 +24,7 @@ The rules (shared with the memory store, see `Store.apply_remote`):
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 
 from sqlalchemy import Connection, delete, insert, select, update
@@ -42,6 +42,16 @@ from agentdesk.store.sqlite.remote_reference import apply_reference
 T = tables.tickets
 # Customer words recorded on this workstation only (local-only kinds): never on the server.
 _CUSTOMER = MessageKind.CUSTOMER.value
+# Rows that name a ticket and go with it (`drop_tickets`).
+_TICKET_CHILDREN = (
+    tables.messages,
+    tables.audit_events,
+    tables.case_reviews,
+    tables.screen_sessions,
+    tables.held_claims,
+)
+# SQLite's default limit on bound parameters is well above this.
+_IN_BATCH = 500
 
 
 def apply_page(tx: Transaction, page: RemotePage) -> None:
@@ -56,6 +66,7 @@ def apply_page(tx: Transaction, page: RemotePage) -> None:
     apply_reference(tx, page.reference)
     _upsert_tickets(tx, page.tickets)
     _add_messages(tx, page.messages)
+    drop_tickets(connection, page.deleted)
     values: dict[str, object] = {"cursor": page.cursor}
     if page.server_epoch is not None:
         values["server_epoch"] = page.server_epoch
@@ -79,6 +90,37 @@ def rebase_tickets(tx: Transaction, tickets: Sequence[Ticket], messages: Sequenc
     dropped = [row.id for row in local if row.id not in keep and row.kind != _CUSTOMER]
     if dropped:
         tx.connection.execute(delete(m).where(m.c.id.in_(dropped)))
+
+
+def begin_resync(tx: Transaction) -> None:
+    """Cursor back to 0 and the epoch forgotten, flagged until `finish_resync`; ops untouched."""
+    meta = tables.sync_meta
+    tx.connection.execute(
+        update(meta).where(meta.c.id == 1).values(cursor=0, server_epoch=None, resyncing=True)
+    )
+
+
+def finish_resync(tx: Transaction, fresh: Collection[str]) -> int:
+    """Drop the tickets the fresh snapshot lacks (unless a pending op refers to them)."""
+    pending = _pending_by_ticket(tx)
+    present = tx.connection.execute(select(T.c.id)).scalars()
+    gone = [
+        ticket_id for ticket_id in present if ticket_id not in fresh and ticket_id not in pending
+    ]
+    drop_tickets(tx.connection, gone)
+    meta = tables.sync_meta
+    tx.connection.execute(update(meta).where(meta.c.id == 1).values(resyncing=False))
+    return len(gone)
+
+
+def drop_tickets(connection: Connection, ticket_ids: Sequence[str]) -> None:
+    """Remove tickets and every row hanging off them; follow-ups of them stand alone."""
+    for start in range(0, len(ticket_ids), _IN_BATCH):
+        ids = ticket_ids[start : start + _IN_BATCH]
+        for table in _TICKET_CHILDREN:
+            connection.execute(delete(table).where(table.c.ticket_id.in_(ids)))
+        connection.execute(update(T).where(T.c.follow_up_of.in_(ids)).values(follow_up_of=None))
+        connection.execute(delete(T).where(T.c.id.in_(ids)))
 
 
 def observe_server_time(tx: Transaction, at: datetime) -> None:

@@ -7,17 +7,27 @@ article is logged with the whole row, which is what the server needs to apply it
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 
-from agentdesk.domain.model import KbArticle, Script
-from agentdesk.domain.reference_sync import ReferenceUpdates, article_to_wire, script_to_wire
+from sqlalchemy import Connection, select
+
+from agentdesk.domain.model import Agent, KbArticle, Script
+from agentdesk.domain.reference_sync import (
+    ReferenceUpdates,
+    RuleDocument,
+    article_to_wire,
+    script_to_wire,
+)
 from agentdesk.store.sqlite import convert, tables
 from agentdesk.store.sqlite.database import Transaction
 from agentdesk.store.sqlite.reference import upsert, upsert_customers
 
 
 def apply_reference(tx: Transaction, updates: ReferenceUpdates) -> None:
-    """Upsert the page's departments, customers, scripts and articles (before its tickets)."""
+    """Upsert the page's departments, customers, scripts, articles, agents and rule documents
+    (before its tickets)."""
     connection = tx.connection
     upsert(
         connection,
@@ -29,6 +39,37 @@ def apply_reference(tx: Transaction, updates: ReferenceUpdates) -> None:
     upsert(
         connection, tables.kb_articles, [convert.article_values(item) for item in updates.articles]
     )
+    _upsert_agents(connection, updates.agents)
+    upsert(
+        connection,
+        tables.pulled_rules,
+        [
+            {"name": item.name, "document": dict(item.document), "version": item.version}
+            for item in updates.rules
+        ],
+        key="name",
+    )
+
+
+def _upsert_agents(connection: Connection, agents: Sequence[Agent]) -> None:
+    """The server's agents into the roster by handle: one the desk has keeps its local id."""
+    if not agents:
+        return
+    a = tables.agents
+    handles = [agent.handle for agent in agents]
+    local = dict(
+        connection.execute(select(a.c.handle, a.c.id).where(a.c.handle.in_(handles))).all()
+    )
+    rows = [
+        convert.agent_values(replace(agent, id=local.get(agent.handle, agent.id)))
+        for agent in agents
+    ]
+    upsert(connection, a, rows)
+
+
+def pulled_rules(connection: Connection) -> list[RuleDocument]:
+    rows = connection.execute(select(tables.pulled_rules).order_by(tables.pulled_rules.c.name))
+    return [RuleDocument(row.name, row.document, row.version) for row in rows]
 
 
 def edit_script(tx: Transaction, script: Script, now: datetime) -> None:

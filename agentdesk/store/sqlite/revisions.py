@@ -7,7 +7,7 @@ agree with the migration scripts.
 
 from __future__ import annotations
 
-HEAD_REVISION = "0008"
+HEAD_REVISION = "0009"
 
 # Oldest first; anything not listed was written by a newer agentdesk.
 KNOWN_REVISIONS: tuple[str, ...] = (
@@ -19,4 +19,5 @@ KNOWN_REVISIONS: tuple[str, ...] = (
     "0006",
     "0007",
     "0008",
+    "0009",
 )

@@ -17,7 +17,7 @@ import asyncio
 import importlib
 import sqlite3
 import threading
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Collection, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
@@ -42,6 +42,7 @@ from agentdesk.domain.model import (
     TicketRow,
 )
 from agentdesk.domain.outbox import PushResult, SyncConflict, SyncStatus
+from agentdesk.domain.reference_sync import RuleDocument
 from agentdesk.domain.remote import RemotePage
 from agentdesk.domain.reviews import (
     CaseReview,
@@ -531,6 +532,24 @@ class SqliteStore(Store):
         from agentdesk.store.sqlite import remote
 
         await self._write(remote.rebase_tickets, list(tickets), list(messages))
+
+    async def pulled_rules(self) -> list[RuleDocument]:
+        await self._sqlalchemy_ready()
+        from agentdesk.store.sqlite import remote_reference
+
+        return await self._read(remote_reference.pulled_rules)
+
+    async def begin_resync(self) -> None:
+        await self._sqlalchemy_ready()
+        from agentdesk.store.sqlite import remote
+
+        await self._write(remote.begin_resync)
+
+    async def finish_resync(self, fresh: Collection[str]) -> int:
+        await self._sqlalchemy_ready()
+        from agentdesk.store.sqlite import remote
+
+        return await self._write(remote.finish_resync, frozenset(fresh))
 
     async def answers_with_reasons(self, since: datetime) -> list[SyncConflict]:
         await self._sqlalchemy_ready()

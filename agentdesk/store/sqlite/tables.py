@@ -242,6 +242,16 @@ class ScriptRow(_Table, table=True):
     required: list[str] = _json()
 
 
+class PulledRulesRow(_Table, table=True):
+    """The server's latest rule document of each name (`reference_sync.RuleDocument`)."""
+
+    __tablename__ = "pulled_rules"
+
+    name: str = Field(primary_key=True)
+    document: dict[str, Any] = _json()
+    version: int
+
+
 class CaseReviewRow(_Table, table=True):
     """A lead's quality review of a closed ticket (`domain.reviews`): one per ticket and lead."""
 
@@ -307,6 +317,9 @@ class SyncMetaRow(_Table, table=True):
     cursor: int  # the last server_seq applied locally
     server_epoch: str | None = None
     last_sync_at: int | None = None
+    # A fresh download from the server's log is under way (`Store.begin_resync`); a round that
+    # finds it set starts that download over.
+    resyncing: bool = False
 
 
 class HeldClaimRow(_Table, table=True):
@@ -366,3 +379,4 @@ counters = table(CounterRow)
 screen_sessions = table(ScreenSessionRow)
 case_reviews = table(CaseReviewRow)
 held_claims = table(HeldClaimRow)
+pulled_rules = table(PulledRulesRow)

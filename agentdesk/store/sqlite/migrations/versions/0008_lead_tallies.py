@@ -1,6 +1,6 @@
 """The lead board's SLA clocks read from a covering index over the active tickets only.
 
-Revision ID: 0009_lead_tallies
+Revision ID: 0008
 Revises: 0007
 Create Date: 2026-11-23
 """
