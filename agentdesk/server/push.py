@@ -12,12 +12,13 @@ applied. Without it, anything but `max_applied_seq + 1` is a gap.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from collections import deque
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, insert, select, update
 
 from agentdesk.domain import actions, op_effects
 from agentdesk.domain.errors import DomainError
@@ -42,7 +43,14 @@ from agentdesk.server import changelog, claims, push_fields, reference, reservat
 from agentdesk.server import tables as t
 from agentdesk.server.database import dialect_insert
 from agentdesk.server.op_writes import ASSIGNERS, Pusher, Rejection, locked_ticket, persist
-from agentdesk.server.tickets import create_ticket
+from agentdesk.server.tickets import (
+    TicketWrites,
+    create_ticket,
+    give_back_numbers,
+    new_ticket_change,
+    take_numbers,
+    ticket_from_row,
+)
 
 MAX_BATCH_OPS = 200
 # Ops of one push committed together (one flush), each still under its own savepoint. A group
@@ -84,47 +92,256 @@ def push_one(
     now: datetime,
 ) -> dict[str, Any] | Gap:
     """Apply `op` in the caller's transaction, or return its stored result, or the gap."""
+    results, gap = push_group(connection, pusher, client_id, [(op, prev_seq)], clock=lambda: now)
+    return gap if gap is not None else results[0]
+
+
+def push_group(
+    connection: Connection,
+    pusher: Pusher | str,
+    client_id: str,
+    ops: Sequence[tuple[OpEnvelope, int | None]],
+    *,
+    clock: Callable[[], datetime],
+) -> tuple[list[dict[str, Any]], Gap | None]:
+    """Apply `ops` (each with its `prev_seq`) in order in the caller's transaction.
+
+    Returns a result per op up to the first gap (stored results for ops applied before), and
+    the gap if there is one. Consecutive ops of the common kinds (`_Run`) are applied in memory
+    and written together; any other op goes alone, under its own savepoint. Each op is stamped
+    with its own `clock()` reading, so messages of one group still sort in the order written.
+    """
     if isinstance(pusher, str):
         pusher = Pusher(pusher)
-    agent_id = pusher.agent_id
-    max_applied = _lock_client(connection, agent_id, client_id)
-    if op.client_seq <= max_applied:
-        stored = connection.execute(
-            select(t.op_results.c.outcome).where(
-                t.op_results.c.client_id == client_id,
-                t.op_results.c.client_seq == op.client_seq,
-            )
-        ).scalar_one_or_none()
-        if stored is not None:
-            return dict(stored)
-        # The seq was skipped as local-only (see the module docstring): it never had an effect.
-        return result_json(op, "rejected", "unknown_seq")
-    if op.client_seq != max_applied + 1 and prev_seq != max_applied:
-        return Gap(max_applied + 1, max_applied)
+    max_applied = _lock_client(connection, pusher.agent_id, client_id)
+    results: list[dict[str, Any]] = []
+    fresh: dict[int, tuple[OpEnvelope, dict[str, Any]]] = {}  # by client seq
+    run: _Run | None = None
+    ensured: set[tuple[str, str]] = set()  # departments and customers the runs made sure of
+    gap: Gap | None = None
+    for index, (op, prev_seq) in enumerate(ops):
+        if op.client_seq <= max_applied:
+            results.append(_stored(connection, client_id, op, fresh))
+            continue
+        if op.client_seq != max_applied + 1 and prev_seq != max_applied:
+            gap = Gap(max_applied + 1, max_applied)
+            break
+        result: dict[str, Any] | None = None
+        if op.kind in _Run.KINDS:
+            if run is None:
+                run = _Run.locking(connection, [op for op, _ in ops[index:]], ensured)
+            result = run.push(connection, pusher, op, now=clock())
+        if result is None:
+            if run is not None:
+                run.flush(connection, now=clock())
+                run = None
+            result = _push_alone(connection, pusher, op, now=clock())
+        results.append(result)
+        fresh[op.client_seq] = (op, result)
+        max_applied = op.client_seq
+    if run is not None:
+        run.flush(connection, now=clock())
+    _store(connection, client_id, list(fresh.values()), max_applied)
+    return results, gap
+
+
+def _push_alone(
+    connection: Connection, pusher: Pusher, op: OpEnvelope, *, now: datetime
+) -> dict[str, Any]:
+    """Apply `op` under its own savepoint, so a rejection rolls back its writes alone."""
     try:
         with connection.begin_nested():
             extra = _apply(connection, pusher, op, now=now)
             server_seq, _lineage = changelog.head(connection)
-        result = {**result_json(op, "applied", server_seq=server_seq), **extra}
+        return {**result_json(op, "applied", server_seq=server_seq), **extra}
     except Rejection as rejection:
-        result = result_json(op, "rejected", rejection.reason)
-        if rejection.detail:
-            result["detail"] = rejection.detail
-    connection.execute(
-        insert(t.op_results).values(
-            op_id=op.op_id,
-            client_id=client_id,
-            client_seq=op.client_seq,
-            outcome=result,
-            server_seq=result.get("server_seq"),
-        )
-    )
-    connection.execute(
-        update(t.sync_clients)
-        .where(t.sync_clients.c.client_id == client_id)
-        .values(max_applied_seq=op.client_seq)
-    )
+        return _rejected(op, rejection)
+
+
+def _rejected(op: OpEnvelope, rejection: Rejection) -> dict[str, Any]:
+    result = result_json(op, "rejected", rejection.reason)
+    if rejection.detail:
+        result["detail"] = rejection.detail
     return result
+
+
+class _Alone(Exception):
+    """The op needs the per-op path: it writes more than a `_Run` holds back."""
+
+
+_LOCK_TICKETS = (
+    select(t.tickets)
+    .where(t.tickets.c.id.in_(bindparam("ticket_ids", expanding=True)))
+    .order_by(t.tickets.c.id)
+    .with_for_update()
+)
+
+
+@dataclass
+class _Run:
+    """Consecutive ops applied in memory against their tickets, locked up front in id order
+    (SYNC.md §4.4), and written together by `flush`.
+
+    An op's writes join the run only once it is validated, so a rejected op leaves nothing to
+    roll back and needs no savepoint. Creating a ticket takes its number and makes its
+    department and customer at once; it joins a run only when nothing can fail after that.
+    """
+
+    KINDS: ClassVar[frozenset[SyncKind]] = frozenset(
+        {SyncKind.CREATE, SyncKind.REPLY, SyncKind.NOTE, SyncKind.TRANSITION}
+    )
+
+    tickets: dict[str, Ticket]
+    # Creations ahead, for which the first one takes numbers at once (in one statement).
+    creations: int = 0
+    numbers: deque[int] = field(default_factory=deque)
+    writes: TicketWrites = field(default_factory=TicketWrites)
+    # Each applied op's result and how many change records the run held after it.
+    applied: list[tuple[dict[str, Any], int]] = field(default_factory=list)
+    ensured: set[tuple[str, str]] = field(default_factory=set)  # shared by a group's runs
+
+    @classmethod
+    def locking(
+        cls, connection: Connection, ops: Sequence[OpEnvelope], ensured: set[tuple[str, str]]
+    ) -> _Run:
+        """A run for the ops ahead, with the tickets its leading ops of its kinds name locked."""
+        ticket_ids: set[str] = set()
+        creations = 0
+        for op in ops:
+            if op.kind not in cls.KINDS:
+                break
+            creations += op.kind is SyncKind.CREATE
+            named = op.payload.get("ticket_id") if op.kind is SyncKind.CREATE else op.ticket_id
+            if isinstance(named, str) and named:
+                ticket_ids.add(named)
+        rows = connection.execute(_LOCK_TICKETS, {"ticket_ids": sorted(ticket_ids)})
+        return cls({row.id: ticket_from_row(row) for row in rows}, creations, ensured=ensured)
+
+    def push(
+        self, connection: Connection, pusher: Pusher, op: OpEnvelope, *, now: datetime
+    ) -> dict[str, Any] | None:
+        """The op's result (its writes wait for `flush`), or None if it must go alone."""
+        try:
+            extra = self._apply(connection, pusher, op, now=now)
+        except Rejection as rejection:
+            return _rejected(op, rejection)
+        except _Alone:
+            return None
+        result = {**result_json(op, "applied"), **extra}
+        self.applied.append((result, len(self.writes.records)))
+        return result
+
+    def _apply(
+        self, connection: Connection, pusher: Pusher, op: OpEnvelope, *, now: datetime
+    ) -> dict[str, Any]:
+        _refuse_nul(op)
+        if op.kind is SyncKind.CREATE:
+            ticket_id = _created_id(op)
+            if ticket_id in self.tickets:
+                raise Rejection("invalid", f"ticket {ticket_id} exists already")
+            new = _new_ticket(op, ticket_id)
+            if not new.subject.strip() or not new.body.strip():
+                raise _Alone  # refused after its number is taken: the savepoint gives it back
+            change = new_ticket_change(
+                connection,
+                new,
+                customer_name=None,
+                now=now,
+                ensured=self.ensured,
+                number=self._number(connection),
+            )
+            self.tickets[ticket_id] = change.ticket
+            self.writes.create(change)
+            return {}
+        if not op.ticket_id:
+            raise Rejection("invalid", "the op names no ticket")
+        ticket = self.tickets.get(op.ticket_id)
+        if ticket is None:
+            raise Rejection("not_found", f"no ticket {op.ticket_id} on the server")
+        if op.kind is not SyncKind.TRANSITION and ticket.status is TicketStatus.CLOSED:
+            raise _Alone  # its words open a follow-up ticket
+        change, extra = _ticket_change(connection, pusher.agent_id, op, ticket, now=now)
+        self.tickets[ticket.id] = change.ticket
+        self.writes.change(change)
+        return extra
+
+    def _number(self, connection: Connection) -> int:
+        if not self.numbers:
+            count = max(self.creations, 1)
+            first = take_numbers(connection, count)
+            self.numbers.extend(range(first, first + count))
+        return self.numbers.popleft()
+
+    def flush(self, connection: Connection, *, now: datetime) -> None:
+        """Write the run's ops and give each result the seq of its last change record."""
+        if self.numbers:
+            give_back_numbers(connection, len(self.numbers))
+        seqs = self.writes.flush(connection, now=now)
+        for result, records in self.applied:
+            result["server_seq"] = seqs[records - 1]
+
+
+_STORED = select(t.op_results.c.outcome).where(
+    t.op_results.c.client_id == bindparam("client_id"),
+    t.op_results.c.client_seq == bindparam("client_seq"),
+)
+_INSERT_RESULTS = insert(t.op_results)
+_SET_MAX_APPLIED = (
+    update(t.sync_clients)
+    .where(t.sync_clients.c.client_id == bindparam("b_client_id"))
+    .values(max_applied_seq=bindparam("b_max_applied_seq"))
+)
+_CLIENT_ROW = (
+    select(t.sync_clients.c.agent_id, t.sync_clients.c.max_applied_seq)
+    .where(t.sync_clients.c.client_id == bindparam("client_id"))
+    .with_for_update()
+)
+
+
+def _stored(
+    connection: Connection,
+    client_id: str,
+    op: OpEnvelope,
+    fresh: Mapping[int, tuple[OpEnvelope, dict[str, Any]]],
+) -> dict[str, Any]:
+    """The result a redelivered op got (in this group or before)."""
+    if op.client_seq in fresh:
+        return fresh[op.client_seq][1]
+    stored = connection.execute(
+        _STORED, {"client_id": client_id, "client_seq": op.client_seq}
+    ).scalar_one_or_none()
+    if stored is not None:
+        return dict(stored)
+    # The seq was skipped as local-only (see the module docstring): it never had an effect.
+    return result_json(op, "rejected", "unknown_seq")
+
+
+def _store(
+    connection: Connection,
+    client_id: str,
+    answered: list[tuple[OpEnvelope, dict[str, Any]]],
+    max_applied: int,
+) -> None:
+    """Keep each op's result for redelivery, and where the client's ops stand: the dedupe,
+    committed with the effects."""
+    if not answered:
+        return
+    connection.execute(
+        _INSERT_RESULTS,
+        [
+            {
+                "op_id": op.op_id,
+                "client_id": client_id,
+                "client_seq": op.client_seq,
+                "outcome": result,
+                "server_seq": result.get("server_seq"),
+            }
+            for op, result in answered
+        ],
+    )
+    connection.execute(
+        _SET_MAX_APPLIED, {"b_client_id": client_id, "b_max_applied_seq": max_applied}
+    )
 
 
 def _lock_client(connection: Connection, agent_id: str, client_id: str) -> int:
@@ -133,11 +350,7 @@ def _lock_client(connection: Connection, agent_id: str, client_id: str) -> int:
         .values(client_id=client_id, agent_id=agent_id, max_applied_seq=0)
         .on_conflict_do_nothing()
     )
-    row = connection.execute(
-        select(t.sync_clients.c.agent_id, t.sync_clients.c.max_applied_seq)
-        .where(t.sync_clients.c.client_id == client_id)
-        .with_for_update()
-    ).one()
+    row = connection.execute(_CLIENT_ROW, {"client_id": client_id}).one()
     if row.agent_id != agent_id:
         raise ClientTaken(f"client id {client_id!r} belongs to another agent")
     return int(row.max_applied_seq)
@@ -148,10 +361,7 @@ def _apply(
     connection: Connection, pusher: Pusher, op: OpEnvelope, *, now: datetime
 ) -> dict[str, Any]:
     """Apply `op`; returns fields the op's result carries besides its outcome."""
-    agent_id = pusher.agent_id
-    if _holds_nul(op.payload):
-        # A desk's SQLite stores NUL, PostgreSQL text cannot: refuse this op alone.
-        raise Rejection("invalid", "the op holds a NUL character, which the server cannot store")
+    _refuse_nul(op)
     if op.kind in reference.PUSHED:
         return reference.apply_pushed(connection, pusher, op, now=now)
     if op.kind is SyncKind.CREATE:
@@ -173,39 +383,61 @@ def _apply(
     if not op.ticket_id:
         raise Rejection("invalid", "the op names no ticket")
     ticket = locked_ticket(connection, op.ticket_id)
+    extra: dict[str, Any] = {}
+    if op.kind is not SyncKind.TRANSITION and ticket.status is TicketStatus.CLOSED:
+        ticket = _follow_up(connection, ticket, now=now)
+        extra["follow_up_ticket_id"] = ticket.id
+    change, more = _ticket_change(
+        connection, pusher.agent_id, op, ticket, now=now, follow_up=bool(extra)
+    )
+    persist(connection, change, now=now)
+    return {**extra, **more}
+
+
+def _refuse_nul(op: OpEnvelope) -> None:
+    if _holds_nul(op.payload):
+        # A desk's SQLite stores NUL, PostgreSQL text cannot: refuse this op alone.
+        raise Rejection("invalid", "the op holds a NUL character, which the server cannot store")
+
+
+def _ticket_change(
+    connection: Connection,
+    agent_id: str,
+    op: OpEnvelope,
+    ticket: Ticket,
+    *,
+    now: datetime,
+    follow_up: bool = False,
+) -> tuple[actions.Change, dict[str, Any]]:
+    """The change a reply, note or transition makes to `ticket` (validated, not written), and
+    what its result carries besides its outcome."""
     payload = op.payload
     make_id = ids(payload.get("message_id"))
     extra: dict[str, Any] = {}
     try:
         if op.kind is SyncKind.TRANSITION:
             _check_transition(connection, ticket, agent_id, op, now=now)
-            change = _transition(ticket, agent_id, op, now=now, make_id=make_id)
-        else:
-            follow_up = ticket.status is TicketStatus.CLOSED
-            if follow_up:
-                ticket = _follow_up(connection, ticket, now=now)
-                extra["follow_up_ticket_id"] = ticket.id
-            wait = op.kind is SyncKind.REPLY and bool(payload.get("wait_on_customer"))
-            if wait and not follow_up:
-                kept = _status_kept(connection, ticket, agent_id, op, now=now)
-                if kept is not None:
-                    # The words land anyway (append-only); only the status change is refused.
-                    wait = False
-                    extra["status_kept"] = kept
-            change = actions.reply(
-                ticket,
-                str(payload.get("body", "")),
-                author_id=agent_id,
-                now=now,
-                internal=op.kind is SyncKind.NOTE,
-                wait_on_customer=wait,
-                links=reply_links(payload),
-                make_id=make_id,
-            )
+            return _transition(ticket, agent_id, op, now=now, make_id=make_id), extra
+        wait = op.kind is SyncKind.REPLY and bool(payload.get("wait_on_customer"))
+        if wait and not follow_up:
+            kept = _status_kept(connection, ticket, agent_id, op, now=now)
+            if kept is not None:
+                # The words land anyway (append-only); only the status change is refused.
+                wait = False
+                extra["status_kept"] = kept
+        change = actions.reply(
+            ticket,
+            str(payload.get("body", "")),
+            author_id=agent_id,
+            now=now,
+            internal=op.kind is SyncKind.NOTE,
+            wait_on_customer=wait,
+            links=reply_links(payload),
+            make_id=make_id,
+        )
     except DomainError as error:
         raise Rejection("invalid", str(error)) from None
-    persist(connection, change, now=now)
-    return extra
+    return change, extra
 
 
 def _holds_nul(value: object) -> bool:
@@ -334,16 +566,29 @@ def _assignee(connection: Connection, agent_id: str, payload: Mapping[str, objec
 
 
 def _create(connection: Connection, op: OpEnvelope, *, now: datetime) -> None:
-    payload = op.payload
-    ticket_id = payload.get("ticket_id")
-    if not isinstance(ticket_id, str) or not ticket_id:
-        raise Rejection("invalid", "a created ticket needs its id")
+    ticket_id = _created_id(op)
     exists = connection.execute(select(t.tickets.c.id).where(t.tickets.c.id == ticket_id)).first()
     if exists is not None:
         raise Rejection("invalid", f"ticket {ticket_id} exists already")
+    new = _new_ticket(op, ticket_id)
+    try:
+        create_ticket(connection, new, customer_name=None, now=now)
+    except DomainError as error:
+        raise Rejection("invalid", str(error)) from None
+
+
+def _created_id(op: OpEnvelope) -> str:
+    ticket_id = op.payload.get("ticket_id")
+    if not isinstance(ticket_id, str) or not ticket_id:
+        raise Rejection("invalid", "a created ticket needs its id")
+    return ticket_id
+
+
+def _new_ticket(op: OpEnvelope, ticket_id: str) -> actions.NewTicket:
+    payload = op.payload
     try:
         created = payload.get("created_at")
-        new = actions.NewTicket(
+        return actions.NewTicket(
             id=ticket_id,
             message_id=_optional_str(payload.get("message_id")),
             subject=str(payload.get("subject", "")),
@@ -358,10 +603,6 @@ def _create(connection: Connection, op: OpEnvelope, *, now: datetime) -> None:
             created_at=datetime.fromisoformat(created) if isinstance(created, str) else None,
         )
     except ValueError as error:
-        raise Rejection("invalid", str(error)) from None
-    try:
-        create_ticket(connection, new, customer_name=None, now=now)
-    except DomainError as error:
         raise Rejection("invalid", str(error)) from None
 
 
