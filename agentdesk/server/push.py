@@ -1,8 +1,10 @@
-"""Applying pushed client operations (SYNC.md §4.4): one transaction per op, deduped by seq.
+"""Applying pushed client operations (SYNC.md §4.4): in groups, in order, deduped by seq.
 
-Each op runs in its own transaction that locks the client's `sync_clients` row, so the dedupe
-check, the effect, the change-log rows and the stored result commit together: a redelivered op
-gets its stored result and no second effect. Rejection is a result like any other.
+A group of ops runs in one transaction that locks the client's `sync_clients` row, so each op's
+dedupe entry, its effect, its change-log rows and its stored result commit together: a
+redelivered op gets its stored result and no second effect. Rejection is a result like any
+other, and undoes only the rejected op. Runs of the common kinds are validated and applied in
+memory and written together (`_Run`); the others go one by one under a savepoint.
 
 Client seqs are sparse: the client's log also holds local-only entries (reference data, customer
 messages) that are never pushed. An op therefore may name `prev_seq`, the seq of the op the
@@ -53,10 +55,11 @@ from agentdesk.server.tickets import (
 )
 
 MAX_BATCH_OPS = 200
-# Ops of one push committed together (one flush), each still under its own savepoint. A group
-# holds the log-head row until it commits, so every other writer waits for the whole group:
-# small enough that a claim waits a few milliseconds, large enough to spare most flushes.
-COMMIT_GROUP = 20
+# Ops of one push committed together (one transaction, one flush). The change log's head row is
+# locked only from a run's last write to the commit, but the group's tickets (and the number
+# counter, once it creates one) stay locked for the whole group: small enough that a claim or a
+# new ticket waits a few milliseconds, large enough to spare most flushes and statements.
+COMMIT_GROUP = 50
 
 
 class ClientTaken(Exception):

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import functools
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, is_dataclass, replace
 from datetime import datetime
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import Connection, Row, bindparam, delete, insert, select, update
+from sqlalchemy import Connection, Row, bindparam, delete, insert, select, text, update
 
 from agentdesk.domain import actions
 from agentdesk.domain.model import (
@@ -160,6 +161,29 @@ _UPDATE_TICKET = _ticket_update(_UPDATED_COLUMNS)
 _UPDATE_TICKET_AND_CLOCKS = _ticket_update([*_UPDATED_COLUMNS, "field_clocks"])
 
 
+def _tickets_update_from_json(columns: list[str]) -> Any:
+    """PostgreSQL: many tickets' rows updated in one statement from a JSON array of them (an
+    executemany is one statement a row for the server to run)."""
+    assignments = ", ".join(f'"{name}" = r."{name}"' for name in columns if name != "id")
+    return text(
+        f"UPDATE tickets SET {assignments} "
+        "FROM json_populate_recordset(NULL::tickets, CAST(:rows AS json)) AS r "
+        "WHERE tickets.id = r.id"
+    )
+
+
+_UPDATE_TICKETS_FROM_JSON = {
+    False: _tickets_update_from_json(_UPDATED_COLUMNS),
+    True: _tickets_update_from_json([*_UPDATED_COLUMNS, "field_clocks"]),
+}
+
+
+def _json_value(value: object) -> str:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
 @dataclass
 class TicketWrites:
     """Ticket writes gathered from several changes and made by `flush` in a few statements.
@@ -251,14 +275,19 @@ class TicketWrites:
                 rows.append(row)
             connection.execute(_INSERT_TICKETS, rows)
         for with_clocks in (False, True):
-            updates = [
-                {f"b_{name}": value for name, value in self._update_values(ticket).items()}
+            rows = [
+                self._update_values(ticket)
                 for ticket in self.changed.values()
                 if (ticket.id in self.clocks) is with_clocks
             ]
-            if updates:
+            if len(rows) > 1 and connection.dialect.name == "postgresql":
+                text_rows = json.dumps(rows, default=_json_value)
+                connection.execute(_UPDATE_TICKETS_FROM_JSON[with_clocks], {"rows": text_rows})
+            elif rows:
                 statement = _UPDATE_TICKET_AND_CLOCKS if with_clocks else _UPDATE_TICKET
-                connection.execute(statement, updates)
+                connection.execute(
+                    statement, [{f"b_{name}": value for name, value in row.items()} for row in rows]
+                )
         if self.messages:
             connection.execute(_INSERT_MESSAGES, self.messages)
         if self.audit:

@@ -128,3 +128,24 @@ def test_a_transition_in_a_run_sees_the_ticket_its_run_changed(server: Server) -
     results = push(server, amy, [create(1, ticket_id), reply(2, ticket_id), ask]).json()
     assert [r["outcome"] for r in results["results"]] == ["applied"] * 3, results
     assert ticket_row(server, ticket_id).status == "awaiting_confirmation"
+
+
+def test_tickets_changed_together_are_stored_as_their_last_logged_state(server: Server) -> None:
+    from agentdesk.server.tickets import ticket_from_row, ticket_json
+
+    amy = server.agent("amy")
+    first, second = new_id(), new_id()
+    assert push(server, amy, [create(1, first), create(2, second)]).status_code == 200
+    later = [reply(3, first), reply(4, second), reply(5, first, note=True), reply(6, second)]
+    results = push(server, amy, later).json()["results"]
+    assert [r["outcome"] for r in results] == ["applied"] * 4
+    records = log(server)
+    for ticket_id, version in ((first, 3), (second, 3)):
+        logged = [
+            row.payload
+            for row in records.values()
+            if row.kind == "ticket_state" and row.ticket_id == ticket_id
+        ][-1]
+        stored = ticket_json(ticket_from_row(ticket_row(server, ticket_id)))
+        assert stored == logged and stored["version"] == version
+        assert stored["first_response_at"] is not None and stored["status"] == "open"
