@@ -28,6 +28,7 @@ from agentdesk.config_reload import reload_settings
 from agentdesk.config_transfer import check_departments
 from agentdesk.domain import alerts
 from agentdesk.domain.errors import DomainError
+from agentdesk.domain.lead_alerts import Throttle
 from agentdesk.domain.model import Agent
 from agentdesk.domain.outbox import SyncView
 from agentdesk.domain.sla import row_clock
@@ -124,6 +125,8 @@ class AgentDeskApp(App[None]):
         self.ready = False  # True once the store is open and the agent known
         self.exit_message: str | None = None  # why the app gave up, for the CLI
         self.sla_alerts = alerts.AlertLog()
+        # Kept here, not in the lead view: leaving the view and coming back tells nothing again.
+        self.lead_alert_throttle = Throttle()
         self._startup_notices = self._install_themes()
 
     def now(self) -> datetime:

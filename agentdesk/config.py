@@ -31,6 +31,7 @@ from agentdesk.domain.calendar import (
     zone,
 )
 from agentdesk.domain.held_claims import ReservePolicy
+from agentdesk.domain.lead_alerts import AlertPolicy
 from agentdesk.domain.model import CustomerTier, Priority, SlaPolicy
 from agentdesk.domain.routing import RoutingPolicy
 from agentdesk.domain.sla import DEFAULT_POLICIES, SlaPolicies
@@ -59,6 +60,7 @@ class Settings:
     notices: tuple[str, ...] = ()
     routing: RoutingPolicy = field(default_factory=default_policy)
     reserve: ReservePolicy = field(default_factory=ReservePolicy)
+    lead_alerts: AlertPolicy = field(default_factory=AlertPolicy)
 
     @property
     def themes_dir(self) -> Path:
@@ -302,11 +304,12 @@ def _keymap(raw: object) -> dict[str, str]:
     return keymap
 
 
-KNOWN_KEYS = {"agent", "theme", "database", "keymap", "sla", "routing", "transfer", "sync"}
+KNOWN_KEYS = {"agent", "theme", "database", "keymap", "sla", "routing", "transfer", "sync", "lead"}
 
 
 def load_settings(path: Path | None = None, env: Mapping[str, str] | None = None) -> Settings:
     """Read the config file if it exists; a missing file means defaults."""
+    from agentdesk.config_lead import parse_lead  # it imports ConfigError from here
     from agentdesk.config_sync import parse_sync  # it imports ConfigError from here
     from agentdesk.config_transfer import transfer_rules  # it imports ConfigError from here
 
@@ -338,4 +341,5 @@ def load_settings(path: Path | None = None, env: Mapping[str, str] | None = None
         transfer_rules=transfer_rules(raw.get("transfer")),
         routing=parse_routing(raw.get("routing")),
         reserve=parse_sync(raw.get("sync")),
+        lead_alerts=parse_lead(raw.get("lead")),
     )

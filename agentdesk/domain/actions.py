@@ -70,6 +70,26 @@ class NewTicket:
     moved_by: RuleMove | None = None
 
 
+def follow_up_for(closed: Ticket, body: str, *, message_id: str | None = None) -> NewTicket:
+    """A new ticket for words that arrived after `closed` closed: the same customer and work.
+
+    Closed is terminal, so the words open a ticket of their own, routed like the old one (the
+    same intent, skill and complexity need the same people).
+    """
+    return NewTicket(
+        subject=f"Re: {closed.subject}",
+        body=body,
+        message_id=message_id,
+        customer_id=closed.customer_id,
+        department_id=closed.department_id,
+        priority=closed.priority,
+        channel=closed.channel,
+        intent=closed.intent,
+        required_skill=closed.required_skill,
+        complexity=closed.complexity,
+    )
+
+
 def _audit(
     make_id: IdFactory,
     ticket: Ticket,
@@ -304,17 +324,7 @@ def customer_reply(
                 "follow_up_number", "needed to reopen a closed ticket as a follow-up"
             )
         follow = create_ticket(
-            NewTicket(
-                subject=f"Re: {ticket.subject}",
-                body=text,
-                customer_id=ticket.customer_id,
-                department_id=ticket.department_id,
-                priority=ticket.priority,
-                channel=ticket.channel,
-                intent=ticket.intent,
-                required_skill=ticket.required_skill,
-                complexity=ticket.complexity,  # the same work: routing needs the same people
-            ),
+            follow_up_for(ticket, text),
             number=follow_up_number,
             now=now,
             policies=policies,

@@ -142,6 +142,18 @@ def _reclassify(ticket: Ticket, payload: Mapping[str, object], op: Operation) ->
     return replace(ticket, updated_at=op.at, version=ticket.version + 1, **changes)  # type: ignore[arg-type]
 
 
+def _customer_words(ticket: Ticket, payload: Mapping[str, object], op: Operation) -> Ticket:
+    # On a ticket the server has closed this raises (a follow-up needs a number): not replayed,
+    # and the server's answer moves the words to the follow-up it opens.
+    return actions.customer_reply(
+        ticket,
+        str(payload["body"]),
+        now=op.at,
+        confirms_resolution=bool(payload.get("confirms_resolution")),
+        make_id=starting_with(payload.get("message_id")),
+    ).ticket
+
+
 _REPLAYERS: Mapping[str, Replayer] = {
     "ticket.reply": _reply,
     "ticket.note": _reply,
@@ -152,4 +164,6 @@ _REPLAYERS: Mapping[str, Replayer] = {
     "ticket.csat": _csat,
     "ticket.link": _link,
     "ticket.reclassify": _reclassify,
+    "ticket.customer_reply": _customer_words,
+    "ticket.customer_confirmed": _customer_words,
 }

@@ -4,8 +4,10 @@ The log records intents as `Change.kind` plus payload (domain/actions.py, domain
 module names the sync kind and merge policy of each, carries the hybrid logical clock the store
 stamped at logging time and attaches the claim epoch for kinds the server fences.
 
-Not every log entry is pushed. Customer messages arrive through the server's own intake, which
-is the only place allowed to record what a customer said (sync_rules.SERVER_ONLY_ACTIONS).
+Customer messages a desk recorded (what the customer said on the phone, say) are pushed as
+`customer_message`: the desk reports the words, and the server, the only place that runs the
+customer's side of the state machine (sync_rules.SERVER_ONLY_ACTIONS), records them against its
+own copy of the ticket. A follow-up the desk opened for a closed ticket is pushed as its create.
 
 Reference data: a single edit of a script or a KB article on a workstation (`script.edit`,
 `kb.edit`, carrying the whole row) is pushed, and the server applies it only for leads and
@@ -39,6 +41,7 @@ class SyncKind(StrEnum):
     LINK_ADD = "link_add"
     SCRIPT_UPSERT = "script_upsert"
     ARTICLE_UPSERT = "article_upsert"
+    CUSTOMER_MESSAGE = "customer_message"
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,15 +71,18 @@ KIND_RULES: Mapping[str, KindRule] = {
     "ticket.link": KindRule(SyncKind.LINK_ADD),
     "script.edit": KindRule(SyncKind.SCRIPT_UPSERT),
     "kb.edit": KindRule(SyncKind.ARTICLE_UPSERT),
+    # What the customer told this desk; the server records it as the customer's and runs the
+    # customer's side of the state machine on its own copy (server/customer_words.py).
+    "ticket.customer_reply": KindRule(SyncKind.CUSTOMER_MESSAGE),
+    "ticket.customer_confirmed": KindRule(SyncKind.CUSTOMER_MESSAGE),
+    # Words for a ticket the desk saw closed opened a follow-up here: it travels as a create.
+    "ticket.follow_up": KindRule(SyncKind.CREATE),
 }
 
-# Logged locally, never pushed (see the module docstring: customer messages come through the
-# server's intake; bulk reference upserts are published on the server, not from a desk).
+# Logged locally, never pushed (see the module docstring: bulk reference upserts are published
+# on the server, not from a desk).
 LOCAL_ONLY_KINDS: frozenset[str] = frozenset(
     {
-        "ticket.customer_reply",
-        "ticket.customer_confirmed",
-        "ticket.follow_up",
         "agent.upsert",
         "customer.upsert",
         "department.upsert",

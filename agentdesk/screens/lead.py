@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
@@ -23,7 +23,10 @@ from textual.coordinate import Coordinate
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Sparkline, Static
+from textual.widgets.data_table import RowDoesNotExist
+from textual.worker import WorkerCancelled, WorkerFailed
 
+from agentdesk.domain.lead_alerts import LeadAlert, evaluate
 from agentdesk.domain.lead_board import (
     AGENT_HEADER,
     ALL_QUEUES,
@@ -60,6 +63,7 @@ from agentdesk.domain.sla import format_remaining
 from agentdesk.keymap import bind
 from agentdesk.screens.desk import EXPECTED_ERRORS
 from agentdesk.store.base import Scope, TicketQuery
+from agentdesk.widgets.alert_panel import AlertPanel
 from agentdesk.widgets.conversation import Conversation
 from agentdesk.widgets.ticket_table import PAGE_SIZE, TicketTable
 
@@ -171,6 +175,14 @@ class LeadScreen(Screen[None]):
             "Close",
             "Close the ticket beside the list, or leave the lead view",
         ),
+        bind(
+            "lead.alerts",
+            "w",
+            "toggle_alerts",
+            "Alerts",
+            "Open or close the list of alerts (queues over their limits, SLA breaches near, "
+            "agents over capacity); enter goes to the queue or agent",
+        ),
         bind("lead.refresh", "ctrl+r", "refresh", "Refresh", "Read the board again", show=False),
     ]
 
@@ -213,6 +225,7 @@ class LeadScreen(Screen[None]):
         with Horizontal(id="lead-trend"):
             yield Static(f"arrivals per hour, last {SPARK_HOURS} h", id="lead-trend-label")
             yield Sparkline([], id="lead-spark")
+        yield AlertPanel(key=self._alerts_key(), id="lead-alerts")
         with Horizontal(id="lead-panes"):
             yield DataTable(id="lead-queues", cursor_type="row", zebra_stripes=True)
             with Vertical(id="lead-right"):
@@ -269,6 +282,7 @@ class LeadScreen(Screen[None]):
         periods = dict(zip(KPI_PERIODS, snapshot.tallies, strict=False))
         lines = queue_lines(names, snapshot.queues, clocks, snapshot.tallies[-1])
         self.board = Board(lines, snapshot, periods)
+        self._show_alerts(now)
         self._refreshes += 1
         if self._refreshes % TREND_EVERY == 1:
             self.refresh_trend()
@@ -353,6 +367,74 @@ class LeadScreen(Screen[None]):
 
     def watch_period(self) -> None:
         self._show_kpis()
+
+    # -- alerts ----------------------------------------------------------------------------
+    @property
+    def alert_panel(self) -> AlertPanel:
+        return self.query_one("#lead-alerts", AlertPanel)
+
+    def _alerts_key(self) -> str:
+        keys = self.desk.settings.keymap.get("lead.alerts", "w")
+        return keys.split(",")[0].strip()
+
+    def _show_alerts(self, now: datetime) -> None:
+        """Raise the board's alerts on the strip, and tell the new or worse ones in a toast."""
+        assert self.board is not None
+        policy = self.desk.settings.lead_alerts  # read each time: a reload may change it
+        found = evaluate(self.board.lines, self.agents, self.board.snapshot.loads, policy)
+        throttle, notice = self.desk.lead_alert_throttle.review(found, now, policy.cooldown)
+        self.desk.lead_alert_throttle = throttle
+        self.alert_panel.show(found)
+        if notice is not None:
+            self.notify(notice.message, title=notice.title, severity=notice.severity)
+
+    def action_toggle_alerts(self) -> None:
+        panel = self.alert_panel
+        panel.expanded = not panel.expanded
+        if not panel.expanded and (self.focused is None or panel in self.focused.ancestors):
+            self.queues.focus()
+
+    @on(AlertPanel.AlertChosen)
+    def _alert_chosen(self, event: AlertPanel.AlertChosen) -> None:
+        self.action_toggle_alerts()
+        self.go_to_alert(event.alert)
+
+    @work(group="lead-alert-jump", exclusive=True)
+    async def go_to_alert(self, alert: LeadAlert) -> None:
+        """Show the alert's queue (its tickets), or its agent highlighted in the agent list."""
+        if not alert.kind.about_agent:
+            self._choose_queue(alert.subject)
+            if self.showing_agents:
+                self.showing_agents = False
+            else:
+                self.tickets.focus()
+            return
+        self._choose_queue(ALL_QUEUES)
+        if not self.showing_agents:
+            self.showing_agents = True
+        loading = self.load_agents()  # replaces the load the list's watcher may have started
+        try:
+            await loading.wait()
+        except (WorkerCancelled, WorkerFailed):
+            return  # superseded by a refresh or another choice; the list is shown anyway
+        table = self.agent_table
+        try:
+            table.move_cursor(row=table.get_row_index(alert.subject), animate=False)
+        except RowDoesNotExist:
+            return
+        table.focus()
+
+    def _choose_queue(self, queue: str) -> None:
+        """Put the queue cursor on `queue` and show its KPIs and list (as highlighting does)."""
+        table = self.queues
+        try:
+            index = table.get_row_index(queue or "*")
+        except RowDoesNotExist:
+            return
+        self.queue = queue
+        table.move_cursor(row=index, animate=False)
+        self._show_kpis()
+        self.reload_list(keep_cursor=False)
 
     # -- the right-hand list ---------------------------------------------------------------
     def queue_name(self) -> str:
@@ -503,6 +585,9 @@ class LeadScreen(Screen[None]):
         )
 
     def action_close(self) -> None:
+        if self.alert_panel.expanded:
+            self.action_toggle_alerts()
+            return
         detail = self.query_one("#lead-detail")
         if detail.has_class("-open"):
             detail.remove_class("-open")

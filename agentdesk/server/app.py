@@ -28,6 +28,7 @@ from agentdesk.server import (
     accounts,
     changelog,
     claims,
+    customer_words,
     push,
     reference,
     reference_api,
@@ -49,6 +50,7 @@ from agentdesk.server.limits import (
     Send,
     retry_after,
 )
+from agentdesk.server.op_writes import Rejection
 from agentdesk.server.tickets import create_ticket, ticket_json
 
 Clock = Callable[[], datetime]
@@ -64,6 +66,9 @@ ROLE_MATRIX: dict[tuple[str, str], frozenset[Role]] = {
     ("POST", "/tickets"): EVERYONE,
     ("POST", "/tickets/claim-next"): EVERYONE,
     ("GET", "/tickets/{ticket_id}"): EVERYONE,
+    # Recording what a customer said (an intake, or the agent who took the call): the server
+    # runs the customer's side of the state machine itself (server/customer_words.py).
+    ("POST", "/tickets/{ticket_id}/customer-messages"): EVERYONE,
     ("POST", "/tickets/{ticket_id}/renew"): EVERYONE,
     ("POST", "/tickets/{ticket_id}/release"): EVERYONE,
     ("POST", "/tickets/{ticket_id}/assign"): LEADS,
@@ -125,6 +130,11 @@ class Body(BaseModel):
         if isinstance(value, list) and any(isinstance(v, str) and "\x00" in v for v in value):
             raise ValueError("must not contain NUL characters")
         return value
+
+
+class CustomerMessageBody(Body):
+    body: str = Field(min_length=1, max_length=100_000)
+    confirms_resolution: bool = False
 
 
 class NewTicketBody(Body):
@@ -293,6 +303,25 @@ def create_app(
         with engine.begin() as connection:
             ticket = create_ticket(connection, new, customer_name=body.customer_name, now=now())
         return ticket_json(ticket)
+
+    @app.post("/tickets/{ticket_id}/customer-messages", tags=["tickets"], status_code=201)
+    def customer_message(
+        ticket_id: str, body: CustomerMessageBody, account: Caller
+    ) -> dict[str, Any]:
+        """Record the customer's words: a reply reopens, a confirmation closes an awaiting ticket.
+
+        Words for a closed ticket open a follow-up linked to it (`follow_up_ticket_id`). A
+        confirmation the ticket no longer waits for is kept as words (`status_kept`).
+        """
+        words = customer_words.CustomerWords(
+            ticket_id, body.body, confirms_resolution=body.confirms_resolution
+        )
+        try:
+            with engine.begin() as connection:
+                return customer_words.record(connection, words, now=now())
+        except Rejection as rejection:
+            status = 404 if rejection.reason == "not_found" else 422
+            raise ApiError(status, rejection.reason, rejection.detail) from None
 
     @app.get("/tickets/{ticket_id}", tags=["tickets"])
     def ticket_state(ticket_id: str, account: Caller) -> dict[str, Any]:

@@ -24,7 +24,8 @@ from agentdesk.server.tickets import TicketWrites, ticket_from_row
 ASSIGNERS = frozenset({Role.LEAD, Role.ADMIN})
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen: raising an exception through a context manager sets its __traceback__.
+@dataclass
 class Rejection(Exception):
     reason: str
     detail: str = ""

@@ -41,7 +41,15 @@ from agentdesk.domain.sync_rules import (
     TransitionOp,
     validate_transition,
 )
-from agentdesk.server import changelog, claims, push_fields, reference, reservations
+from agentdesk.server import (
+    changelog,
+    claims,
+    customer_words,
+    push_fields,
+    reference,
+    reservations,
+    tickets,
+)
 from agentdesk.server import tables as t
 from agentdesk.server.database import dialect_insert
 from agentdesk.server.op_writes import ASSIGNERS, Pusher, Rejection, locked_ticket, persist
@@ -245,6 +253,8 @@ class _Run:
             new = _new_ticket(op, ticket_id)
             if not new.subject.strip() or not new.body.strip():
                 raise _Alone  # refused after its number is taken: the savepoint gives it back
+            if op.payload.get("follow_up_of"):
+                raise _Alone  # a desk's follow-up: its link is checked on the way
             change = new_ticket_change(
                 connection,
                 new,
@@ -381,6 +391,8 @@ def _apply(
         return push_fields.move(connection, pusher, op, department, now=now)
     if op.kind is SyncKind.LINK_ADD:
         return push_fields.add_links(connection, pusher, op, now=now)
+    if op.kind is SyncKind.CUSTOMER_MESSAGE:
+        return customer_words.record(connection, customer_words.words_of(op), now=now)
     if op.kind not in (SyncKind.REPLY, SyncKind.NOTE, SyncKind.TRANSITION):
         raise Rejection("unsupported", f"the server does not apply {op.kind.value!r} ops yet")
     if not op.ticket_id:
@@ -481,17 +493,15 @@ def reply_links(payload: Mapping[str, object]) -> tuple[TicketLink, ...]:
 
 
 def _follow_up(connection: Connection, closed: Ticket, *, now: datetime) -> Ticket:
-    """A new ticket linked to `closed` for words that arrived after it closed (closed is final)."""
-    new = actions.NewTicket(
-        subject=f"Re: {closed.subject}",
-        body=f"Follow-up of #{closed.number}: a message arrived after it was closed.",
-        customer_id=closed.customer_id,
-        department_id=closed.department_id,
-        priority=closed.priority,
-        channel=closed.channel,
-        intent=closed.intent,
-        required_skill=closed.required_skill,
-        complexity=closed.complexity,
+    """Where words that arrived after `closed` closed go (closed is final).
+
+    Its open follow-up if it has one, else a new ticket linked to it.
+    """
+    existing = tickets.live_follow_up(connection, closed.id)
+    if existing is not None:
+        return existing
+    new = actions.follow_up_for(
+        closed, f"Follow-up of #{closed.number}: a message arrived after it was closed."
     )
     return create_ticket(connection, new, customer_name=None, now=now, follow_up_of=closed.id)
 
@@ -574,8 +584,21 @@ def _create(connection: Connection, op: OpEnvelope, *, now: datetime) -> None:
     if exists is not None:
         raise Rejection("invalid", f"ticket {ticket_id} exists already")
     new = _new_ticket(op, ticket_id)
+    follow_up_of = _optional_str(op.payload.get("follow_up_of"))
+    if follow_up_of is not None:
+        known = connection.execute(select(t.tickets.c.id).where(t.tickets.c.id == follow_up_of))
+        if known.first() is None:
+            follow_up_of = None  # the words still open their ticket; the link has nothing to name
     try:
-        create_ticket(connection, new, customer_name=None, now=now)
+        # A desk's follow-up (`ticket.follow_up`) is opened by what the customer said.
+        create_ticket(
+            connection,
+            new,
+            customer_name=None,
+            now=now,
+            follow_up_of=follow_up_of,
+            opened_by_customer=True,
+        )
     except DomainError as error:
         raise Rejection("invalid", str(error)) from None
 

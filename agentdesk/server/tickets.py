@@ -93,10 +93,21 @@ def create_ticket(
     customer_name: str | None,
     now: datetime,
     follow_up_of: str | None = None,
+    opened_by_customer: bool = False,
 ) -> Ticket:
-    """Create the ticket, its first message and audit, queue it, and log it; one transaction."""
+    """Create the ticket, its first message and audit, queue it, and log it; one transaction.
+
+    A follow-up of a closed ticket opens with a system message when an agent's words arrived
+    for a ticket that closed meanwhile (the customer said nothing new); one the customer's own
+    words opened (`opened_by_customer`) keeps them as its first, customer message.
+    """
     change = new_ticket_change(
-        connection, new, customer_name=customer_name, now=now, follow_up_of=follow_up_of
+        connection,
+        new,
+        customer_name=customer_name,
+        now=now,
+        follow_up_of=follow_up_of,
+        opened_by_customer=opened_by_customer,
     )
     writes = TicketWrites()
     writes.create(change)
@@ -111,15 +122,15 @@ def new_ticket_change(
     customer_name: str | None,
     now: datetime,
     follow_up_of: str | None = None,
+    opened_by_customer: bool = False,
     ensured: set[tuple[str, str]] | None = None,
     number: int | None = None,
 ) -> actions.Change:
-    """The new ticket's change, with its department and customer made and its number taken.
+    """The new ticket's change (as `create_ticket` makes it), with its department and customer
+    made and its number taken.
 
     `ensured` names the (table, id) pairs this transaction made sure of already: a batch of
-    creations for one customer ensures it once. A follow-up of a closed ticket opens with a
-    system message: the server makes one when an agent's words arrive for a ticket that closed
-    meanwhile, so the customer said nothing new. `number` is one taken beforehand, if any.
+    creations for one customer ensures it once. `number` is one taken beforehand, if any.
     """
     ensured = set() if ensured is None else ensured
     if ("departments", new.department_id) not in ensured:
@@ -131,7 +142,7 @@ def new_ticket_change(
     if number is None:
         number = next_number(connection)
     change = actions.create_ticket(new, number=number, now=now, follow_up_of=follow_up_of)
-    if follow_up_of is not None:
+    if follow_up_of is not None and not opened_by_customer:
         opening = replace(change.messages[0], kind=MessageKind.SYSTEM)
         change = replace(change, messages=(opening, *change.messages[1:]))
     return change
@@ -303,6 +314,25 @@ class TicketWrites:
         if ticket.id in self.clocks:
             values["field_clocks"] = self.clocks[ticket.id]
         return values
+
+
+def live_follow_up(connection: Connection, closed_id: str) -> Ticket | None:
+    """The newest follow-up of `closed_id` still open, locked: later words for it go there.
+
+    Without it, every late message for a closed ticket (three offline replies, say) would
+    open a follow-up of its own.
+    """
+    row = connection.execute(
+        select(t.tickets)
+        .where(
+            t.tickets.c.follow_up_of == closed_id,
+            t.tickets.c.status != TicketStatus.CLOSED.value,
+        )
+        .order_by(t.tickets.c.created_at.desc(), t.tickets.c.id.desc())
+        .limit(1)
+        .with_for_update()
+    ).first()
+    return None if row is None else ticket_from_row(row)
 
 
 def queue_values(ticket: Ticket) -> dict[str, Any]:

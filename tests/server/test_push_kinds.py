@@ -295,3 +295,22 @@ def test_the_claims_owner_passes_the_fence_without_an_epoch_but_not_with_a_stale
     other = push_as(server, bob, "client-b", confirm(1, None))
     assert (other["outcome"], other["reason"]) == ("rejected", "claim_lost")
     assert result(server, amy, confirm(3, None))["outcome"] == "applied"
+
+
+def test_later_replies_to_the_same_closed_ticket_join_its_open_follow_up(server: Server) -> None:
+    amy = server.agent("amy")
+    ticket_id = str(server.new_ticket(amy)["id"])
+    with server.engine.begin() as connection:
+        connection.execute(
+            update(t.tickets).where(t.tickets.c.id == ticket_id).values(status="closed")
+        )
+    first, second = (
+        result(server, amy, reply(1, ticket_id)),
+        result(server, amy, reply(2, ticket_id)),
+    )
+    assert first["follow_up_ticket_id"] == second["follow_up_ticket_id"]
+    with server.engine.connect() as connection:
+        follow_ups = connection.execute(
+            select(t.tickets.c.id).where(t.tickets.c.follow_up_of == ticket_id)
+        ).all()
+    assert len(follow_ups) == 1

@@ -11,6 +11,7 @@ from typing import Any
 
 from textual.pilot import Pilot
 
+from agentdesk.domain.lead_alerts import AlertPolicy
 from tests.ui.conftest import build_app, settle
 
 SIZE = (140, 36)
@@ -18,7 +19,8 @@ Snap = Callable[..., bool]
 
 
 def test_logistics_queue_with_a_ticket_open_beside_it(snap_compare: Snap, tmp_path: Path) -> None:
-    app = build_app(tmp_path, agent_handle="lead")
+    # No alerts: their strip and toast have a snapshot of their own.
+    app = build_app(tmp_path, agent_handle="lead", lead_alerts=AlertPolicy.off())
 
     async def run_before(pilot: Pilot[Any]) -> None:
         await settle(pilot)
@@ -29,11 +31,26 @@ def test_logistics_queue_with_a_ticket_open_beside_it(snap_compare: Snap, tmp_pa
 
 
 def test_agents_with_their_load(snap_compare: Snap, tmp_path: Path) -> None:
-    app = build_app(tmp_path, agent_handle="lead")
+    # No alerts: their strip and toast have a snapshot of their own.
+    app = build_app(tmp_path, agent_handle="lead", lead_alerts=AlertPolicy.off())
 
     async def run_before(pilot: Pilot[Any]) -> None:
         await settle(pilot)
         await pilot.press("L", "g")
+        await settle(pilot)
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+
+def test_the_alert_list_open_under_the_strip(snap_compare: Snap, tmp_path: Path) -> None:
+    # The default limits: the seeded queues' oldest tickets have waited long, two have breaches.
+    app = build_app(tmp_path, agent_handle="lead")
+
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await settle(pilot)
+        await pilot.press("L")
+        await settle(pilot)
+        await pilot.press("w", "down")
         await settle(pilot)
 
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import httpx
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from agentdesk.domain.actions import NewTicket
 from agentdesk.domain.hlc import Hlc, epoch_ms
@@ -225,3 +225,57 @@ async def test_a_link_the_server_has_already_leaves_the_same_version_on_both(wor
         ).scalar_one()
     bob = await world.b.store.ticket(ticket_id)
     assert (bob.version, [link.ref_id for link in bob.links]) == (version, ["kb-1"])
+
+
+async def test_a_customer_confirmation_heard_on_one_desk_closes_the_ticket_everywhere(
+    world: World,
+) -> None:
+    ticket_id = await offline_ticket(world.a.store)
+    amy = world.a.store
+    await amy.request_confirmation(ticket_id, "fixed", "Does it work now?", actor_id="amy", now=NOW)
+    await world.a.sync()
+    await world.b.sync()
+    # On the phone, the customer tells Amy it works; her desk is offline for a while.
+    await amy.customer_reply(ticket_id, "Yes, works now", now=NOW, confirms_resolution=True)
+    assert (await amy.ticket(ticket_id)).status is TicketStatus.CLOSED
+    report = await world.a.sync()
+    assert report.rejected == 0
+    assert server_status(world, ticket_id) == "closed"
+    await world.b.sync()
+    bob = world.b.store
+    assert (await bob.ticket(ticket_id)).status is TicketStatus.CLOSED
+    assert "Yes, works now" in {m.body for m in await bob.messages(ticket_id)}
+    # Pulled back, Amy's copy is the server's, with one copy of the customer's words.
+    await world.a.sync()
+    said = [m for m in await amy.messages(ticket_id) if m.body == "Yes, works now"]
+    assert len(said) == 1 and (await amy.ticket(ticket_id)).status is TicketStatus.CLOSED
+
+
+async def test_customer_words_for_a_ticket_closed_meanwhile_move_to_the_servers_follow_up(
+    world: World,
+) -> None:
+    ticket_id = await offline_ticket(world.a.store)
+    await world.a.sync()
+    await world.b.sync()
+    # Bob's desk hears the customer confirm and closes the ticket; Amy's, offline, still has it
+    # open and records the customer's next words there.
+    amy, bob = world.a.store, world.b.store
+    await amy.customer_reply(ticket_id, "One more thing: the PIN", now=NOW)
+    with world.engine.begin() as connection:  # type: ignore[attr-defined]
+        connection.execute(
+            update(t.tickets).where(t.tickets.c.id == ticket_id).values(status="closed")
+        )
+    report = await world.a.sync()
+    assert report.rejected == 0
+    await world.b.sync()
+    with world.engine.connect() as connection:  # type: ignore[attr-defined]
+        (follow_up_id,) = connection.execute(
+            select(t.tickets.c.id).where(t.tickets.c.follow_up_of == ticket_id)
+        ).scalars()
+    follow_up = await bob.ticket(follow_up_id)
+    assert follow_up.follow_up_of == ticket_id
+    assert [m.body for m in await bob.messages(follow_up.id)] == ["One more thing: the PIN"]
+    # On Amy's desk the words moved to the same follow-up, once.
+    mine = [m for m in await amy.messages(follow_up.id) if m.body == "One more thing: the PIN"]
+    assert len(mine) == 1
+    assert not [m for m in await amy.messages(ticket_id) if m.body == "One more thing: the PIN"]

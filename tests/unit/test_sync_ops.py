@@ -61,12 +61,24 @@ def test_every_kind_the_actions_log_has_a_sync_rule_or_is_local_only() -> None:
     assert KIND_RULES.keys() <= kinds | {"script.edit", "kb.edit"}
 
 
-def test_customer_messages_are_never_pushed() -> None:
-    changes = [
-        c for c in _every_change() if c.kind.startswith(("ticket.customer", "ticket.follow"))
-    ]
-    assert changes
-    assert all(envelope_for(_op(c), SITE, {}) is None for c in changes)
+def test_customer_words_a_desk_recorded_are_pushed_for_the_server_to_record() -> None:
+    by_kind = {
+        c.kind: envelope_for(_op(c), SITE, {"t-1": 4})
+        for c in _every_change()
+        if c.kind.startswith(("ticket.customer", "ticket.follow"))
+    }
+    confirmed, follow_up = by_kind["ticket.customer_confirmed"], by_kind["ticket.follow_up"]
+    assert confirmed is not None and follow_up is not None
+    # The desk reports words; it does not act as the customer (no action, no fence).
+    assert (confirmed.kind, confirmed.action, confirmed.claim_epoch) == (
+        SyncKind.CUSTOMER_MESSAGE,
+        None,
+        None,
+    )
+    assert confirmed.payload["confirms_resolution"] is True
+    assert follow_up.kind is SyncKind.CREATE
+    assert follow_up.payload["follow_up_of"] == "t-1"
+    assert follow_up.ticket_id != "t-1"
 
 
 def test_an_unknown_kind_is_refused_loudly() -> None:
@@ -123,8 +135,9 @@ def test_a_bad_wire_field_is_named(key: str, value: object) -> None:
 @given(st.permutations(range(1, 30)))
 def test_envelopes_follow_the_log_order_with_the_stored_stamps(seqs: list[int]) -> None:
     note = UPDATING_ACTIONS["note"](make_ticket(), Ids())
-    customer = actions.customer_reply(make_ticket(), "hi", now=NOW, make_id=Ids())
-    ops = [_op(note if seq % 3 else customer, seq, Hlc(1_000, seq)) for seq in seqs]
+    # A certification stays on the desk (LOCAL_ONLY_KINDS): its seq is skipped.
+    local = Change("agent.skill_level", make_ticket(), {"agent_id": AGENT}, (), ())
+    ops = [_op(note if seq % 3 else local, seq, Hlc(1_000, seq)) for seq in seqs]
     batch = envelopes(ops, SITE)
     assert [envelope.client_seq for envelope in batch] == [s for s in range(1, 30) if s % 3]
     assert [envelope.hlc for envelope in batch] == [Hlc(1_000, s) for s in range(1, 30) if s % 3]
