@@ -511,30 +511,22 @@ def create_app(
                 if "\x00" in (getattr(envelope, name) or ""):
                     detail = f"ops.{index}.{name}: must not contain NUL characters"
                     raise ApiError(422, "invalid_request", detail)
-            envelopes.append((envelope, raw.get("prev_seq")))
+            prev_seq = raw.get("prev_seq")
+            envelopes.append((envelope, prev_seq if isinstance(prev_seq, int) else None))
         results: list[dict[str, Any]] = []
         pusher = push.Pusher(account.id, account.role, limits.lease)
         for start in range(0, len(envelopes), push.COMMIT_GROUP):
-            # Group commit: one transaction (one WAL flush) for a group of ops, each under its
-            # own savepoint in `push_one`, so a rejection still rolls back alone and each op's
-            # dedupe row commits with its effect.
-            gap: push.Gap | None = None
-            group: list[dict[str, Any]] = []
+            # Group commit: one transaction (one WAL flush) for a group of ops; a rejection
+            # still rolls back alone and each op's dedupe row commits with its effect.
             try:
                 with engine.begin() as connection:
-                    for envelope, prev_seq in envelopes[start : start + push.COMMIT_GROUP]:
-                        answer = push.push_one(
-                            connection,
-                            pusher,
-                            body.client_id,
-                            envelope,
-                            prev_seq if isinstance(prev_seq, int) else None,
-                            now=now(),
-                        )
-                        if isinstance(answer, push.Gap):
-                            gap = answer
-                            break
-                        group.append(answer)
+                    group, gap = push.push_group(
+                        connection,
+                        pusher,
+                        body.client_id,
+                        envelopes[start : start + push.COMMIT_GROUP],
+                        clock=now,
+                    )
             except push.ClientTaken as error:
                 raise ApiError(403, "forbidden", str(error)) from None
             for answer in group:

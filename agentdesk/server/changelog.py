@@ -9,6 +9,7 @@ sequence would not give that (a later number can commit first).
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -32,12 +33,24 @@ class ChangeRecord:
     payload: dict[str, Any]
 
 
-def append(connection: Connection, records: list[ChangeRecord], *, now: datetime) -> list[int]:
-    """Log `records` with consecutive seqs; call last in the transaction (it serialises writers)."""
+def append(
+    connection: Connection,
+    records: list[ChangeRecord],
+    *,
+    now: datetime,
+    unit_ends: Sequence[int] | None = None,
+) -> list[int]:
+    """Log `records` with consecutive seqs; call last in the transaction (it serialises writers).
+
+    The records land in pages as one unit, or as several when `unit_ends` gives, for each
+    record, the (1-based) position of the last record of its unit: a page may end between the
+    changes of ops committed together, not inside one.
+    """
     if not records:
         return []
+    ends = unit_ends or [len(records)] * len(records)
     if connection.dialect.name == "postgresql":
-        return _append_in_one_statement(connection, records, now=now)
+        return _append_in_one_statement(connection, records, ends, now=now)
     last = connection.execute(_ALLOCATE, {"count": len(records)}).scalar_one()
     first = last - len(records) + 1
     connection.execute(
@@ -49,7 +62,7 @@ def append(connection: Connection, records: list[ChangeRecord], *, now: datetime
                 "kind": record.kind,
                 "ticket_id": record.ticket_id,
                 "payload": record.payload,
-                "tx_last_seq": last,
+                "tx_last_seq": first + ends[offset] - 1,
             }
             for offset, record in enumerate(records)
         ],
@@ -66,20 +79,22 @@ _ALLOCATE_AND_INSERT = text(
         UPDATE log_head SET seq = seq + :count WHERE id = 1 RETURNING seq
     )
     INSERT INTO change_log (server_seq, at, kind, ticket_id, payload, tx_last_seq)
-    SELECT head.seq - :count + r.ord, :at, r.kind, r.ticket_id, r.payload, head.seq
+    SELECT head.seq - :count + r.ord, :at, r.kind, r.ticket_id, r.payload,
+        head.seq - :count + r.unit_end
     FROM head, jsonb_to_recordset(CAST(:records AS jsonb))
-        AS r(ord bigint, kind text, ticket_id text, payload json)
+        AS r(ord bigint, unit_end bigint, kind text, ticket_id text, payload json)
     RETURNING server_seq
     """
 ).bindparams(bindparam("at", type_=t.change_log.c.at.type))
 
 
 def _append_in_one_statement(
-    connection: Connection, records: list[ChangeRecord], *, now: datetime
+    connection: Connection, records: list[ChangeRecord], ends: Sequence[int], *, now: datetime
 ) -> list[int]:
     rows = [
         {
             "ord": offset,
+            "unit_end": ends[offset - 1],
             "kind": record.kind,
             "ticket_id": record.ticket_id,
             "payload": record.payload,

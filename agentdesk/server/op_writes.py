@@ -7,18 +7,17 @@ becomes the op's stored result.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, bindparam, select
 
 from agentdesk.domain import actions
-from agentdesk.domain.model import Role, Ticket, TicketStatus
-from agentdesk.server import changelog, claims, tombstones
+from agentdesk.domain.model import Role, Ticket
+from agentdesk.server import claims, tombstones
 from agentdesk.server import tables as t
-from agentdesk.server.changelog import ChangeRecord
-from agentdesk.server.tickets import plain, ticket_from_row, ticket_json, ticket_values
+from agentdesk.server.tickets import TicketWrites, ticket_from_row
 
 # Who may act on a ticket someone else holds, or hand it to someone else (the same people as
 # POST /tickets/{id}/assign).
@@ -45,10 +44,11 @@ def locked_ticket(connection: Connection, ticket_id: str) -> Ticket:
     return ticket_from_row(locked_row(connection, ticket_id))
 
 
+_LOCK_TICKET = select(t.tickets).where(t.tickets.c.id == bindparam("ticket_id")).with_for_update()
+
+
 def locked_row(connection: Connection, ticket_id: str) -> Any:
-    row = connection.execute(
-        select(t.tickets).where(t.tickets.c.id == ticket_id).with_for_update()
-    ).first()
+    row = connection.execute(_LOCK_TICKET, {"ticket_id": ticket_id}).first()
     if row is None:
         raise missing(connection, ticket_id)
     return row
@@ -75,41 +75,6 @@ def persist(
     `claim` goes into the logged state (clients learn the owner's epoch); `field_clocks`, when
     given, replaces the ticket's LWW clocks.
     """
-    ticket = change.ticket
-    values = ticket_values(ticket)
-    if field_clocks is not None:
-        values["field_clocks"] = dict(field_clocks)
-    connection.execute(update(t.tickets).where(t.tickets.c.id == ticket.id).values(**values))
-    for message in change.messages:
-        connection.execute(
-            insert(t.messages).values(
-                id=message.id,
-                ticket_id=message.ticket_id,
-                kind=message.kind.value,
-                body=message.body,
-                created_at=message.created_at,
-                author_id=message.author_id,
-            )
-        )
-    for event in change.audit:
-        connection.execute(
-            insert(t.audit_events).values(
-                id=event.id,
-                ticket_id=event.ticket_id,
-                actor_id=event.actor_id,
-                kind=event.kind,
-                detail=plain(event.detail),
-                at=event.at,
-            )
-        )
-    if ticket.status is TicketStatus.CLOSED:
-        connection.execute(delete(t.routing_queue).where(t.routing_queue.c.ticket_id == ticket.id))
-    state = ticket_json(ticket)
-    if claim is not None:
-        state["claim"] = dict(claim)
-    records = [ChangeRecord("ticket_state", ticket.id, state)]
-    records += [
-        ChangeRecord("event", ticket.id, {"message": plain(asdict(message))})
-        for message in change.messages
-    ]
-    changelog.append(connection, records, now=now)
+    writes = TicketWrites()
+    writes.change(change, claim=claim, field_clocks=field_clocks)
+    writes.flush(connection, now=now)

@@ -1,8 +1,10 @@
-"""Applying pushed client operations (SYNC.md §4.4): one transaction per op, deduped by seq.
+"""Applying pushed client operations (SYNC.md §4.4): in groups, in order, deduped by seq.
 
-Each op runs in its own transaction that locks the client's `sync_clients` row, so the dedupe
-check, the effect, the change-log rows and the stored result commit together: a redelivered op
-gets its stored result and no second effect. Rejection is a result like any other.
+A group of ops runs in one transaction that locks the client's `sync_clients` row, so each op's
+dedupe entry, its effect, its change-log rows and its stored result commit together: a
+redelivered op gets its stored result and no second effect. Rejection is a result like any
+other, and undoes only the rejected op. Runs of the common kinds are validated and applied in
+memory and written together (`_Run`); the others go one by one under a savepoint.
 
 Client seqs are sparse: the client's log also holds local-only entries (reference data, customer
 messages) that are never pushed. An op therefore may name `prev_seq`, the seq of the op the
@@ -12,12 +14,13 @@ applied. Without it, anything but `max_applied_seq + 1` is a gap.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from collections import deque
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, insert, select, update
 
 from agentdesk.domain import actions, op_effects
 from agentdesk.domain.errors import DomainError
@@ -58,13 +61,21 @@ from agentdesk.server.op_writes import (
     missing,
     persist,
 )
-from agentdesk.server.tickets import create_ticket
+from agentdesk.server.tickets import (
+    TicketWrites,
+    create_ticket,
+    give_back_numbers,
+    new_ticket_change,
+    take_numbers,
+    ticket_from_row,
+)
 
 MAX_BATCH_OPS = 200
-# Ops of one push committed together (one flush), each still under its own savepoint. A group
-# holds the log-head row until it commits, so every other writer waits for the whole group:
-# small enough that a claim waits a few milliseconds, large enough to spare most flushes.
-COMMIT_GROUP = 20
+# Ops of one push committed together (one transaction, one flush). The change log's head row is
+# locked only from a run's last write to the commit, but the group's tickets (and the number
+# counter, once it creates one) stay locked for the whole group: small enough that a claim or a
+# new ticket waits a few milliseconds, large enough to spare most flushes and statements.
+COMMIT_GROUP = 50
 
 
 class ClientTaken(Exception):
@@ -100,47 +111,270 @@ def push_one(
     now: datetime,
 ) -> dict[str, Any] | Gap:
     """Apply `op` in the caller's transaction, or return its stored result, or the gap."""
+    results, gap = push_group(connection, pusher, client_id, [(op, prev_seq)], clock=lambda: now)
+    return gap if gap is not None else results[0]
+
+
+def push_group(
+    connection: Connection,
+    pusher: Pusher | str,
+    client_id: str,
+    ops: Sequence[tuple[OpEnvelope, int | None]],
+    *,
+    clock: Callable[[], datetime],
+) -> tuple[list[dict[str, Any]], Gap | None]:
+    """Apply `ops` (each with its `prev_seq`) in order in the caller's transaction.
+
+    Returns a result per op up to the first gap (stored results for ops applied before), and
+    the gap if there is one. Consecutive ops of the common kinds (`_Run`) are applied in memory
+    and written together; any other op goes alone, under its own savepoint. Each op is stamped
+    with its own `clock()` reading, so messages of one group still sort in the order written.
+    """
     if isinstance(pusher, str):
         pusher = Pusher(pusher)
-    agent_id = pusher.agent_id
-    max_applied = _lock_client(connection, agent_id, client_id)
-    if op.client_seq <= max_applied:
-        stored = connection.execute(
-            select(t.op_results.c.outcome).where(
-                t.op_results.c.client_id == client_id,
-                t.op_results.c.client_seq == op.client_seq,
-            )
-        ).scalar_one_or_none()
-        if stored is not None:
-            return dict(stored)
-        # The seq was skipped as local-only (see the module docstring): it never had an effect.
-        return result_json(op, "rejected", "unknown_seq")
-    if op.client_seq != max_applied + 1 and prev_seq != max_applied:
-        return Gap(max_applied + 1, max_applied)
+    max_applied = _lock_client(connection, pusher.agent_id, client_id)
+    results: list[dict[str, Any]] = []
+    fresh: dict[int, tuple[OpEnvelope, dict[str, Any]]] = {}  # by client seq
+    run: _Run | None = None
+    ensured: set[tuple[str, str]] = set()  # departments and customers the runs made sure of
+    gap: Gap | None = None
+    for index, (op, prev_seq) in enumerate(ops):
+        if op.client_seq <= max_applied:
+            results.append(_stored(connection, client_id, op, fresh))
+            continue
+        if op.client_seq != max_applied + 1 and prev_seq != max_applied:
+            gap = Gap(max_applied + 1, max_applied)
+            break
+        result: dict[str, Any] | None = None
+        if op.kind in _Run.KINDS:
+            if run is None:
+                run = _Run.locking(connection, [op for op, _ in ops[index:]], ensured)
+            result = run.push(connection, pusher, op, now=clock())
+        if result is None:
+            if run is not None:
+                run.flush(connection, now=clock())
+                run = None
+            result = _push_alone(connection, pusher, op, now=clock())
+        results.append(result)
+        fresh[op.client_seq] = (op, result)
+        max_applied = op.client_seq
+    if run is not None:
+        run.flush(connection, now=clock())
+    _store(connection, client_id, list(fresh.values()), max_applied)
+    return results, gap
+
+
+def _push_alone(
+    connection: Connection, pusher: Pusher, op: OpEnvelope, *, now: datetime
+) -> dict[str, Any]:
+    """Apply `op` under its own savepoint, so a rejection rolls back its writes alone."""
     try:
         with connection.begin_nested():
             extra = _apply(connection, pusher, op, now=now)
             server_seq, _lineage = changelog.head(connection)
-        result = {**result_json(op, "applied", server_seq=server_seq), **extra}
+        return {**result_json(op, "applied", server_seq=server_seq), **extra}
     except Rejection as rejection:
-        result = result_json(op, "rejected", rejection.reason)
-        if rejection.detail:
-            result["detail"] = rejection.detail
-    connection.execute(
-        insert(t.op_results).values(
-            op_id=op.op_id,
-            client_id=client_id,
-            client_seq=op.client_seq,
-            outcome=result,
-            server_seq=result.get("server_seq"),
-        )
-    )
-    connection.execute(
-        update(t.sync_clients)
-        .where(t.sync_clients.c.client_id == client_id)
-        .values(max_applied_seq=op.client_seq)
-    )
+        return _rejected(op, rejection)
+
+
+def _rejected(op: OpEnvelope, rejection: Rejection) -> dict[str, Any]:
+    result = result_json(op, "rejected", rejection.reason)
+    if rejection.detail:
+        result["detail"] = rejection.detail
     return result
+
+
+class _Alone(Exception):
+    """The op needs the per-op path: it writes more than a `_Run` holds back."""
+
+
+_LOCK_TICKETS = (
+    select(t.tickets)
+    .where(t.tickets.c.id.in_(bindparam("ticket_ids", expanding=True)))
+    .order_by(t.tickets.c.id)
+    .with_for_update()
+)
+
+
+@dataclass
+class _Run:
+    """Consecutive ops applied in memory against their tickets, locked up front in id order
+    (SYNC.md §4.4), and written together by `flush`.
+
+    An op's writes join the run only once it is validated, so a rejected op leaves nothing to
+    roll back and needs no savepoint. Creating a ticket takes its number and makes its
+    department and customer at once; it joins a run only when nothing can fail after that.
+    """
+
+    KINDS: ClassVar[frozenset[SyncKind]] = frozenset(
+        {SyncKind.CREATE, SyncKind.REPLY, SyncKind.NOTE, SyncKind.TRANSITION}
+    )
+
+    tickets: dict[str, Ticket]
+    # Creations ahead, for which the first one takes numbers at once (in one statement).
+    creations: int = 0
+    numbers: deque[int] = field(default_factory=deque)
+    writes: TicketWrites = field(default_factory=TicketWrites)
+    # Each applied op's result and how many change records the run held after it.
+    applied: list[tuple[dict[str, Any], int]] = field(default_factory=list)
+    ensured: set[tuple[str, str]] = field(default_factory=set)  # shared by a group's runs
+    # Ids the run's creates name that an admin deleted: delete wins, even over a re-create.
+    deleted: set[str] = field(default_factory=set)
+
+    @classmethod
+    def locking(
+        cls, connection: Connection, ops: Sequence[OpEnvelope], ensured: set[tuple[str, str]]
+    ) -> _Run:
+        """A run for the ops ahead, with the tickets its leading ops of its kinds name locked."""
+        ticket_ids: set[str] = set()
+        created: set[str] = set()
+        creations = 0
+        for op in ops:
+            if op.kind not in cls.KINDS:
+                break
+            creations += op.kind is SyncKind.CREATE
+            named = op.payload.get("ticket_id") if op.kind is SyncKind.CREATE else op.ticket_id
+            if isinstance(named, str) and named:
+                ticket_ids.add(named)
+                if op.kind is SyncKind.CREATE:
+                    created.add(named)
+        rows = connection.execute(_LOCK_TICKETS, {"ticket_ids": sorted(ticket_ids)})
+        return cls(
+            {row.id: ticket_from_row(row) for row in rows},
+            creations,
+            ensured=ensured,
+            deleted=tombstones.deleted_among(connection, created),
+        )
+
+    def push(
+        self, connection: Connection, pusher: Pusher, op: OpEnvelope, *, now: datetime
+    ) -> dict[str, Any] | None:
+        """The op's result (its writes wait for `flush`), or None if it must go alone."""
+        try:
+            extra = self._apply(connection, pusher, op, now=now)
+        except Rejection as rejection:
+            return _rejected(op, rejection)
+        except _Alone:
+            return None
+        result = {**result_json(op, "applied"), **extra}
+        self.applied.append((result, len(self.writes.records)))
+        return result
+
+    def _apply(
+        self, connection: Connection, pusher: Pusher, op: OpEnvelope, *, now: datetime
+    ) -> dict[str, Any]:
+        _refuse_nul(op)
+        if op.kind is SyncKind.CREATE:
+            ticket_id = _created_id(op)
+            if ticket_id in self.tickets:
+                raise Rejection("invalid", f"ticket {ticket_id} exists already")
+            if ticket_id in self.deleted:
+                raise Rejection(tombstones.DELETED, f"ticket {ticket_id} was deleted by an admin")
+            new = _new_ticket(op, ticket_id)
+            if not new.subject.strip() or not new.body.strip():
+                raise _Alone  # refused after its number is taken: the savepoint gives it back
+            if op.payload.get("follow_up_of"):
+                raise _Alone  # a desk's follow-up: its link is checked on the way
+            change = new_ticket_change(
+                connection,
+                new,
+                customer_name=None,
+                now=now,
+                ensured=self.ensured,
+                number=self._number(connection),
+            )
+            self.tickets[ticket_id] = change.ticket
+            self.writes.create(change)
+            return {}
+        if not op.ticket_id:
+            raise Rejection("invalid", "the op names no ticket")
+        ticket = self.tickets.get(op.ticket_id)
+        if ticket is None:
+            raise missing(connection, op.ticket_id)  # deleted, or never there
+        if op.kind is not SyncKind.TRANSITION and ticket.status is TicketStatus.CLOSED:
+            raise _Alone  # its words open a follow-up ticket
+        change, extra = _ticket_change(connection, pusher.agent_id, op, ticket, now=now)
+        self.tickets[ticket.id] = change.ticket
+        self.writes.change(change)
+        return extra
+
+    def _number(self, connection: Connection) -> int:
+        if not self.numbers:
+            count = max(self.creations, 1)
+            first = take_numbers(connection, count)
+            self.numbers.extend(range(first, first + count))
+        return self.numbers.popleft()
+
+    def flush(self, connection: Connection, *, now: datetime) -> None:
+        """Write the run's ops and give each result the seq of its last change record."""
+        if self.numbers:
+            give_back_numbers(connection, len(self.numbers))
+        seqs = self.writes.flush(connection, now=now)
+        for result, records in self.applied:
+            result["server_seq"] = seqs[records - 1]
+
+
+_STORED = select(t.op_results.c.outcome).where(
+    t.op_results.c.client_id == bindparam("client_id"),
+    t.op_results.c.client_seq == bindparam("client_seq"),
+)
+_INSERT_RESULTS = insert(t.op_results)
+_SET_MAX_APPLIED = (
+    update(t.sync_clients)
+    .where(t.sync_clients.c.client_id == bindparam("b_client_id"))
+    .values(max_applied_seq=bindparam("b_max_applied_seq"))
+)
+_CLIENT_ROW = (
+    select(t.sync_clients.c.agent_id, t.sync_clients.c.max_applied_seq)
+    .where(t.sync_clients.c.client_id == bindparam("client_id"))
+    .with_for_update()
+)
+
+
+def _stored(
+    connection: Connection,
+    client_id: str,
+    op: OpEnvelope,
+    fresh: Mapping[int, tuple[OpEnvelope, dict[str, Any]]],
+) -> dict[str, Any]:
+    """The result a redelivered op got (in this group or before)."""
+    if op.client_seq in fresh:
+        return fresh[op.client_seq][1]
+    stored = connection.execute(
+        _STORED, {"client_id": client_id, "client_seq": op.client_seq}
+    ).scalar_one_or_none()
+    if stored is not None:
+        return dict(stored)
+    # The seq was skipped as local-only (see the module docstring): it never had an effect.
+    return result_json(op, "rejected", "unknown_seq")
+
+
+def _store(
+    connection: Connection,
+    client_id: str,
+    answered: list[tuple[OpEnvelope, dict[str, Any]]],
+    max_applied: int,
+) -> None:
+    """Keep each op's result for redelivery, and where the client's ops stand: the dedupe,
+    committed with the effects."""
+    if not answered:
+        return
+    connection.execute(
+        _INSERT_RESULTS,
+        [
+            {
+                "op_id": op.op_id,
+                "client_id": client_id,
+                "client_seq": op.client_seq,
+                "outcome": result,
+                "server_seq": result.get("server_seq"),
+            }
+            for op, result in answered
+        ],
+    )
+    connection.execute(
+        _SET_MAX_APPLIED, {"b_client_id": client_id, "b_max_applied_seq": max_applied}
+    )
 
 
 def _lock_client(connection: Connection, agent_id: str, client_id: str) -> int:
@@ -149,11 +383,7 @@ def _lock_client(connection: Connection, agent_id: str, client_id: str) -> int:
         .values(client_id=client_id, agent_id=agent_id, max_applied_seq=0)
         .on_conflict_do_nothing()
     )
-    row = connection.execute(
-        select(t.sync_clients.c.agent_id, t.sync_clients.c.max_applied_seq)
-        .where(t.sync_clients.c.client_id == client_id)
-        .with_for_update()
-    ).one()
+    row = connection.execute(_CLIENT_ROW, {"client_id": client_id}).one()
     if row.agent_id != agent_id:
         raise ClientTaken(f"client id {client_id!r} belongs to another agent")
     return int(row.max_applied_seq)
@@ -164,10 +394,7 @@ def _apply(
     connection: Connection, pusher: Pusher, op: OpEnvelope, *, now: datetime
 ) -> dict[str, Any]:
     """Apply `op`; returns fields the op's result carries besides its outcome."""
-    agent_id = pusher.agent_id
-    if _holds_nul(op.payload):
-        # A desk's SQLite stores NUL, PostgreSQL text cannot: refuse this op alone.
-        raise Rejection("invalid", "the op holds a NUL character, which the server cannot store")
+    _refuse_nul(op)
     if op.kind in reference.PUSHED:
         return reference.apply_pushed(connection, pusher, op, now=now)
     if op.kind is SyncKind.CREATE:
@@ -191,39 +418,61 @@ def _apply(
     if not op.ticket_id:
         raise Rejection("invalid", "the op names no ticket")
     ticket = locked_ticket(connection, op.ticket_id)
+    extra: dict[str, Any] = {}
+    if op.kind is not SyncKind.TRANSITION and ticket.status is TicketStatus.CLOSED:
+        ticket = _follow_up(connection, ticket, now=now)
+        extra["follow_up_ticket_id"] = ticket.id
+    change, more = _ticket_change(
+        connection, pusher.agent_id, op, ticket, now=now, follow_up=bool(extra)
+    )
+    persist(connection, change, now=now)
+    return {**extra, **more}
+
+
+def _refuse_nul(op: OpEnvelope) -> None:
+    if _holds_nul(op.payload):
+        # A desk's SQLite stores NUL, PostgreSQL text cannot: refuse this op alone.
+        raise Rejection("invalid", "the op holds a NUL character, which the server cannot store")
+
+
+def _ticket_change(
+    connection: Connection,
+    agent_id: str,
+    op: OpEnvelope,
+    ticket: Ticket,
+    *,
+    now: datetime,
+    follow_up: bool = False,
+) -> tuple[actions.Change, dict[str, Any]]:
+    """The change a reply, note or transition makes to `ticket` (validated, not written), and
+    what its result carries besides its outcome."""
     payload = op.payload
     make_id = ids(payload.get("message_id"))
     extra: dict[str, Any] = {}
     try:
         if op.kind is SyncKind.TRANSITION:
             _check_transition(connection, ticket, agent_id, op, now=now)
-            change = _transition(ticket, agent_id, op, now=now, make_id=make_id)
-        else:
-            follow_up = ticket.status is TicketStatus.CLOSED
-            if follow_up:
-                ticket = _follow_up(connection, ticket, now=now)
-                extra["follow_up_ticket_id"] = ticket.id
-            wait = op.kind is SyncKind.REPLY and bool(payload.get("wait_on_customer"))
-            if wait and not follow_up:
-                kept = _status_kept(connection, ticket, agent_id, op, now=now)
-                if kept is not None:
-                    # The words land anyway (append-only); only the status change is refused.
-                    wait = False
-                    extra["status_kept"] = kept
-            change = actions.reply(
-                ticket,
-                str(payload.get("body", "")),
-                author_id=agent_id,
-                now=now,
-                internal=op.kind is SyncKind.NOTE,
-                wait_on_customer=wait,
-                links=reply_links(payload),
-                make_id=make_id,
-            )
+            return _transition(ticket, agent_id, op, now=now, make_id=make_id), extra
+        wait = op.kind is SyncKind.REPLY and bool(payload.get("wait_on_customer"))
+        if wait and not follow_up:
+            kept = _status_kept(connection, ticket, agent_id, op, now=now)
+            if kept is not None:
+                # The words land anyway (append-only); only the status change is refused.
+                wait = False
+                extra["status_kept"] = kept
+        change = actions.reply(
+            ticket,
+            str(payload.get("body", "")),
+            author_id=agent_id,
+            now=now,
+            internal=op.kind is SyncKind.NOTE,
+            wait_on_customer=wait,
+            links=reply_links(payload),
+            make_id=make_id,
+        )
     except DomainError as error:
         raise Rejection("invalid", str(error)) from None
-    persist(connection, change, now=now)
-    return extra
+    return change, extra
 
 
 def _holds_nul(value: object) -> bool:
@@ -350,34 +599,14 @@ def _assignee(connection: Connection, agent_id: str, payload: Mapping[str, objec
 
 
 def _create(connection: Connection, op: OpEnvelope, *, now: datetime) -> None:
-    payload = op.payload
-    ticket_id = payload.get("ticket_id")
-    if not isinstance(ticket_id, str) or not ticket_id:
-        raise Rejection("invalid", "a created ticket needs its id")
+    ticket_id = _created_id(op)
     exists = connection.execute(select(t.tickets.c.id).where(t.tickets.c.id == ticket_id)).first()
     if exists is not None:
         raise Rejection("invalid", f"ticket {ticket_id} exists already")
     if tombstones.deleted(connection, ticket_id):
         raise Rejection(tombstones.DELETED, f"ticket {ticket_id} was deleted by an admin")
-    try:
-        created = payload.get("created_at")
-        new = actions.NewTicket(
-            id=ticket_id,
-            message_id=_optional_str(payload.get("message_id")),
-            subject=str(payload.get("subject", "")),
-            body=str(payload.get("body", "")),
-            customer_id=str(payload.get("customer_id") or "unknown"),
-            department_id=str(payload.get("department_id") or "general"),
-            priority=Priority(payload.get("priority", Priority.NORMAL.value)),
-            channel=Channel(payload.get("channel", Channel.EMAIL.value)),
-            intent=str(payload.get("intent") or ""),
-            required_skill=_optional_str(payload.get("required_skill")),
-            complexity=Complexity(payload.get("complexity", Complexity.STANDARD.value)),
-            created_at=datetime.fromisoformat(created) if isinstance(created, str) else None,
-        )
-    except ValueError as error:
-        raise Rejection("invalid", str(error)) from None
-    follow_up_of = _optional_str(payload.get("follow_up_of"))
+    new = _new_ticket(op, ticket_id)
+    follow_up_of = _optional_str(op.payload.get("follow_up_of"))
     if follow_up_of is not None:
         known = connection.execute(select(t.tickets.c.id).where(t.tickets.c.id == follow_up_of))
         if known.first() is None:
@@ -393,6 +622,35 @@ def _create(connection: Connection, op: OpEnvelope, *, now: datetime) -> None:
             opened_by_customer=True,
         )
     except DomainError as error:
+        raise Rejection("invalid", str(error)) from None
+
+
+def _created_id(op: OpEnvelope) -> str:
+    ticket_id = op.payload.get("ticket_id")
+    if not isinstance(ticket_id, str) or not ticket_id:
+        raise Rejection("invalid", "a created ticket needs its id")
+    return ticket_id
+
+
+def _new_ticket(op: OpEnvelope, ticket_id: str) -> actions.NewTicket:
+    payload = op.payload
+    try:
+        created = payload.get("created_at")
+        return actions.NewTicket(
+            id=ticket_id,
+            message_id=_optional_str(payload.get("message_id")),
+            subject=str(payload.get("subject", "")),
+            body=str(payload.get("body", "")),
+            customer_id=str(payload.get("customer_id") or "unknown"),
+            department_id=str(payload.get("department_id") or "general"),
+            priority=Priority(payload.get("priority", Priority.NORMAL.value)),
+            channel=Channel(payload.get("channel", Channel.EMAIL.value)),
+            intent=str(payload.get("intent") or ""),
+            required_skill=_optional_str(payload.get("required_skill")),
+            complexity=Complexity(payload.get("complexity", Complexity.STANDARD.value)),
+            created_at=datetime.fromisoformat(created) if isinstance(created, str) else None,
+        )
+    except ValueError as error:
         raise Rejection("invalid", str(error)) from None
 
 

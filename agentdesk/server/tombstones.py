@@ -32,6 +32,14 @@ def deleted(connection: Connection, ticket_id: str) -> bool:
     return found is not None
 
 
+def deleted_among(connection: Connection, ticket_ids: set[str]) -> set[str]:
+    """Which of `ticket_ids` were deleted (one statement, for a push run's creates)."""
+    if not ticket_ids:
+        return set()
+    column = t.ticket_tombstones.c.ticket_id
+    return set(connection.execute(select(column).where(column.in_(sorted(ticket_ids)))).scalars())
+
+
 def delete_ticket(
     connection: Connection, ticket_id: str, *, actor: str, now: datetime
 ) -> dict[str, object]:
