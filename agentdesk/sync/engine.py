@@ -15,6 +15,8 @@ Server time carried by pages and push answers ratchets the local HLC.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import functools
 import json
 import logging
@@ -28,7 +30,13 @@ import httpx
 from agentdesk.domain.held_claims import ReservePolicy
 from agentdesk.domain.model import Message, Operation, Ticket
 from agentdesk.domain.outbox import DeliveryState, PushResult, initial_state
-from agentdesk.domain.remote import BadRecord, message_from_wire, page_from_wire, ticket_from_wire
+from agentdesk.domain.remote import (
+    BadRecord,
+    RemotePage,
+    message_from_wire,
+    page_from_wire,
+    ticket_from_wire,
+)
 from agentdesk.domain.sync_ops import OpEnvelope
 from agentdesk.domain.sync_rules import OutcomeKind
 from agentdesk.store.base import Store
@@ -302,48 +310,84 @@ def _result(raw: dict[str, Any]) -> PushResult:
 
 
 async def _pull(store: Store, http: httpx.AsyncClient, limit: int) -> tuple[int, int]:
+    """Apply pages from the cursor until the server has no more; each page with its cursor in
+    one local transaction (`Store.apply_remote`).
+
+    The next page is requested while the replica applies the current one, so the server's
+    work and the transfer overlap the local writes. It is read (decoded, checked) only once
+    the apply is done: reading is Python work, and a second busy Python thread would make the
+    store's thread wait for the GIL after every row SQLite writes (several times slower).
+    The store's cursor moves only with an applied page; a fetched page never applied is just
+    fetched again next round.
+    """
     status = await store.sync_status()
     cursor = status.cursor
+    lineage = status.server_epoch
     pulled = 0
-    while True:
-        response = await _send(
-            http, "GET", "/sync/changes", params={"cursor": cursor, "limit": limit}
-        )
-        if response.status_code != 200:
-            raise ProtocolFailure(f"pull refused ({response.status_code}): {_detail(response)}")
-        answer = response.json()
+    fetching = asyncio.ensure_future(_fetch_page(http, cursor, limit))
+    try:
+        while True:
+            page, more = await _read_page(await fetching, cursor, lineage)
+            if page.cursor == cursor:
+                if page.server_time is not None:
+                    await store.observe_server_time(page.server_time)
+                return pulled, cursor
+            # The first page names the lineage of a fresh replica; the rest must keep to it.
+            lineage = page.server_epoch
+            if more:
+                fetching = asyncio.ensure_future(_fetch_page(http, page.cursor, limit))
+            await store.apply_remote(page)
+            if page.skipped_kinds:
+                # A newer server's records, or kinds this client does not apply yet: passed over.
+                log.info(
+                    "skipped %d change record(s) of kind %s up to seq %d",
+                    page.skipped,
+                    ", ".join(page.skipped_kinds),
+                    page.cursor,
+                )
+            pulled += page.cursor - cursor
+            cursor = page.cursor
+            if not more:
+                return pulled, cursor
+    finally:
+        if not fetching.done():
+            fetching.cancel()
+        # A prefetch the round will not use: consumed, so its failure is not reported twice.
+        with contextlib.suppress(asyncio.CancelledError, SyncFailure):
+            await fetching
+
+
+async def _fetch_page(http: httpx.AsyncClient, cursor: int, limit: int) -> bytes:
+    response = await _send(http, "GET", "/sync/changes", params={"cursor": cursor, "limit": limit})
+    if response.status_code != 200:
+        raise ProtocolFailure(f"pull refused ({response.status_code}): {_detail(response)}")
+    return response.content
+
+
+async def _read_page(body: bytes, cursor: int, lineage: str | None) -> tuple[RemotePage, bool]:
+    """The page after `cursor` and whether the server has more after it.
+
+    Decoding and reading a page is tens of milliseconds of CPU: done off the event loop, so
+    the screen stays responsive through a long catch-up.
+    """
+    return await asyncio.to_thread(_page_of, body, cursor, lineage)
+
+
+def _page_of(body: bytes, cursor: int, lineage: str | None) -> tuple[RemotePage, bool]:
+    try:
+        answer = json.loads(body)
         epoch = answer.get("server_epoch")
-        if status.server_epoch is not None and epoch != status.server_epoch:
+        if lineage is not None and epoch != lineage:
             raise ProtocolFailure(
                 "the server's log lineage changed (restored from a backup?); "
                 "a full resync is needed and not supported yet"
             )
-        try:
-            page = page_from_wire(
-                answer["changes"],
-                cursor=cursor,
-                epoch=epoch,
-                server_time=answer.get("server_time"),
-            )
-        except (BadRecord, KeyError) as error:
-            raise ProtocolFailure(f"unreadable change page: {error}") from None
-        if page.cursor == cursor:
-            if page.server_time is not None:
-                await store.observe_server_time(page.server_time)
-            return pulled, cursor
-        await store.apply_remote(page)
-        if page.skipped_kinds:
-            # A newer server's records, or kinds this client does not apply yet: passed over.
-            log.info(
-                "skipped %d change record(s) of kind %s up to seq %d",
-                page.skipped,
-                ", ".join(page.skipped_kinds),
-                page.cursor,
-            )
-        pulled += page.cursor - cursor
-        cursor = page.cursor
-        if not answer.get("more"):
-            return pulled, cursor
+        page = page_from_wire(
+            answer["changes"], cursor=cursor, epoch=epoch, server_time=answer.get("server_time")
+        )
+    except (BadRecord, AttributeError, KeyError, TypeError, ValueError) as error:
+        raise ProtocolFailure(f"unreadable change page: {error}") from None
+    return page, bool(answer.get("more"))
 
 
 async def push_pending(

@@ -45,18 +45,46 @@ def bulk_insert(connection: Connection, table: Table, rows: Sequence[Mapping[str
     if not rows:
         return
     names = list(rows[0])
+    connection.exec_driver_sql(_insert_sql(table, names), _positional(table, names, rows))
+
+
+def bulk_upsert(
+    connection: Connection, table: Table, rows: Sequence[Mapping[str, Any]], key: str = "id"
+) -> None:
+    """Insert each row, or update the one with the same `key`, in one plain executemany.
+
+    Columns the rows do not name keep their values on update (a ticket's work counters). As
+    `bulk_insert`, without SQLAlchemy's per-row parameter processing.
+    """
+    if not rows:
+        return
+    names = list(rows[0])
+    assignments = ", ".join(f"{name} = excluded.{name}" for name in names if name != key)
+    statement = f"{_insert_sql(table, names)} ON CONFLICT ({key}) DO UPDATE SET {assignments}"
+    connection.exec_driver_sql(statement, _positional(table, names, rows))
+
+
+def _insert_sql(table: Table, names: Sequence[str]) -> str:
     placeholders = ", ".join("?" for _ in names)
-    statement = f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({placeholders})"
+    return f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({placeholders})"
+
+
+def _positional(
+    table: Table, names: Sequence[str], rows: Sequence[Mapping[str, Any]]
+) -> list[tuple[Any, ...]]:
+    """Each row's values in `names` order, JSON columns serialised as the JSON type would."""
     values = itemgetter(*names, *names[:1])  # two keys at least: it always returns a tuple
     width = len(names)
     encoded = [i for i, name in enumerate(names) if isinstance(table.c[name].type, JSON)]
+    if not encoded:
+        return [values(row)[:width] for row in rows]
     parameters: list[tuple[Any, ...]] = []
     for row in rows:
         found = list(values(row)[:width])
         for index in encoded:
             found[index] = json.dumps(found[index])
         parameters.append(tuple(found))
-    connection.exec_driver_sql(statement, parameters)
+    return parameters
 
 
 @contextmanager
