@@ -23,6 +23,7 @@ from agentdesk.domain.ids import new_id
 from agentdesk.domain.outbox import initial_state
 from agentdesk.store.errors import StoreError
 from agentdesk.store.sqlite import tables
+from agentdesk.store.sqlite.connection import SYNCHRONOUS
 from agentdesk.store.sqlite.connection import translate as translate_sqlite_error
 from agentdesk.store.sqlite.convert import to_micros
 from agentdesk.store.sqlite.ids import IdBlock
@@ -138,13 +139,29 @@ class Database:
             yield connection
 
     @contextmanager
-    def writing(self) -> Iterator[Transaction]:
+    def writing(self, *, durable: bool = True) -> Iterator[Transaction]:
         """`BEGIN IMMEDIATE`: take the write lock first, so the read-then-write inside cannot
-        be overtaken by another process (and waits on busy_timeout instead of failing)."""
+        be overtaken by another process (and waits on busy_timeout instead of failing).
+
+        `durable=False` commits without waiting for the disk (`synchronous = NORMAL`), for work
+        that is simply done again if a power cut loses it: a pulled page, whose cursor commits
+        with it, is pulled again. WAL keeps the file consistent either way, and the next
+        durable commit (every local action's) flushes everything written before it.
+        """
         with self.engine.connect() as connection:
             connection.execution_options(**{_BEGIN_OPTION: "BEGIN IMMEDIATE"})
-            with connection.begin():
-                yield Transaction(connection, self.client_id, self.clock)
+            if durable:
+                with connection.begin():
+                    yield Transaction(connection, self.client_id, self.clock)
+                return
+            raw = connection.connection.driver_connection
+            assert isinstance(raw, sqlite3.Connection)
+            raw.execute("PRAGMA synchronous = NORMAL")
+            try:
+                with connection.begin():
+                    yield Transaction(connection, self.client_id, self.clock)
+            finally:
+                raw.execute(f"PRAGMA synchronous = {SYNCHRONOUS}")
 
     # -- sync metadata ---------------------------------------------------------------------
     def load_client_id(self, wanted: str | None) -> str:
