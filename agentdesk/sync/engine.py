@@ -355,8 +355,9 @@ async def _pull(store: Store, http: httpx.AsyncClient, limit: int) -> tuple[int,
     finally:
         if not fetching.done():
             fetching.cancel()
-        # A prefetch the round will not use: consumed, so its failure is not reported twice.
-        with contextlib.suppress(asyncio.CancelledError, SyncFailure):
+        # A prefetch the round will not use: consumed, so its failure neither replaces the
+        # round's own nor is reported as never retrieved.
+        with contextlib.suppress(asyncio.CancelledError, Exception):
             await fetching
 
 
