@@ -199,7 +199,7 @@ async def catch_up(db: Path, base: str, token: str, local: int, head: int, ticke
         pushed = await store.push()
         pushing = time.perf_counter() - started
         assert pushed is not None, store.last_failure
-        report = await store.sync(pull_page=1000)
+        report = await store.sync()  # pages of the default size (`sync.engine.PULL_PAGE`)
         total = time.perf_counter() - started
         status = await store.sync_status()
         assert (pushed.pushed, pushed.rejected) == (local, 0), pushed

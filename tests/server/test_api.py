@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from agentdesk.domain.model import Role
+from agentdesk.server import changelog
 from agentdesk.server import tables as t
 from agentdesk.server.app import PUBLIC, ROLE_MATRIX, Limits, create_app
 from tests.server.conftest import Server, serving, sqlite_url
@@ -274,6 +275,26 @@ def test_changes_page_through_the_log_in_order(server: Server) -> None:
     assert page["up_to_seq"] == 11
     with server.engine.connect() as connection:
         assert connection.execute(select(t.log_head.c.seq)).scalar_one() == 11
+
+
+def test_a_served_page_carries_the_logged_records_unchanged(server: Server) -> None:
+    # The endpoint splices the stored JSON text in (`changelog.page_json`): what a client
+    # decodes must be what the log holds, quotes, backslashes and non-ASCII text included.
+    amy = server.agent("amy")
+    server.new_ticket(amy, subject='A "quoted" \\ subject: naïve café ✓', body="line\nnext\u2028")
+    server.new_ticket(amy, subject="second")
+    answer = server.client.get("/sync/changes?cursor=0&limit=1000", headers=amy)
+    assert answer.headers["content-type"] == "application/json"
+    with server.engine.connect() as connection:
+        up_to, lineage = changelog.head(connection)
+        logged = changelog.page(connection, 0, 1000, up_to=up_to)
+    body = answer.json()
+    assert body["changes"] == logged and len(logged) >= 4
+    assert body["changes"][0]["payload"]["subject"] == 'A "quoted" \\ subject: naïve café ✓'
+    assert (body["next_cursor"], body["up_to_seq"], body["more"]) == (up_to, up_to, False)
+    assert body["server_epoch"] == lineage
+    empty = server.client.get(f"/sync/changes?cursor={up_to}", headers=amy).json()
+    assert (empty["changes"], empty["next_cursor"], empty["more"]) == ([], up_to, False)
 
 
 def test_a_database_that_went_away_is_503_not_500() -> None:

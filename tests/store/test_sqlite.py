@@ -127,6 +127,35 @@ async def test_pragmas(tmp_path: Path) -> None:
     database.close()
 
 
+async def test_a_pulled_page_commits_without_waiting_for_the_disk_and_nothing_else(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from agentdesk.domain.remote import RemotePage
+    from agentdesk.store.errors import Conflict
+    from agentdesk.store.sqlite import remote
+
+    store = await seeded(tmp_path / "desk.db")
+    seen: list[int] = []
+    apply_page = remote.apply_page
+
+    def noting_the_pragma(tx: object, page: RemotePage) -> None:
+        seen.append(tx.connection.exec_driver_sql("PRAGMA synchronous").scalar())  # type: ignore[attr-defined]
+        apply_page(tx, page)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(remote, "apply_page", noting_the_pragma)
+    await store.apply_remote(RemotePage(0, (), (), 5))
+    with pytest.raises(Conflict):
+        await store.apply_remote(RemotePage(0, (), (), 9))  # does not continue the cursor
+    await store.reply((await store.ticket_by_number(1)).id, "Done", author_id="me", now=NOW)
+    assert seen == [1, 1]  # NORMAL while a page applies
+    synchronous = await store._read(
+        lambda connection: connection.exec_driver_sql("PRAGMA synchronous").scalar()
+    )
+    assert synchronous == 2  # FULL again, after a failed page too
+    assert (await store.sync_status()).cursor == 5
+    await store.close()
+
+
 async def test_closed_store_is_unavailable(tmp_path: Path) -> None:
     store = await seeded(tmp_path / "desk.db")
     await store.close()

@@ -52,3 +52,25 @@ async def test_messages_arriving_by_sync_are_counted_too(tmp_path: Path) -> None
         tmp_path / "desk.db",
         f"SELECT agent_messages FROM tickets WHERE id = '{ticket.id}'",
     ) == [(1,)]
+
+
+async def test_a_pulled_copy_of_a_ticket_keeps_its_counts(tmp_path: Path) -> None:
+    # A pulled ticket is upserted with the columns a Ticket has; the counts the triggers keep
+    # are not among them and must survive the update.
+    from dataclasses import replace
+
+    from agentdesk.domain.model import Message, MessageKind
+    from agentdesk.domain.remote import RemotePage
+
+    store = await seeded(tmp_path / "desk.db")
+    ticket = await store.ticket_by_number(3)
+    reply = Message("m-remote", ticket.id, MessageKind.REPLY, "From the server", NOW, "ag-lead")
+    await store.apply_remote(RemotePage(0, (), (reply,), 1))
+    copy = replace(ticket, subject="Renamed on the server", version=ticket.version + 1)
+    await store.apply_remote(RemotePage(1, (copy,), (), 2))
+    assert (await store.ticket(ticket.id)).subject == "Renamed on the server"
+    await store.close()
+    assert sqlite_rows(
+        tmp_path / "desk.db",
+        f"SELECT agent_messages FROM tickets WHERE id = '{ticket.id}'",
+    ) == [(1,)]

@@ -14,6 +14,8 @@ from pathlib import Path
 from agentdesk.store.errors import Conflict, StoreError, Unavailable
 from agentdesk.store.sqlite.preflight import BUSY_TIMEOUT_SECONDS
 
+# An op shown to the agent as saved must survive a power cut (SYNC.md §4.2).
+SYNCHRONOUS = "FULL"
 # 64 MiB of page cache (the default is 2 MiB): queue indexes of 100,000 tickets fit.
 CACHE_KIB = 65536
 
@@ -40,7 +42,7 @@ def configure(connection: sqlite3.Connection) -> None:
     try:
         cursor.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_SECONDS * 1000)}")
         cursor.execute("PRAGMA journal_mode = WAL")
-        cursor.execute("PRAGMA synchronous = FULL")
+        cursor.execute(f"PRAGMA synchronous = {SYNCHRONOUS}")
         cursor.execute("PRAGMA foreign_keys = ON")
         cursor.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
     finally:

@@ -23,6 +23,7 @@ from agentdesk.domain.ids import new_id
 from agentdesk.domain.outbox import initial_state
 from agentdesk.store.errors import StoreError
 from agentdesk.store.sqlite import tables
+from agentdesk.store.sqlite.connection import SYNCHRONOUS
 from agentdesk.store.sqlite.connection import translate as translate_sqlite_error
 from agentdesk.store.sqlite.convert import to_micros
 from agentdesk.store.sqlite.ids import IdBlock
@@ -45,18 +46,46 @@ def bulk_insert(connection: Connection, table: Table, rows: Sequence[Mapping[str
     if not rows:
         return
     names = list(rows[0])
+    connection.exec_driver_sql(_insert_sql(table, names), _positional(table, names, rows))
+
+
+def bulk_upsert(
+    connection: Connection, table: Table, rows: Sequence[Mapping[str, Any]], key: str = "id"
+) -> None:
+    """Insert each row, or update the one with the same `key`, in one plain executemany.
+
+    Columns the rows do not name keep their values on update (a ticket's work counters). As
+    `bulk_insert`, without SQLAlchemy's per-row parameter processing.
+    """
+    if not rows:
+        return
+    names = list(rows[0])
+    assignments = ", ".join(f"{name} = excluded.{name}" for name in names if name != key)
+    statement = f"{_insert_sql(table, names)} ON CONFLICT ({key}) DO UPDATE SET {assignments}"
+    connection.exec_driver_sql(statement, _positional(table, names, rows))
+
+
+def _insert_sql(table: Table, names: Sequence[str]) -> str:
     placeholders = ", ".join("?" for _ in names)
-    statement = f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({placeholders})"
+    return f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({placeholders})"
+
+
+def _positional(
+    table: Table, names: Sequence[str], rows: Sequence[Mapping[str, Any]]
+) -> list[tuple[Any, ...]]:
+    """Each row's values in `names` order, JSON columns serialised as the JSON type would."""
     values = itemgetter(*names, *names[:1])  # two keys at least: it always returns a tuple
     width = len(names)
     encoded = [i for i, name in enumerate(names) if isinstance(table.c[name].type, JSON)]
+    if not encoded:
+        return [values(row)[:width] for row in rows]
     parameters: list[tuple[Any, ...]] = []
     for row in rows:
         found = list(values(row)[:width])
         for index in encoded:
             found[index] = json.dumps(found[index])
         parameters.append(tuple(found))
-    connection.exec_driver_sql(statement, parameters)
+    return parameters
 
 
 @contextmanager
@@ -110,13 +139,29 @@ class Database:
             yield connection
 
     @contextmanager
-    def writing(self) -> Iterator[Transaction]:
+    def writing(self, *, durable: bool = True) -> Iterator[Transaction]:
         """`BEGIN IMMEDIATE`: take the write lock first, so the read-then-write inside cannot
-        be overtaken by another process (and waits on busy_timeout instead of failing)."""
+        be overtaken by another process (and waits on busy_timeout instead of failing).
+
+        `durable=False` commits without waiting for the disk (`synchronous = NORMAL`), for work
+        that is simply done again if a power cut loses it: a pulled page, whose cursor commits
+        with it, is pulled again. WAL keeps the file consistent either way, and the next
+        durable commit (every local action's) flushes everything written before it.
+        """
         with self.engine.connect() as connection:
             connection.execution_options(**{_BEGIN_OPTION: "BEGIN IMMEDIATE"})
-            with connection.begin():
-                yield Transaction(connection, self.client_id, self.clock)
+            if durable:
+                with connection.begin():
+                    yield Transaction(connection, self.client_id, self.clock)
+                return
+            raw = connection.connection.driver_connection
+            assert isinstance(raw, sqlite3.Connection)
+            raw.execute("PRAGMA synchronous = NORMAL")
+            try:
+                with connection.begin():
+                    yield Transaction(connection, self.client_id, self.clock)
+            finally:
+                raw.execute(f"PRAGMA synchronous = {SYNCHRONOUS}")
 
     # -- sync metadata ---------------------------------------------------------------------
     def load_client_id(self, wanted: str | None) -> str:

@@ -23,12 +23,13 @@ The rules (shared with the memory store, see `Store.apply_remote`):
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Connection, delete, insert, select, update
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import Connection, Row, delete, select, update
 
 from agentdesk.domain.hlc import Hlc, ratchet
 from agentdesk.domain.model import Message, MessageKind, Operation, Ticket
@@ -36,7 +37,12 @@ from agentdesk.domain.rebase import message_of, replay, ticket_of
 from agentdesk.domain.remote import RemotePage
 from agentdesk.store.errors import Conflict
 from agentdesk.store.sqlite import convert, oplog, tables
-from agentdesk.store.sqlite.database import TICKET_COUNTER, Transaction
+from agentdesk.store.sqlite.database import (
+    TICKET_COUNTER,
+    Transaction,
+    bulk_insert,
+    bulk_upsert,
+)
 from agentdesk.store.sqlite.remote_reference import apply_reference
 
 T = tables.tickets
@@ -149,22 +155,18 @@ def _upsert_tickets(tx: Transaction, server_copies: Sequence[Ticket]) -> None:
     pending = _pending_by_ticket(tx)
     tickets = [replay(copy, pending.get(copy.id, ())) for copy in server_copies]
     names = _customer_names(connection, {ticket.customer_id for ticket in tickets})
-    ids = [ticket.id for ticket in tickets]
-    local_numbers: dict[str, int] = {
-        row.id: row.number
-        for row in connection.execute(select(T.c.id, T.c.number).where(T.c.id.in_(ids)))
-    }
+    local_numbers: dict[str, int] = dict(
+        _where_in(connection, "SELECT id, number FROM tickets WHERE id", [t.id for t in tickets])
+    )
     wanted = {ticket.number for ticket in tickets if ticket.id not in local_numbers}
-    holders: dict[int, str] = {
-        row.number: row.id
-        for row in connection.execute(select(T.c.number, T.c.id).where(T.c.number.in_(wanted)))
-    }
+    holders: dict[int, str] = dict(
+        _where_in(connection, "SELECT number, id FROM tickets WHERE number", wanted)
+    )
     follow_ups = {ticket.follow_up_of for ticket in tickets if ticket.follow_up_of}
-    present = set(connection.execute(select(T.c.id).where(T.c.id.in_(follow_ups))).scalars())
-    counters = tables.counters
-    counter = connection.execute(
-        select(counters.c.value).where(counters.c.name == TICKET_COUNTER)
-    ).scalar_one()
+    present = {
+        row[0] for row in _where_in(connection, "SELECT id FROM tickets WHERE id", follow_ups)
+    }
+    counter = connection.exec_driver_sql(_COUNTER, (TICKET_COUNTER,)).scalar_one()
     counter_before = counter
     rows = []
     for ticket in tickets:
@@ -182,29 +184,25 @@ def _upsert_tickets(tx: Transaction, server_copies: Sequence[Ticket]) -> None:
         values.update(number=number, follow_up_of=follow_up)
         rows.append(values)
         present.add(ticket.id)
-    upsert = sqlite_insert(T)
-    columns = [column for column in rows[0] if column != "id"]
-    upsert = upsert.on_conflict_do_update(
-        index_elements=[T.c.id], set_={column: upsert.excluded[column] for column in columns}
-    )
-    connection.execute(upsert, rows)
+    bulk_upsert(connection, T, rows)
     if counter != counter_before:
         connection.execute(
-            update(counters).where(counters.c.name == TICKET_COUNTER).values(value=counter)
+            update(tables.counters)
+            .where(tables.counters.c.name == TICKET_COUNTER)
+            .values(value=counter)
         )
 
 
 def _customer_names(connection: Connection, customer_ids: set[str]) -> dict[str, str]:
     """The customers' names; one known to the server only gets a placeholder row first."""
-    customers = tables.customers
-    found = connection.execute(
-        select(customers.c.id, customers.c.name).where(customers.c.id.in_(customer_ids))
+    names: dict[str, str] = dict(
+        _where_in(connection, "SELECT id, name FROM customers WHERE id", customer_ids)
     )
-    names: dict[str, str] = {row.id: row.name for row in found}
     missing = sorted(customer_ids - names.keys())
     if missing:
-        connection.execute(
-            insert(customers),
+        bulk_insert(
+            connection,
+            tables.customers,
             [
                 {"id": m, "name": m, "email": "", "phone": "", "tier": "standard", "language": "en"}
                 for m in missing
@@ -215,17 +213,22 @@ def _customer_names(connection: Connection, customer_ids: set[str]) -> dict[str,
 
 
 def _add_messages(tx: Transaction, page_messages: Sequence[Message]) -> None:
+    if not page_messages:
+        return
     connection = tx.connection
-    messages = tables.messages
-    ids = [message.id for message in page_messages]
-    known = dict(
-        connection.execute(
-            select(messages.c.id, messages.c.ticket_id).where(messages.c.id.in_(ids))
-        ).all()
+    known: dict[str, str] = dict(
+        _where_in(
+            connection,
+            "SELECT id, ticket_id FROM messages WHERE id",
+            [message.id for message in page_messages],
+        )
     )
     ticket_ids = {message.ticket_id for message in page_messages}
-    present = set(connection.execute(select(T.c.id).where(T.c.id.in_(ticket_ids))).scalars())
+    present = {
+        row[0] for row in _where_in(connection, "SELECT id FROM tickets WHERE id", ticket_ids)
+    }
     rows = []
+    moved: list[tuple[str, str]] = []
     for message in page_messages:
         # A message of a ticket this store never received cannot be shown; the server sends
         # the ticket's state first, so this only guards against a malformed page.
@@ -234,11 +237,26 @@ def _add_messages(tx: Transaction, page_messages: Sequence[Message]) -> None:
         if message.id not in known:
             rows.append(convert.message_values(message))
         elif known[message.id] != message.ticket_id:
-            connection.execute(
-                update(messages)
-                .where(messages.c.id == message.id)
-                .values(ticket_id=message.ticket_id)
-            )
+            moved.append((message.ticket_id, message.id))
         known[message.id] = message.ticket_id
-    if rows:
-        connection.execute(insert(messages), rows)
+    if moved:
+        connection.exec_driver_sql("UPDATE messages SET ticket_id = ? WHERE id = ?", moved)
+    bulk_insert(connection, tables.messages, rows)
+
+
+_COUNTER = "SELECT value FROM counters WHERE name = ?"
+
+
+def _where_in(
+    connection: Connection, query: str, values: Iterable[str | int]
+) -> Sequence[Row[Any]]:
+    """The rows of `query` (ending in the column to match) whose column is one of `values`.
+
+    The values go in as one JSON array parameter: one statement compiled once, whatever the
+    count, rather than a thousand-parameter `IN (...)` rebuilt for every page.
+    """
+    found = list(values)
+    if not found:
+        return []
+    statement = f"{query} IN (SELECT value FROM json_each(?))"
+    return connection.exec_driver_sql(statement, (json.dumps(found),)).all()

@@ -297,9 +297,9 @@ class SqliteStore(Store):
 
         return await self._on_thread(run)
 
-    async def _write(self, work: Callable[..., Result], *args: Any) -> Result:
+    async def _write(self, work: Callable[..., Result], *args: Any, durable: bool = True) -> Result:
         def run() -> Result:
-            with self._database_now().writing() as tx:
+            with self._database_now().writing(durable=durable) as tx:
                 return work(tx, *args)
 
         return await self._on_thread(run)
@@ -502,7 +502,8 @@ class SqliteStore(Store):
         await self._sqlalchemy_ready()
         from agentdesk.store.sqlite import remote
 
-        await self._write(remote.apply_page, page)
+        # A page lost to a power cut is pulled again: its cursor commits with it.
+        await self._write(remote.apply_page, page, durable=False)
 
     # -- metrics ---------------------------------------------------------------------------
     async def record_screen_sessions(self, sessions: Sequence[ScreenSession]) -> None:
