@@ -122,11 +122,20 @@ async def background_round(
     """
     from agentdesk.store.remote import SyncedStore
     from agentdesk.sync import sync_once
+    from agentdesk.sync.engine import BACKGROUND_PULL_PAGE
 
     if isinstance(store, SyncedStore) and store.server is not None:
-        return await store.sync(now=now, reserve=reserve)
+        return await store.sync(now=now, reserve=reserve, pull_page=BACKGROUND_PULL_PAGE)
     client_id = store.info().client_id
-    return await sync_once(store, server.url, server.token, client_id, now=now, reserve=reserve)
+    return await sync_once(
+        store,
+        server.url,
+        server.token,
+        client_id,
+        now=now,
+        reserve=reserve,
+        pull_page=BACKGROUND_PULL_PAGE,
+    )
 
 
 def _summary(report: SyncReport) -> str:

@@ -55,6 +55,9 @@ PUSH_BYTES = 512 * 1024
 # a commit writes every index page the page's rows touched: pulling 100,000 changes in pages of
 # 5,000 took a quarter less time than in pages of 1,000 (bench/README.md, catch-up).
 PULL_PAGE = 5000
+# The app's background rounds share the store's one thread with the screens, which wait behind
+# a page's commit: smaller pages there keep a catch-up from stalling a keypress (~0.1 s each).
+BACKGROUND_PULL_PAGE = 1000
 # A gap answered again right after its repair means the two sides disagree on more than a skip.
 MAX_GAP_REPAIRS = 3
 
