@@ -18,7 +18,13 @@ from agentdesk.domain.model import Role, Ticket, TicketStatus
 from agentdesk.server import changelog, claims
 from agentdesk.server import tables as t
 from agentdesk.server.changelog import ChangeRecord
-from agentdesk.server.tickets import plain, ticket_from_row, ticket_json, ticket_values
+from agentdesk.server.tickets import (
+    plain,
+    queued_ticket_values,
+    ticket_from_row,
+    ticket_json,
+    ticket_values,
+)
 
 # Who may act on a ticket someone else holds, or hand it to someone else (the same people as
 # POST /tickets/{id}/assign).
@@ -96,6 +102,13 @@ def persist(
         )
     if ticket.status is TicketStatus.CLOSED:
         connection.execute(delete(t.routing_queue).where(t.routing_queue.c.ticket_id == ticket.id))
+    else:
+        # A queued ticket reclassified (or re-prioritised) is routed by what it is now.
+        connection.execute(
+            update(t.routing_queue)
+            .where(t.routing_queue.c.ticket_id == ticket.id)
+            .values(**queued_ticket_values(ticket))
+        )
     state = ticket_json(ticket)
     if claim is not None:
         state["claim"] = dict(claim)

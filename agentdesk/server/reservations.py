@@ -23,6 +23,7 @@ from typing import Any
 
 from sqlalchemy import Connection, bindparam, delete, select, update
 
+from agentdesk.domain.routing import Eligibility
 from agentdesk.server import changelog, claims
 from agentdesk.server import tables as t
 from agentdesk.server.changelog import ChangeRecord
@@ -86,12 +87,14 @@ def refresh(
     duration: timedelta,
     now: datetime,
     online_lease: timedelta = claims.DEFAULT_LEASE,
+    eligibility: Eligibility | None = None,
 ) -> list[Held]:
     """Top untaken reservations up to `count`, renew the agent's live claims, return them all.
 
     Reservations are renewed to `duration` from now, online claims to `online_lease`. Untaken
     reservations whose ticket left the claimable states (solved elsewhere, transferred away)
-    are released rather than renewed.
+    are released rather than renewed. New reservations are tickets `eligibility` admits, as
+    claim-next would hand them out.
     """
     if not 0 <= count <= MAX_RESERVATIONS:
         raise BadReservation(f"count must be 0 to {MAX_RESERVATIONS}, not {count}")
@@ -104,7 +107,8 @@ def refresh(
         for h in held
         if h.kind == claims.RESERVATION and not h.taken and h.ticket_id not in stale
     ]
-    _reserve(connection, agent_id, departments, count - len(untaken), duration, now)
+    wanted = count - len(untaken)
+    _reserve(connection, agent_id, departments, eligibility, wanted, duration, now)
     if len(untaken) > count:
         _give_back(connection, untaken, len(untaken) - count)
     if stale:
@@ -150,7 +154,7 @@ def _give_back(connection: Connection, ticket_ids: list[str], surplus: int) -> N
     """Release the `surplus` least urgent of these reservations (the agent asked for fewer)
     and put their tickets back in the queue; the epochs stay, for fencing."""
     rows = connection.execute(select(t.tickets).where(t.tickets.c.id.in_(ticket_ids))).all()
-    queued = sorted((queue_values(ticket_from_row(row)) for row in rows), key=_urgency)
+    queued = sorted((queue_values(connection, ticket_from_row(row)) for row in rows), key=_urgency)
     released = queued[len(queued) - surplus :]
     connection.execute(
         update(t.ticket_claims)
@@ -171,13 +175,20 @@ def _reserve(
     connection: Connection,
     agent_id: str,
     departments: tuple[str, ...],
+    eligibility: Eligibility | None,
     wanted: int,
     duration: timedelta,
     now: datetime,
 ) -> None:
     if wanted <= 0:
         return
-    params = {"departments": list(departments), "now": now, "wanted": wanted, "agent_id": agent_id}
+    params = {
+        "departments": list(departments),
+        "now": now,
+        "wanted": wanted,
+        "agent_id": agent_id,
+        **claims.eligibility_parameters(eligibility),
+    }
     lapsed = list(connection.execute(_LAPSED_UNASSIGNED, params).scalars())
     queued: list[str] = []
     if len(lapsed) < wanted:
@@ -250,7 +261,7 @@ def revoke(connection: Connection, ticket_id: str, *, now: datetime) -> int:
     if ticket.status in CLAIMABLE and ticket.assignee_id is None:
         connection.execute(
             dialect_insert(connection, t.routing_queue)
-            .values(**queue_values(ticket))
+            .values(**queue_values(connection, ticket))
             .on_conflict_do_nothing()
         )
     state = {**ticket_json(ticket), "claim": {"owner_agent_id": None, "epoch": epoch}}

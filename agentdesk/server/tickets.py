@@ -13,6 +13,7 @@ from agentdesk.domain import actions
 from agentdesk.domain.model import (
     Channel,
     Complexity,
+    CustomerTier,
     LinkKind,
     MessageKind,
     Priority,
@@ -20,6 +21,7 @@ from agentdesk.domain.model import (
     TicketLink,
     TicketStatus,
 )
+from agentdesk.domain.routing import work_key
 from agentdesk.server import changelog
 from agentdesk.server import tables as t
 from agentdesk.server.changelog import ChangeRecord
@@ -121,7 +123,7 @@ def create_ticket(
                 for event in change.audit
             ],
         )
-    connection.execute(insert(t.routing_queue).values(**queue_values(ticket)))
+    connection.execute(insert(t.routing_queue).values(**queue_values(connection, ticket)))
     records = [ChangeRecord("ticket_state", ticket.id, ticket_json(ticket))]
     records += [
         ChangeRecord(
@@ -154,12 +156,47 @@ def live_follow_up(connection: Connection, closed_id: str) -> Ticket | None:
     return None if row is None else ticket_from_row(row)
 
 
-def queue_values(ticket: Ticket) -> dict[str, Any]:
+def queue_values(connection: Connection, ticket: Ticket) -> dict[str, Any]:
+    """The ticket's routing-queue row, with what claim-next filters by from its customer."""
+    customer = connection.execute(
+        select(t.customers.c.tier, t.customers.c.language).where(
+            t.customers.c.id == ticket.customer_id
+        )
+    ).first()
+    vip = customer is not None and customer.tier == CustomerTier.VIP.value
+    return queue_row(ticket, vip=vip, language=customer.language if customer else "")
+
+
+def requeue_customer(connection: Connection, customer_id: str, tier: str, language: str) -> None:
+    """A customer's tier or language changed: their queued tickets are routed by the new one."""
+    queue = t.routing_queue
+    connection.execute(
+        update(queue)
+        .where(
+            queue.c.ticket_id.in_(
+                select(t.tickets.c.id).where(t.tickets.c.customer_id == customer_id)
+            )
+        )
+        .values(vip=tier == CustomerTier.VIP.value, language=language)
+    )
+
+
+def queue_row(ticket: Ticket, *, vip: bool, language: str) -> dict[str, Any]:
     return {
         "ticket_id": ticket.id,
+        **queued_ticket_values(ticket),
+        "vip": vip,
+        "language": language,
+    }
+
+
+def queued_ticket_values(ticket: Ticket) -> dict[str, Any]:
+    """The queue row's columns that come from the ticket itself (not its id or customer)."""
+    return {
         "department_id": ticket.department_id,
         "priority_rank": ticket.priority.rank,
         "due_at": ticket.resolution_due or ticket.created_at,
+        "work": work_key(ticket.required_skill, ticket.complexity),
     }
 
 
