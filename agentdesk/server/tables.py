@@ -157,6 +157,16 @@ Index(
     routing_queue.c.due_at,
     routing_queue.c.ticket_id,
 )
+# The same order within each kind of work: PostgreSQL's claim-next reads the head of each kind
+# the agent may do (migration 0007_claim_skills), never walking past work they may not take.
+Index(
+    "ix_routing_queue_work_order",
+    routing_queue.c.work,
+    routing_queue.c.priority_rank,
+    routing_queue.c.vip.desc(),
+    routing_queue.c.due_at,
+    routing_queue.c.ticket_id,
+)
 
 # The primary key makes one owner per ticket a database rule. A released claim keeps its row
 # (owner and lease cleared) so the epoch only ever grows: an old holder stays fenced out.

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import select
 
+from agentdesk.cli import main
 from agentdesk.domain.actions import NewTicket
 from agentdesk.domain.model import AgentTier, Complexity, Priority, Role
 from agentdesk.domain.routing import DEFAULT_POLICY, Eligibility
@@ -18,7 +20,7 @@ from agentdesk.server import tables as t
 from agentdesk.server.accounts import Account, Profile, account_of, add_agent
 from agentdesk.server.database import create_server_engine
 from agentdesk.server.tickets import create_ticket
-from tests.server.conftest import Server
+from tests.server.conftest import Server, sqlite_url
 from tests.server.test_concurrency import THREADS, run_threads
 from tests.server.test_reservations import claim_next, reserve
 
@@ -71,6 +73,18 @@ def test_a_junior_does_not_get_a_complex_complaint(server: Server) -> None:
     assert claim_next(server, junior) == simple
     assert claim_next(server, junior) is None
     assert claim_next(server, senior) == hard
+
+
+def test_claims_follow_queue_order_across_kinds_of_work(server: Server) -> None:
+    senior = agent(server, "sam", SENIOR)
+    low_faq = faq(server, senior, priority=Priority.LOW.value)
+    server.clock.advance(timedelta(minutes=1))
+    plain = ticket(server, senior)
+    server.clock.advance(timedelta(minutes=1))
+    high_complaint = complaint(server, senior, priority=Priority.HIGH.value)
+    normal_complaint = complaint(server, senior)
+    pulled = [claim_next(server, senior) for _ in range(5)]
+    assert pulled == [high_complaint, plain, normal_complaint, low_faq, None]
 
 
 def test_a_skill_missing_or_below_the_needed_level_is_not_served(server: Server) -> None:
@@ -264,3 +278,29 @@ def test_an_account_carries_the_eligibility_the_domain_derives() -> None:
         False,
         ("en",),
     )
+
+
+def test_the_cli_adds_and_sets_an_agents_routing_profile(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = sqlite_url(tmp_path)
+    add = ["server", "add-agent", "sam", "--database-url", url, "--tier", "senior"]
+    assert main([*add, "--skills", "faq:2,complaints", "--languages", "en,fr"]) == 0
+    assert profile_row(url, "sam") == ("senior", {"complaints": 1, "faq": 2}, ["en", "fr"])
+    change = ["server", "set-agent", "sam", "--database-url", url]
+    assert main([*change, "--skills", "complaints:4,faq:0", "--tier", "expert"]) == 0
+    assert "sam is expert; complaints 4; languages en, fr" in capsys.readouterr().err
+    assert profile_row(url, "sam") == ("expert", {"complaints": 4}, ["en", "fr"])
+    assert main([*change]) == 1
+    assert "nothing to change" in capsys.readouterr().err
+    assert main([*change, "--skills", "faq:9"]) == 2
+    assert main(["server", "set-agent", "nobody", "--database-url", url, "--tier", "senior"]) == 1
+    assert "no agent with handle 'nobody'" in capsys.readouterr().err
+
+
+def profile_row(url: str, handle: str) -> tuple[str, dict[str, int], list[str]]:
+    engine = create_server_engine(url)
+    with engine.connect() as connection:
+        row = connection.execute(select(t.agents).where(t.agents.c.handle == handle)).one()
+    engine.dispose()
+    return row.tier, row.skills, row.languages

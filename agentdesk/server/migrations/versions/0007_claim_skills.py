@@ -80,17 +80,43 @@ BEGIN
             ORDER BY c.lease_expires_at
             LIMIT 1
             FOR UPDATE OF c SKIP LOCKED;
-            IF v_ticket IS NULL THEN
+            IF v_ticket IS NULL AND v_any_work THEN
                 DELETE FROM routing_queue
                 WHERE ticket_id = (
                     SELECT q.ticket_id FROM routing_queue AS q
                     WHERE q.department_id = ANY (v_departments)
-                      AND (v_any_work OR q.work = ANY (v_work))
-                      AND (v_takes_vip OR NOT q.vip)
-                      AND (v_any_language OR q.language = '' OR q.language = ANY (v_languages))
                     ORDER BY q.priority_rank, q.vip DESC, q.due_at, q.ticket_id
                     LIMIT 1
                     FOR UPDATE SKIP LOCKED
+                )
+                RETURNING ticket_id INTO v_ticket;
+                EXIT WHEN v_ticket IS NULL;  -- nothing free for this agent
+            ELSIF v_ticket IS NULL THEN
+                -- The head of each kind of work the agent may do (its own range of
+                -- ix_routing_queue_work_order), then the first of those heads: tickets the
+                -- agent may not take are never walked past, however many wait ahead.
+                DELETE FROM routing_queue
+                WHERE ticket_id = (
+                    SELECT head.ticket_id
+                    FROM unnest(v_work) AS kinds(work)
+                    CROSS JOIN LATERAL (
+                        SELECT q.ticket_id, q.priority_rank, q.vip, q.due_at
+                        FROM routing_queue AS q
+                        -- A range, not `=`: with `=` the planner drops `work` from the order
+                        -- and may walk ix_routing_queue_claim_order instead when it guesses
+                        -- every row matches (a queue of one kind of work), reading it whole
+                        -- for a kind that has no ticket.
+                        WHERE q.work >= kinds.work AND q.work <= kinds.work
+                          AND q.department_id = ANY (v_departments)
+                          AND (v_takes_vip OR NOT q.vip)
+                          AND (v_any_language OR q.language = ''
+                               OR q.language = ANY (v_languages))
+                        ORDER BY q.work, q.priority_rank, q.vip DESC, q.due_at, q.ticket_id
+                        LIMIT 1
+                        FOR UPDATE SKIP LOCKED
+                    ) AS head
+                    ORDER BY head.priority_rank, head.vip DESC, head.due_at, head.ticket_id
+                    LIMIT 1
                 )
                 RETURNING ticket_id INTO v_ticket;
                 EXIT WHEN v_ticket IS NULL;  -- nothing free for this agent
@@ -172,6 +198,12 @@ def upgrade() -> None:
         ["priority_rank", sa.text("vip DESC"), "due_at", "ticket_id"],
         unique=False,
     )
+    op.create_index(
+        "ix_routing_queue_work_order",
+        "routing_queue",
+        ["work", "priority_rank", sa.text("vip DESC"), "due_at", "ticket_id"],
+        unique=False,
+    )
     op.execute(BACKFILL)
     if op.get_bind().dialect.name == "postgresql":
         op.get_bind().exec_driver_sql(CLAIM_NEXT_MANY)
@@ -183,6 +215,7 @@ def downgrade() -> None:
         op.get_bind().exec_driver_sql(
             previous.replace("CREATE FUNCTION", "CREATE OR REPLACE FUNCTION", 1)
         )
+    op.drop_index("ix_routing_queue_work_order", table_name="routing_queue")
     op.drop_index("ix_routing_queue_claim_order", table_name="routing_queue")
     with op.batch_alter_table("routing_queue", schema=None) as batch_op:
         batch_op.create_index(
