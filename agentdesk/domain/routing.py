@@ -263,15 +263,20 @@ class Eligibility:
 
     def admits(self, facts: TicketFacts) -> bool:
         """`can_take` without the queue rule, read from this data (the stores' filters)."""
+        return self.admits_kind(
+            facts.department_id,
+            work_key(facts.required_skill, facts.complexity),
+            vip=facts.customer_tier is CustomerTier.VIP,
+            language=facts.customer_language,
+        )
+
+    def admits_kind(self, department_id: str, work: str, *, vip: bool, language: str) -> bool:
+        """`admits` for a ticket known by its department, `work_key` and customer."""
         return (
-            (not self.departments or facts.department_id in self.departments)
-            and work_key(facts.required_skill, facts.complexity) in self.work
-            and (self.vip or facts.customer_tier is not CustomerTier.VIP)
-            and (
-                not facts.customer_language
-                or not self.languages
-                or facts.customer_language in self.languages
-            )
+            (not self.departments or department_id in self.departments)
+            and work in self.work
+            and (self.vip or not vip)
+            and (not language or not self.languages or language in self.languages)
         )
 
 

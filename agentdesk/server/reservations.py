@@ -23,7 +23,8 @@ from typing import Any
 
 from sqlalchemy import Connection, bindparam, delete, select, update
 
-from agentdesk.domain.routing import Eligibility
+from agentdesk.domain.model import Complexity, CustomerTier
+from agentdesk.domain.routing import Eligibility, work_key
 from agentdesk.server import changelog, claims
 from agentdesk.server import tables as t
 from agentdesk.server.changelog import ChangeRecord
@@ -101,7 +102,7 @@ def refresh(
     if not timedelta(0) < duration <= MAX_RESERVATION:
         raise BadReservation(f"a reservation lasts more than 0 and at most 24 h, not {duration}")
     held = live_claims(connection, agent_id, now=now)
-    stale = _unclaimable(connection, held, departments)
+    stale, still_queued = _unclaimable(connection, held, departments, eligibility)
     untaken = [
         h.ticket_id
         for h in held
@@ -114,9 +115,12 @@ def refresh(
     if stale:
         connection.execute(
             update(t.ticket_claims)
-            .where(t.ticket_claims.c.ticket_id.in_(sorted(stale)))
+            .where(t.ticket_claims.c.ticket_id.in_(sorted(stale - set(still_queued))))
             .values(owner_agent_id=None, lease_expires_at=None)
         )
+    if still_queued:
+        # Work the holder may no longer take goes back to the queue for someone who may.
+        _give_back(connection, still_queued, len(still_queued))
     mine = t.ticket_claims.c
     for kind, lease in ((claims.RESERVATION, duration), (claims.ONLINE, online_lease)):
         connection.execute(
@@ -128,26 +132,52 @@ def refresh(
 
 
 def _unclaimable(
-    connection: Connection, held: list[Held], departments: tuple[str, ...]
-) -> set[str]:
+    connection: Connection,
+    held: list[Held],
+    departments: tuple[str, ...],
+    eligibility: Eligibility | None,
+) -> tuple[set[str], list[str]]:
     """Untaken reservations the holder can no longer pull: the ticket was solved, moved out
-    of their departments or given to someone else (a reply assigns its author) meanwhile."""
+    of their departments or given to someone else (a reply assigns its author) meanwhile, or
+    it is no longer work they may take (reclassified, their level lowered, a VIP now). The
+    second part lists those still waiting for an owner, in their departments: they go back to
+    the queue."""
     ids = [h.ticket_id for h in held if h.kind == claims.RESERVATION and not h.taken]
     if not ids:
-        return set()
-    tickets = t.tickets.c
+        return set(), []
+    tickets, customers = t.tickets.c, t.customers.c
     rows = connection.execute(
-        select(tickets.id, tickets.status, tickets.department_id, tickets.assignee_id).where(
-            tickets.id.in_(ids)
+        select(
+            tickets.id,
+            tickets.status,
+            tickets.department_id,
+            tickets.assignee_id,
+            tickets.required_skill,
+            tickets.complexity,
+            customers.tier,
+            customers.language,
         )
+        .join_from(t.tickets, t.customers, customers.id == tickets.customer_id)
+        .where(tickets.id.in_(ids))
     )
-    return {
-        row.id
-        for row in rows
-        if row.status not in _CLAIMABLE
-        or row.department_id not in departments
-        or row.assignee_id is not None
-    }
+    stale: set[str] = set()
+    still_queued: list[str] = []
+    for row in rows:
+        if (
+            row.status not in _CLAIMABLE
+            or row.department_id not in departments
+            or row.assignee_id is not None
+        ):
+            stale.add(row.id)
+        elif eligibility is not None and not eligibility.admits_kind(
+            row.department_id,
+            work_key(row.required_skill, Complexity(row.complexity)),
+            vip=row.tier == CustomerTier.VIP.value,
+            language=row.language,
+        ):
+            stale.add(row.id)
+            still_queued.append(row.id)
+    return stale, still_queued
 
 
 def _give_back(connection: Connection, ticket_ids: list[str], surplus: int) -> None:

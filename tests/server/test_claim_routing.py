@@ -304,3 +304,16 @@ def profile_row(url: str, handle: str) -> tuple[str, dict[str, int], list[str]]:
         row = connection.execute(select(t.agents).where(t.agents.c.handle == handle)).one()
     engine.dispose()
     return row.tier, row.skills, row.languages
+
+
+def test_a_reservation_the_holder_may_no_longer_take_goes_back_to_the_queue(
+    server: Server,
+) -> None:
+    senior, other = agent(server, "sam", SENIOR), agent(server, "sue", SENIOR)
+    admin = agent(server, "ada", Profile(), Role.ADMIN)
+    hard = complaint(server, senior)
+    assert [h["ticket_id"] for h in reserve(server, senior, 1)] == [hard]
+    assert claim_next(server, other) is None  # reserved for sam
+    assert set_agent(server, "sam", {"tier": "junior"}, admin).status_code == 200
+    assert reserve(server, senior, 1) == []
+    assert claim_next(server, other) == hard
