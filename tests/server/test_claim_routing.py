@@ -22,6 +22,7 @@ from agentdesk.server.database import create_server_engine
 from agentdesk.server.tickets import create_ticket
 from tests.server.conftest import Server, sqlite_url
 from tests.server.test_concurrency import THREADS, run_threads
+from tests.server.test_push_kinds import result, set_field
 from tests.server.test_reservations import claim_next, reserve
 
 JUNIOR = Profile(AgentTier.JUNIOR, {"faq": 2, "complaints": 2}, ("en",))
@@ -317,3 +318,14 @@ def test_a_reservation_the_holder_may_no_longer_take_goes_back_to_the_queue(
     assert set_agent(server, "sam", {"tier": "junior"}, admin).status_code == 200
     assert reserve(server, senior, 1) == []
     assert claim_next(server, other) == hard
+
+
+def test_a_queued_ticket_reclassified_is_routed_as_what_it_is_now(server: Server) -> None:
+    junior, senior = agent(server, "jo", JUNIOR), agent(server, "sam", SENIOR)
+    ticket_id = faq(server, junior)
+    harder = set_field(
+        1, ticket_id, 10, "site-a", required_skill="complaints", complexity="complex"
+    )
+    assert result(server, senior, harder)["outcome"] == "applied"
+    assert claim_next(server, junior) is None
+    assert claim_next(server, senior) == ticket_id
