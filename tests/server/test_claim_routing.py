@@ -4,12 +4,14 @@ does, on SQLite and PostgreSQL; agents' routing profiles are set by admins (and 
 from __future__ import annotations
 
 from collections import Counter
+from contextlib import ExitStack
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from alembic import command
+from sqlalchemy import insert, select
 
 from agentdesk.cli import main
 from agentdesk.domain.actions import NewTicket
@@ -18,9 +20,9 @@ from agentdesk.domain.routing import DEFAULT_POLICY, Eligibility
 from agentdesk.server import claims
 from agentdesk.server import tables as t
 from agentdesk.server.accounts import Account, Profile, account_of, add_agent
-from agentdesk.server.database import create_server_engine
+from agentdesk.server.database import alembic_config, create_server_engine
 from agentdesk.server.tickets import create_ticket
-from tests.server.conftest import Server, sqlite_url
+from tests.server.conftest import Server, sqlite_url, throwaway_database
 from tests.server.test_concurrency import THREADS, run_threads
 from tests.server.test_push_kinds import result, set_field
 from tests.server.test_reservations import claim_next, reserve
@@ -329,3 +331,39 @@ def test_a_queued_ticket_reclassified_is_routed_as_what_it_is_now(server: Server
     assert result(server, senior, harder)["outcome"] == "applied"
     assert claim_next(server, junior) is None
     assert claim_next(server, senior) == ticket_id
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_upgrading_fills_the_routing_facts_of_tickets_already_queued(
+    backend: str, tmp_path: Path
+) -> None:
+    with ExitStack() as stack:
+        url = (
+            sqlite_url(tmp_path)
+            if backend == "sqlite"
+            else stack.enter_context(throwaway_database())
+        )
+        engine = create_server_engine(url)
+        stack.callback(engine.dispose)
+        with engine.begin() as connection:
+            connection.execute(
+                insert(t.customers).values(
+                    id="v", name="V", email="", phone="", tier="vip", language="fr"
+                )
+            )
+            hard = NewTicket(
+                "s", "b", "v", required_skill="complaints", complexity=Complexity.COMPLEX
+            )
+            create_ticket(connection, hard, customer_name=None, now=datetime.now(UTC))
+            create_ticket(
+                connection, NewTicket("s", "b", "c9"), customer_name=None, now=datetime.now(UTC)
+            )
+        config = alembic_config()
+        for step, target in ((command.downgrade, "0005"), (command.upgrade, "head")):
+            with engine.begin() as connection:
+                config.attributes["connection"] = connection
+                step(config, target)
+        with engine.connect() as connection:
+            queue = t.routing_queue.c
+            rows = connection.execute(select(queue.work, queue.vip, queue.language)).all()
+    assert sorted(rows) == [("complex:complaints", True, "fr"), ("standard:", False, "en")]
