@@ -24,7 +24,7 @@ PUBLISHED = (
 
 
 def add_parser(commands: Any) -> None:
-    """Add `serve` and `server` (migrate, add-agent) to the `agentdesk` subcommands."""
+    """Add `serve` and `server` (migrate, add-agent, set-agent, …) to the subcommands."""
     database = argparse.ArgumentParser(add_help=False)
     database.add_argument(
         "--database-url",
@@ -79,6 +79,17 @@ def add_parser(commands: Any) -> None:
         metavar="ID",
         help="a department whose tickets the agent takes (repeatable; default: general)",
     )
+    _profile_options(add_agent, adding=True)
+    set_agent = verbs.add_parser(
+        "set-agent",
+        parents=[database],
+        help="change an agent's tier, skill levels or languages (claim-next routes by them)",
+        description="Change what routing knows of an agent. Skills are merged into the agent's "
+        "(level 0 removes one); a tier or languages given replace the old. The server's "
+        "claim-next and reservations follow within seconds.",
+    )
+    set_agent.add_argument("handle", metavar="HANDLE", help="the agent's login handle")
+    _profile_options(set_agent, adding=False)
 
     for verb, noun, fields in PUBLISHED:
         publish = verbs.add_parser(
@@ -93,6 +104,60 @@ def add_parser(commands: Any) -> None:
         publish.add_argument(
             "--format", choices=("jsonl", "csv"), help="the file's format (default: by extension)"
         )
+
+
+def _profile_options(parser: argparse.ArgumentParser, *, adding: bool) -> None:
+    tiers = ("junior", "senior", "expert")
+    parser.add_argument(
+        "--tier",
+        choices=tiers,
+        default="junior" if adding else None,
+        help="seniority: complex work and VIP customers need a senior"
+        + (" (default junior)" if adding else ""),
+    )
+    lowest = 1 if adding else 0
+    parser.add_argument(
+        "--skills",
+        type=_skills if adding else _skill_changes,
+        metavar="SKILL:LEVEL,…",
+        help=f"skill levels {lowest}-5, e.g. faq:2,complaints:4 (a bare name means level 1"
+        + ("" if adding else "; level 0 removes the skill")
+        + ")",
+    )
+    parser.add_argument(
+        "--languages",
+        type=_languages,
+        metavar="CODE,…",
+        help="languages the agent answers in, e.g. en,fr" + (" (default en)" if adding else ""),
+    )
+
+
+def _skill_changes(text: str) -> dict[str, int]:
+    """`faq:2,complaints:0` as {skill: level}; a bare name is level 1."""
+    skills: dict[str, int] = {}
+    for part in (part.strip() for part in text.split(",")):
+        if not part:
+            continue
+        name, _, level = part.partition(":")
+        level = level.strip() or "1"
+        if not name.strip() or not level.isdigit() or int(level) > 5:
+            raise argparse.ArgumentTypeError(f"{part!r}: expected SKILL:LEVEL with a level 0-5")
+        skills[name.strip()] = int(level)
+    return skills
+
+
+def _skills(text: str) -> dict[str, int]:
+    skills = _skill_changes(text)
+    if 0 in skills.values():
+        raise argparse.ArgumentTypeError("a new agent's skill levels are 1-5")
+    return skills
+
+
+def _languages(text: str) -> tuple[str, ...]:
+    codes = tuple(code.strip() for code in text.split(",") if code.strip())
+    if not codes:
+        raise argparse.ArgumentTypeError("name at least one language, e.g. en")
+    return codes
 
 
 def _port(text: str) -> int:
@@ -129,7 +194,9 @@ def run(args: argparse.Namespace) -> int:
             return run_migrate(url)
         if args.server_command in ("import-kb", "import-scripts"):
             return run_publish(url, args.server_command, args.file, args.format)
-        return run_add_agent(url, args.handle, args.role, args.name, args.departments)
+        if args.server_command == "set-agent":
+            return run_set_agent(url, args)
+        return run_add_agent(url, args)
     except (DatabaseError, AccountError) as error:
         raise CliError(str(error)) from None
 
@@ -201,24 +268,24 @@ def run_migrate(url: str) -> int:
     return EXIT_OK
 
 
-def run_add_agent(
-    url: str, handle: str, role: str, name: str | None, departments: list[str] | None
-) -> int:
-    from agentdesk.domain.model import Role
-    from agentdesk.server.accounts import add_agent
+def run_add_agent(url: str, args: argparse.Namespace) -> int:
+    from agentdesk.domain.model import AgentTier, Role
+    from agentdesk.server.accounts import DEFAULT_LANGUAGES, Profile, add_agent
     from agentdesk.server.database import create_server_engine, require_current_schema
     from agentdesk.server.reference import publish_agent
 
+    profile = Profile(AgentTier(args.tier), args.skills or {}, args.languages or DEFAULT_LANGUAGES)
     engine = create_server_engine(url)
     try:
         require_current_schema(engine, url)
         with engine.begin() as connection:
             account, token = add_agent(
                 connection,
-                handle,
-                role=Role(role),
-                name=name,
-                departments=tuple(departments or ["general"]),
+                args.handle,
+                role=Role(args.role),
+                name=args.name,
+                departments=tuple(args.departments or ["general"]),
+                profile=profile,
             )
             # Desks learn of the new agent from the change log (leads may assign to them).
             publish_agent(connection, account.id, now=datetime.now(UTC))
@@ -226,6 +293,36 @@ def run_add_agent(
         engine.dispose()
     _say(f"agentdesk: created {account.role.value} {account.handle!r}; its token (shown once):")
     sys.stdout.write(token + "\n")
+    return EXIT_OK
+
+
+def run_set_agent(url: str, args: argparse.Namespace) -> int:
+    from agentdesk.domain.model import AgentTier
+    from agentdesk.server.accounts import set_agent
+    from agentdesk.server.database import create_server_engine, require_current_schema
+    from agentdesk.server.reference import publish_agent
+
+    if args.tier is None and args.skills is None and args.languages is None:
+        raise CliError("nothing to change: give --tier, --skills or --languages")
+    engine = create_server_engine(url)
+    try:
+        require_current_schema(engine, url)
+        with engine.begin() as connection:
+            agent = set_agent(
+                connection,
+                args.handle,
+                tier=AgentTier(args.tier) if args.tier else None,
+                skills=args.skills,
+                languages=args.languages,
+            )
+            publish_agent(connection, agent.id, now=datetime.now(UTC))
+    finally:
+        engine.dispose()
+    skills = ", ".join(f"{name} {level}" for name, level in agent.skills.items()) or "no skills"
+    _say(
+        f"agentdesk: {agent.handle} is {agent.tier.value}; {skills}; "
+        f"languages {', '.join(agent.languages) or 'any'}"
+    )
     return EXIT_OK
 
 

@@ -40,7 +40,7 @@ from sqlalchemy import func, insert, select, text
 from agentdesk.domain import actions
 from agentdesk.server import tables as t
 from agentdesk.server.database import create_server_engine, upgrade
-from agentdesk.server.tickets import queue_values, ticket_values
+from agentdesk.server.tickets import queue_row, ticket_values
 
 PRIORITIES = ("urgent", "high", "normal", "low")
 
@@ -70,7 +70,7 @@ def seed(url: str, tickets: int, clients: int) -> list[str]:
                 now=now,
             )
             rows.append(ticket_values(change.ticket))
-            queue.append(queue_values(change.ticket))
+            queue.append(queue_row(change.ticket, vip=False, language="en"))
         connection.execute(insert(t.tickets), rows)
         connection.execute(insert(t.routing_queue), queue)
         connection.execute(t.counters.update().values(value=tickets))

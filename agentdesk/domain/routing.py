@@ -225,6 +225,61 @@ def can_take(facts: TicketFacts, agent: Agent, policy: RoutingPolicy) -> bool:
     )
 
 
+def work_key(skill: str | None, complexity: Complexity) -> str:
+    """One kind of work as a single value: `complex:refunds`, or `simple:` needing no skill."""
+    return f"{complexity.value}:{skill or ''}"
+
+
+@dataclass(frozen=True, slots=True)
+class Eligibility:
+    """The rules of `can_take` for one agent, as data a database can filter a queue by.
+
+    A ticket passes when its department is served (`departments` empty: every one), its
+    `work_key` is in `work`, its customer is not a VIP unless `vip`, and its customer's language
+    is unknown, or in `languages` (empty: the agent's languages are unknown, so any). `work`
+    can list every kind of work the agent may do because a skill's needed level is at least 1:
+    a skill the agent lacks never passes. Whether the ticket waits in a queue is the store's.
+    """
+
+    departments: tuple[str, ...]
+    work: frozenset[str]
+    vip: bool
+    languages: tuple[str, ...]
+
+    @classmethod
+    def of(cls, agent: Agent, policy: RoutingPolicy) -> Eligibility:
+        skills: list[str | None] = [None, *sorted(agent.skills)]
+        return cls(
+            departments=tuple(agent.departments),
+            work=frozenset(
+                work_key(skill, complexity)
+                for skill in skills
+                for complexity in Complexity
+                if takes_work(agent, skill, complexity, policy)
+            ),
+            vip=takes_vip(agent, policy),
+            languages=tuple(agent.languages),
+        )
+
+    def admits(self, facts: TicketFacts) -> bool:
+        """`can_take` without the queue rule, read from this data (the stores' filters)."""
+        return self.admits_kind(
+            facts.department_id,
+            work_key(facts.required_skill, facts.complexity),
+            vip=facts.customer_tier is CustomerTier.VIP,
+            language=facts.customer_language,
+        )
+
+    def admits_kind(self, department_id: str, work: str, *, vip: bool, language: str) -> bool:
+        """`admits` for a ticket known by its department, `work_key` and customer."""
+        return (
+            (not self.departments or department_id in self.departments)
+            and work in self.work
+            and (self.vip or not vip)
+            and (not language or not self.languages or language in self.languages)
+        )
+
+
 def is_eligible(
     ticket: Ticket,
     agent: Agent,

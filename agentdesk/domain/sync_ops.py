@@ -88,8 +88,9 @@ LOCAL_ONLY_KINDS: frozenset[str] = frozenset(
         "department.upsert",
         "kb.upsert",
         "script.upsert",
-        # Case reviews and skill certification (domain/reviews.py) stay local until the
-        # server has endpoints for them.
+        # Case reviews and skill certification (domain/reviews.py) are not ops the server
+        # replays; a synced desk sends a new level straight to PATCH /agents/{handle}
+        # (store/remote.py), which claim-next routes by.
         "review.record",
         "agent.skill_level",
     }

@@ -23,7 +23,7 @@ from starlette.concurrency import run_in_threadpool
 from agentdesk import __version__
 from agentdesk.domain.actions import NewTicket
 from agentdesk.domain.errors import DomainError
-from agentdesk.domain.model import Channel, Priority, Role
+from agentdesk.domain.model import AgentTier, Channel, Complexity, Priority, Role
 from agentdesk.domain.sync_ops import OpEnvelope
 from agentdesk.server import (
     accounts,
@@ -78,6 +78,8 @@ ROLE_MATRIX: dict[tuple[str, str], frozenset[Role]] = {
     ("GET", "/sync/changes"): EVERYONE,
     ("POST", "/sync/push"): EVERYONE,
     ("POST", "/agents"): ADMINS,
+    # Leads certify skill levels (not their own); only admins change tiers and languages.
+    ("PATCH", "/agents/{handle}"): LEADS,
     # Shared reference data (reference_api.py): everyone reads; leads edit scripts, articles and
     # customers (reference.EDITORS, which pushed edits obey too); admins own departments and rules.
     **{("GET", path): EVERYONE for path in reference_api.READ_PATHS},
@@ -152,6 +154,7 @@ class NewTicketBody(Body):
     channel: Channel = Field(default=Channel.EMAIL, strict=False)
     intent: str = Field(default="", max_length=200)
     required_skill: str | None = Field(default=None, max_length=200)
+    complexity: Complexity = Field(default=Complexity.STANDARD, strict=False)
 
 
 class EpochBody(Body):
@@ -182,6 +185,19 @@ class NewAgentBody(Body):
     role: Role = Field(default=Role.AGENT, strict=False)
     name: str | None = Field(default=None, max_length=200)
     departments: list[str] = Field(default=["general"], min_length=1, max_length=50)
+    tier: AgentTier = Field(default=AgentTier.JUNIOR, strict=False)
+    skills: dict[str, int] = Field(default={}, max_length=100, description="skill -> level 1-5")
+    languages: list[str] = Field(default=["en"], max_length=20)
+
+
+class AgentProfileBody(Body):
+    """What routing knows of an agent; fields left out stay as they are."""
+
+    tier: AgentTier | None = Field(default=None, strict=False)
+    skills: dict[str, int] | None = Field(
+        default=None, max_length=100, description="skill -> level 0-5, merged in (0 removes it)"
+    )
+    languages: list[str] | None = Field(default=None, max_length=20)
 
 
 class ClaimOut(BaseModel):
@@ -277,11 +293,42 @@ def create_app(
                     role=body.role,
                     name=body.name,
                     departments=tuple(body.departments),
+                    profile=accounts.Profile(body.tier, body.skills, tuple(body.languages)),
                 )
                 reference.publish_agent(connection, created.id, now=now())
         except accounts.AccountError as error:
             raise ApiError(409, "conflict", str(error)) from None
         return {**_account_json(created), "token": token}
+
+    @app.patch("/agents/{handle}", tags=["accounts"])
+    def set_agent(handle: str, body: AgentProfileBody, account: Caller) -> dict[str, Any]:
+        """Change an agent's tier, skill levels or languages; claim-next and reservations
+        route by them within seconds (the token cache's time)."""
+        if account.role is not Role.ADMIN:
+            if body.tier is not None or body.languages is not None:
+                raise ApiError(403, "forbidden", "only admins change tiers and languages")
+            if handle == account.handle:
+                raise ApiError(403, "forbidden", "you cannot change your own skill levels")
+        languages = None if body.languages is None else tuple(body.languages)
+        try:
+            with engine.begin() as connection:
+                agent = accounts.set_agent(
+                    connection, handle, tier=body.tier, skills=body.skills, languages=languages
+                )
+                # Desks learn the new levels from the log, as they learnt of the agent.
+                reference.publish_agent(connection, agent.id, now=now())
+        except accounts.UnknownAgent as error:
+            raise ApiError(404, "not_found", str(error)) from None
+        except accounts.AccountError as error:
+            raise ApiError(422, "invalid", str(error)) from None
+        tokens.forget(agent.id)
+        return {
+            "id": agent.id,
+            "handle": agent.handle,
+            "tier": agent.tier.value,
+            "skills": dict(agent.skills),
+            "languages": list(agent.languages),
+        }
 
     @app.get("/agents", tags=["accounts"])
     def list_agents(account: Caller) -> dict[str, Any]:
@@ -305,6 +352,7 @@ def create_app(
             channel=body.channel,
             intent=body.intent,
             required_skill=body.required_skill,
+            complexity=body.complexity,
         )
         with engine.begin() as connection:
             ticket = create_ticket(connection, new, customer_name=body.customer_name, now=now())
@@ -364,12 +412,12 @@ def create_app(
         app.state.claimer = claimer
 
         async def claim_batch(callers: list[Account]) -> list[str]:
-            return await claimer([claims.ClaimRequest(a.id, a.departments) for a in callers])
+            return await claimer([claim_request(a) for a in callers])
 
     else:
 
         def claim_batch_in_thread(callers: list[Account]) -> list[str]:
-            requests = [claims.ClaimRequest(a.id, a.departments) for a in callers]
+            requests = [claim_request(a) for a in callers]
             with engine.begin() as connection:
                 return claims.claim_documents(connection, requests, now=now(), lease=limits.lease)
 
@@ -449,6 +497,7 @@ def create_app(
                 duration=duration,
                 now=at,
                 online_lease=limits.lease,
+                eligibility=account.eligibility,
             )
         return {"claims": [claim.json() for claim in held], "server_time": at.isoformat()}
 
@@ -555,6 +604,10 @@ def create_app(
 _BEARER = {"WWW-Authenticate": "Bearer"}
 
 
+def claim_request(account: Account) -> claims.ClaimRequest:
+    return claims.ClaimRequest(account.id, account.departments, account.eligibility)
+
+
 def caller(request: Request) -> Account:
     """The authenticated account, once its rate limit and the role matrix allow the request."""
     token = _bearer_token(request)
@@ -640,6 +693,13 @@ class _TokenCache:
             if len(self._entries) > 10_000:
                 self._entries.clear()
             self._entries[token] = (time.monotonic(), account)
+
+    def forget(self, agent_id: str) -> None:
+        """The agent's profile changed: this instance reads it again at their next request
+        (other instances within `seconds`)."""
+        with self._lock:
+            for token in [k for k, (_, a) in self._entries.items() if a.id == agent_id]:
+                del self._entries[token]
 
 
 def reply(

@@ -15,12 +15,14 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
+    Boolean,
     ColumnElement,
     Connection,
     Select,
     and_,
     bindparam,
     delete,
+    func,
     or_,
     select,
     text,
@@ -28,8 +30,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 
-from agentdesk.domain.model import Ticket
+from agentdesk.domain.model import CustomerTier, Ticket
 from agentdesk.domain.remote import ticket_from_wire
+from agentdesk.domain.routing import Eligibility
 from agentdesk.server import changelog
 from agentdesk.server import tables as t
 from agentdesk.server.changelog import ChangeRecord
@@ -47,35 +50,84 @@ MAX_ATTEMPTS = 8
 
 # SKIP LOCKED lets concurrent claimers pass each other's candidates; SQLite has no row locks and
 # leaves it out, its BEGIN IMMEDIATE serialising the claimers instead. Reservations build theirs
-# from the same two queries.
+# from the same two queries. Both take the caller's `departments` and the `eligibility_parameters`.
 def queue_head(*conditions: ColumnElement[bool], limit: Any = 1) -> Select[Any]:
-    """The most urgent queued tickets of the `departments` parameter, skipping locked rows."""
+    """The most urgent queued tickets the caller may take, VIPs first, skipping locked rows."""
     queue = t.routing_queue
     return (
         select(queue.c.ticket_id)
-        .where(queue.c.department_id.in_(bindparam("departments", expanding=True)), *conditions)
-        .order_by(queue.c.priority_rank, queue.c.due_at, queue.c.ticket_id)
+        .where(
+            queue.c.department_id.in_(bindparam("departments", expanding=True)),
+            *admitted(queue.c.work, queue.c.vip, queue.c.language),
+            *conditions,
+        )
+        .order_by(queue.c.priority_rank, queue.c.vip.desc(), queue.c.due_at, queue.c.ticket_id)
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
 
 
 def lapsed_claims(*conditions: ColumnElement[bool], limit: Any = 1) -> Select[Any]:
-    """Claimable tickets of the `departments` parameter whose claim lapsed by `now`, oldest first."""
-    claims, tickets = t.ticket_claims, t.tickets
+    """Claimable tickets the caller may take whose claim lapsed by `now`, oldest first."""
+    claims, tickets, customers = t.ticket_claims, t.tickets, t.customers
     return (
         select(claims.c.ticket_id)
         .join(tickets, tickets.c.id == claims.c.ticket_id)
+        .join(customers, customers.c.id == tickets.c.customer_id)
         .where(
             claims.c.lease_expires_at <= bindparam("now", type_=claims.c.lease_expires_at.type),
             tickets.c.department_id.in_(bindparam("departments", expanding=True)),
             tickets.c.status.in_([status.value for status in CLAIMABLE]),
+            *admitted(
+                work_of(tickets.c.required_skill, tickets.c.complexity),
+                customers.c.tier == CustomerTier.VIP.value,
+                customers.c.language,
+            ),
             *conditions,
         )
         .order_by(claims.c.lease_expires_at)
         .limit(limit)
         .with_for_update(of=claims, skip_locked=True)
     )
+
+
+def admitted(
+    work: ColumnElement[str], vip: ColumnElement[bool], language: ColumnElement[str]
+) -> list[ColumnElement[bool]]:
+    """`Eligibility.admits` as SQL over a ticket's work key, VIP flag and customer language."""
+    return [
+        or_(bindparam("any_work", type_=Boolean), work.in_(bindparam("work", expanding=True))),
+        or_(bindparam("takes_vip", type_=Boolean), ~vip),
+        or_(
+            bindparam("any_language", type_=Boolean),
+            language == "",
+            language.in_(bindparam("languages", expanding=True)),
+        ),
+    ]
+
+
+def work_of(skill: ColumnElement[str | None], complexity: ColumnElement[str]) -> Any:
+    """`routing.work_key` in SQL (the queue stores it; a lapsed claim's ticket computes it)."""
+    return complexity + ":" + func.coalesce(skill, "")
+
+
+def eligibility_parameters(eligibility: Eligibility | None) -> dict[str, Any]:
+    """The bind parameters of `admitted`; None admits every ticket of the departments."""
+    if eligibility is None:
+        return {
+            "any_work": True,
+            "work": [],
+            "takes_vip": True,
+            "any_language": True,
+            "languages": [],
+        }
+    return {
+        "any_work": False,
+        "work": sorted(eligibility.work),
+        "takes_vip": eligibility.vip,
+        "any_language": not eligibility.languages,
+        "languages": list(eligibility.languages),
+    }
 
 
 # The claim path's statements, built once (assembling them costs more Python time than running
@@ -113,6 +165,8 @@ NO_CLAIM = '{"claim": null}'
 class ClaimRequest:
     agent_id: str
     departments: tuple[str, ...]
+    # The agent's skills, tier and languages as routing rules (None: by department alone).
+    eligibility: Eligibility | None = None
 
 
 class ClaimLost(Exception):
@@ -146,17 +200,18 @@ def claim_next(
     *,
     now: datetime,
     lease: timedelta = DEFAULT_LEASE,
+    eligibility: Eligibility | None = None,
 ) -> Claim | None:
-    """Take the most urgent free ticket in `departments`, or None when there is none."""
+    """Take the most urgent free ticket in `departments` that `eligibility` admits, or None."""
+    request = ClaimRequest(agent_id, departments, eligibility)
     if connection.dialect.name == "postgresql":
-        request = ClaimRequest(agent_id, departments)
         [answer] = claim_documents(connection, [request], now=now, lease=lease)
         claim = json.loads(answer)["claim"]
         if claim is None:
             return None
         ticket = ticket_from_wire(claim["ticket"])
         return Claim(ticket, agent_id, int(claim["epoch"]), now + lease)
-    return _claim_next_in_python(connection, agent_id, departments, now=now, lease=lease)
+    return _claim_next_in_python(connection, request, now=now, lease=lease)
 
 
 def claim_documents(
@@ -175,9 +230,7 @@ def claim_documents(
     if connection.dialect.name != "postgresql":
         answers = []
         for request in requests:
-            claim = _claim_next_in_python(
-                connection, request.agent_id, request.departments, now=now, lease=lease
-            )
+            claim = _claim_next_in_python(connection, request, now=now, lease=lease)
             answers.append(json.dumps({"claim": None if claim is None else claim.json()}))
         return answers
     rows = connection.execute(_CLAIM_NEXT_MANY, call_parameters(requests, now=now, lease=lease))
@@ -196,7 +249,11 @@ def call_parameters(
     requests: list[ClaimRequest], *, now: datetime, lease: timedelta
 ) -> dict[str, Any]:
     wire = [
-        {"agent": request.agent_id, "departments": list(request.departments)}
+        {
+            "agent": request.agent_id,
+            "departments": list(request.departments),
+            **eligibility_parameters(request.eligibility),
+        }
         for request in requests
     ]
     return {
@@ -233,14 +290,14 @@ def documents(
 
 
 def _claim_next_in_python(
-    connection: Connection,
-    agent_id: str,
-    departments: tuple[str, ...],
-    *,
-    now: datetime,
-    lease: timedelta,
+    connection: Connection, request: ClaimRequest, *, now: datetime, lease: timedelta
 ) -> Claim | None:
-    params = {"departments": list(departments), "now": now}
+    agent_id = request.agent_id
+    params = {
+        "departments": list(request.departments),
+        "now": now,
+        **eligibility_parameters(request.eligibility),
+    }
     for _ in range(MAX_ATTEMPTS):
         # A lapsed claim goes first (its ticket has waited longest), then the queue's head.
         ticket_id = connection.execute(_LAPSED, params).scalar_one_or_none()
@@ -294,7 +351,7 @@ def release(
     if ticket.status in CLAIMABLE:
         connection.execute(
             dialect_insert(connection, t.routing_queue)
-            .values(**queue_values(ticket))
+            .values(**queue_values(connection, ticket))
             .on_conflict_do_nothing()
         )
     changelog.append(

@@ -157,7 +157,7 @@ def move(
     if change.ticket.status in CLAIMABLE:
         connection.execute(
             dialect_insert(connection, t.routing_queue)
-            .values(**queue_values(change.ticket))
+            .values(**queue_values(connection, change.ticket))
             .on_conflict_do_nothing()
         )
     return {} if epoch is None else {"claim_epoch": epoch}

@@ -41,6 +41,7 @@ from agentdesk.server import tables as t
 from agentdesk.server.changelog import ChangeRecord
 from agentdesk.server.database import dialect_insert
 from agentdesk.server.op_writes import Pusher, Rejection
+from agentdesk.server.tickets import requeue_customer
 
 # Who edits scripts, KB articles and customers (over HTTP or by a pushed op); departments and
 # rules shape routing for everyone, so only admins change them.
@@ -238,6 +239,9 @@ def put_many(
             index_elements=[shelf.key], set_=changes
         ).returning(*shelf.table.c)
         stored.append(row_json(connection.execute(statement).one()._mapping))
+        if kind is RecordKind.CUSTOMER:
+            customer = stored[-1]
+            requeue_customer(connection, key, customer["tier"], customer["language"])
     changelog.append(
         connection, [ChangeRecord(kind.value, None, payload) for payload in stored], now=now
     )

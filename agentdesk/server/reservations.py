@@ -23,12 +23,20 @@ from typing import Any
 
 from sqlalchemy import Connection, bindparam, delete, select, update
 
+from agentdesk.domain.model import Complexity, CustomerTier
+from agentdesk.domain.routing import Eligibility, work_key
 from agentdesk.server import changelog, claims
 from agentdesk.server import tables as t
 from agentdesk.server.changelog import ChangeRecord
 from agentdesk.server.database import dialect_insert
 from agentdesk.server.op_writes import Rejection
-from agentdesk.server.tickets import CLAIMABLE, queue_values, ticket_from_row, ticket_json
+from agentdesk.server.tickets import (
+    CLAIMABLE,
+    queue_rows,
+    queue_values,
+    ticket_from_row,
+    ticket_json,
+)
 
 # A shift; clients ask for their own length (the `[sync] reserve_hours` config key).
 DEFAULT_RESERVATION = timedelta(hours=8)
@@ -86,33 +94,39 @@ def refresh(
     duration: timedelta,
     now: datetime,
     online_lease: timedelta = claims.DEFAULT_LEASE,
+    eligibility: Eligibility | None = None,
 ) -> list[Held]:
     """Top untaken reservations up to `count`, renew the agent's live claims, return them all.
 
     Reservations are renewed to `duration` from now, online claims to `online_lease`. Untaken
     reservations whose ticket left the claimable states (solved elsewhere, transferred away)
-    are released rather than renewed.
+    are released rather than renewed. New reservations are tickets `eligibility` admits, as
+    claim-next would hand them out.
     """
     if not 0 <= count <= MAX_RESERVATIONS:
         raise BadReservation(f"count must be 0 to {MAX_RESERVATIONS}, not {count}")
     if not timedelta(0) < duration <= MAX_RESERVATION:
         raise BadReservation(f"a reservation lasts more than 0 and at most 24 h, not {duration}")
     held = live_claims(connection, agent_id, now=now)
-    stale = _unclaimable(connection, held, departments)
+    stale, still_queued = _unclaimable(connection, held, departments, eligibility)
     untaken = [
         h.ticket_id
         for h in held
         if h.kind == claims.RESERVATION and not h.taken and h.ticket_id not in stale
     ]
-    _reserve(connection, agent_id, departments, count - len(untaken), duration, now)
+    wanted = count - len(untaken)
+    _reserve(connection, agent_id, departments, eligibility, wanted, duration, now)
     if len(untaken) > count:
         _give_back(connection, untaken, len(untaken) - count)
     if stale:
         connection.execute(
             update(t.ticket_claims)
-            .where(t.ticket_claims.c.ticket_id.in_(sorted(stale)))
+            .where(t.ticket_claims.c.ticket_id.in_(sorted(stale - set(still_queued))))
             .values(owner_agent_id=None, lease_expires_at=None)
         )
+    if still_queued:
+        # Work the holder may no longer take goes back to the queue for someone who may.
+        _give_back(connection, still_queued, len(still_queued))
     mine = t.ticket_claims.c
     for kind, lease in ((claims.RESERVATION, duration), (claims.ONLINE, online_lease)):
         connection.execute(
@@ -124,33 +138,59 @@ def refresh(
 
 
 def _unclaimable(
-    connection: Connection, held: list[Held], departments: tuple[str, ...]
-) -> set[str]:
+    connection: Connection,
+    held: list[Held],
+    departments: tuple[str, ...],
+    eligibility: Eligibility | None,
+) -> tuple[set[str], list[str]]:
     """Untaken reservations the holder can no longer pull: the ticket was solved, moved out
-    of their departments or given to someone else (a reply assigns its author) meanwhile."""
+    of their departments or given to someone else (a reply assigns its author) meanwhile, or
+    it is no longer work they may take (reclassified, their level lowered, a VIP now). The
+    second part lists those still waiting for an owner, in their departments: they go back to
+    the queue."""
     ids = [h.ticket_id for h in held if h.kind == claims.RESERVATION and not h.taken]
     if not ids:
-        return set()
-    tickets = t.tickets.c
+        return set(), []
+    tickets, customers = t.tickets.c, t.customers.c
     rows = connection.execute(
-        select(tickets.id, tickets.status, tickets.department_id, tickets.assignee_id).where(
-            tickets.id.in_(ids)
+        select(
+            tickets.id,
+            tickets.status,
+            tickets.department_id,
+            tickets.assignee_id,
+            tickets.required_skill,
+            tickets.complexity,
+            customers.tier,
+            customers.language,
         )
+        .join_from(t.tickets, t.customers, customers.id == tickets.customer_id)
+        .where(tickets.id.in_(ids))
     )
-    return {
-        row.id
-        for row in rows
-        if row.status not in _CLAIMABLE
-        or row.department_id not in departments
-        or row.assignee_id is not None
-    }
+    stale: set[str] = set()
+    still_queued: list[str] = []
+    for row in rows:
+        if (
+            row.status not in _CLAIMABLE
+            or row.department_id not in departments
+            or row.assignee_id is not None
+        ):
+            stale.add(row.id)
+        elif eligibility is not None and not eligibility.admits_kind(
+            row.department_id,
+            work_key(row.required_skill, Complexity(row.complexity)),
+            vip=row.tier == CustomerTier.VIP.value,
+            language=row.language,
+        ):
+            stale.add(row.id)
+            still_queued.append(row.id)
+    return stale, still_queued
 
 
 def _give_back(connection: Connection, ticket_ids: list[str], surplus: int) -> None:
     """Release the `surplus` least urgent of these reservations (the agent asked for fewer)
     and put their tickets back in the queue; the epochs stay, for fencing."""
     rows = connection.execute(select(t.tickets).where(t.tickets.c.id.in_(ticket_ids))).all()
-    queued = sorted((queue_values(ticket_from_row(row)) for row in rows), key=_urgency)
+    queued = sorted(queue_rows(connection, map(ticket_from_row, rows)), key=_urgency)
     released = queued[len(queued) - surplus :]
     connection.execute(
         update(t.ticket_claims)
@@ -171,13 +211,20 @@ def _reserve(
     connection: Connection,
     agent_id: str,
     departments: tuple[str, ...],
+    eligibility: Eligibility | None,
     wanted: int,
     duration: timedelta,
     now: datetime,
 ) -> None:
     if wanted <= 0:
         return
-    params = {"departments": list(departments), "now": now, "wanted": wanted, "agent_id": agent_id}
+    params = {
+        "departments": list(departments),
+        "now": now,
+        "wanted": wanted,
+        "agent_id": agent_id,
+        **claims.eligibility_parameters(eligibility),
+    }
     lapsed = list(connection.execute(_LAPSED_UNASSIGNED, params).scalars())
     queued: list[str] = []
     if len(lapsed) < wanted:
@@ -250,7 +297,7 @@ def revoke(connection: Connection, ticket_id: str, *, now: datetime) -> int:
     if ticket.status in CLAIMABLE and ticket.assignee_id is None:
         connection.execute(
             dialect_insert(connection, t.routing_queue)
-            .values(**queue_values(ticket))
+            .values(**queue_values(connection, ticket))
             .on_conflict_do_nothing()
         )
     state = {**ticket_json(ticket), "claim": {"owner_agent_id": None, "epoch": epoch}}

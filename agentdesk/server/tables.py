@@ -143,7 +143,29 @@ routing_queue = Table(
     Column("department_id", String(64), nullable=False),
     Column("priority_rank", Integer, nullable=False),
     Column("due_at", UtcDateTime, nullable=False),
-    Index("ix_routing_queue_order", "priority_rank", "due_at", "ticket_id"),
+    # What claim-next filters by (domain.routing.Eligibility): the ticket's kind of work
+    # (`work_key`), whether its customer is a VIP, and the customer's language ('' unknown).
+    Column("work", String(280), nullable=False, server_default=text("''")),
+    Column("vip", Boolean, nullable=False, server_default=text("false")),
+    Column("language", String(16), nullable=False, server_default=text("''")),
+)
+# claim-next's order: priority, VIP customers ahead of others of the same priority, deadline.
+Index(
+    "ix_routing_queue_claim_order",
+    routing_queue.c.priority_rank,
+    routing_queue.c.vip.desc(),
+    routing_queue.c.due_at,
+    routing_queue.c.ticket_id,
+)
+# The same order within each kind of work: PostgreSQL's claim-next reads the head of each kind
+# the agent may do (server migration 0007), never walking past work they may not take.
+Index(
+    "ix_routing_queue_work_order",
+    routing_queue.c.work,
+    routing_queue.c.priority_rank,
+    routing_queue.c.vip.desc(),
+    routing_queue.c.due_at,
+    routing_queue.c.ticket_id,
 )
 
 # The primary key makes one owner per ticket a database rule. A released claim keeps its row

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields, is_dataclass, replace
 from datetime import datetime
 from enum import Enum
@@ -16,6 +16,7 @@ from agentdesk.domain import actions
 from agentdesk.domain.model import (
     Channel,
     Complexity,
+    CustomerTier,
     LinkKind,
     MessageKind,
     Priority,
@@ -23,6 +24,7 @@ from agentdesk.domain.model import (
     TicketLink,
     TicketStatus,
 )
+from agentdesk.domain.routing import work_key
 from agentdesk.server import changelog
 from agentdesk.server import tables as t
 from agentdesk.server.changelog import ChangeRecord
@@ -155,6 +157,19 @@ _INSERT_TICKETS = insert(t.tickets)
 _INSERT_MESSAGES = insert(t.messages)
 _INSERT_AUDIT = insert(t.audit_events)
 _INSERT_QUEUE = insert(t.routing_queue)
+# The queue row's columns that come from the ticket (`queued_ticket_values`).
+_REQUEUED_COLUMNS = ("department_id", "priority_rank", "due_at", "work")
+_REQUEUE = (
+    update(t.routing_queue)
+    .where(t.routing_queue.c.ticket_id == bindparam("b_ticket_id"))
+    .values({name: bindparam(f"b_{name}") for name in _REQUEUED_COLUMNS})
+)
+_REQUEUE_FROM_JSON = text(
+    "UPDATE routing_queue SET "
+    + ", ".join(f'"{name}" = r."{name}"' for name in _REQUEUED_COLUMNS)
+    + " FROM json_populate_recordset(NULL::routing_queue, CAST(:rows AS json)) AS r"
+    " WHERE routing_queue.ticket_id = r.ticket_id"
+)
 _DEQUEUE = delete(t.routing_queue).where(
     t.routing_queue.c.ticket_id.in_(bindparam("ticket_ids", expanding=True))
 )
@@ -208,8 +223,12 @@ class TicketWrites:
     clocks: dict[str, dict[str, list[str]]] = field(default_factory=dict)
     messages: list[dict[str, Any]] = field(default_factory=list)
     audit: list[dict[str, Any]] = field(default_factory=list)
-    queued: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # New tickets to queue (their rows need the customer's tier and language: read at flush).
+    queued: dict[str, Ticket] = field(default_factory=dict)
     dequeued: set[str] = field(default_factory=set)
+    # Changed tickets still open: a queued one is routed by what it is now (reclassified,
+    # re-prioritised); for one not in the queue the update touches nothing.
+    requeued: dict[str, Ticket] = field(default_factory=dict)
     records: list[ChangeRecord] = field(default_factory=list)
     # For each record, the position of its change's last record: pages end between changes.
     unit_ends: list[int] = field(default_factory=list)
@@ -218,7 +237,7 @@ class TicketWrites:
         """A new ticket: inserted, queued for an owner, logged with its messages."""
         ticket = change.ticket
         self.created[ticket.id] = ticket
-        self.queued[ticket.id] = queue_values(ticket)
+        self.queued[ticket.id] = ticket
         self._add(change, ticket_json(ticket))
 
     def change(
@@ -239,7 +258,12 @@ class TicketWrites:
             self.clocks[ticket.id] = dict(field_clocks)
         if ticket.status is TicketStatus.CLOSED:
             self.queued.pop(ticket.id, None)
+            self.requeued.pop(ticket.id, None)
             self.dequeued.add(ticket.id)
+        elif ticket.id in self.queued:
+            self.queued[ticket.id] = ticket
+        else:
+            self.requeued[ticket.id] = ticket
         state = ticket_json(ticket)
         if claim is not None:
             state["claim"] = dict(claim)
@@ -304,7 +328,20 @@ class TicketWrites:
         if self.audit:
             connection.execute(_INSERT_AUDIT, self.audit)
         if self.queued:
-            connection.execute(_INSERT_QUEUE, list(self.queued.values()))
+            connection.execute(_INSERT_QUEUE, queue_rows(connection, self.queued.values()))
+        if self.requeued:
+            rows = [
+                {"ticket_id": ticket.id, **queued_ticket_values(ticket)}
+                for ticket in self.requeued.values()
+            ]
+            if len(rows) > 1 and connection.dialect.name == "postgresql":
+                connection.execute(
+                    _REQUEUE_FROM_JSON, {"rows": json.dumps(rows, default=_json_value)}
+                )
+            else:
+                connection.execute(
+                    _REQUEUE, [{f"b_{k}": v for k, v in row.items()} for row in rows]
+                )
         if self.dequeued:
             connection.execute(_DEQUEUE, {"ticket_ids": sorted(self.dequeued)})
         return changelog.append(connection, self.records, now=now, unit_ends=self.unit_ends)
@@ -314,6 +351,26 @@ class TicketWrites:
         if ticket.id in self.clocks:
             values["field_clocks"] = self.clocks[ticket.id]
         return values
+
+
+def queue_rows(connection: Connection, tickets: Iterable[Ticket]) -> list[dict[str, Any]]:
+    """Routing-queue rows for new tickets, their customers' tier and language read at once."""
+    queued = list(tickets)
+    customers = {ticket.customer_id for ticket in queued}
+    found = {
+        row.id: row
+        for row in connection.execute(
+            select(t.customers.c.id, t.customers.c.tier, t.customers.c.language).where(
+                t.customers.c.id.in_(sorted(customers))
+            )
+        )
+    }
+    rows = []
+    for ticket in queued:
+        customer = found.get(ticket.customer_id)
+        vip = customer is not None and customer.tier == CustomerTier.VIP.value
+        rows.append(queue_row(ticket, vip=vip, language=customer.language if customer else ""))
+    return rows
 
 
 def live_follow_up(connection: Connection, closed_id: str) -> Ticket | None:
@@ -335,12 +392,42 @@ def live_follow_up(connection: Connection, closed_id: str) -> Ticket | None:
     return None if row is None else ticket_from_row(row)
 
 
-def queue_values(ticket: Ticket) -> dict[str, Any]:
+def queue_values(connection: Connection, ticket: Ticket) -> dict[str, Any]:
+    """The ticket's routing-queue row, with what claim-next filters by from its customer."""
+    (row,) = queue_rows(connection, [ticket])
+    return row
+
+
+def requeue_customer(connection: Connection, customer_id: str, tier: str, language: str) -> None:
+    """A customer's tier or language changed: their queued tickets are routed by the new one."""
+    queue = t.routing_queue
+    connection.execute(
+        update(queue)
+        .where(
+            queue.c.ticket_id.in_(
+                select(t.tickets.c.id).where(t.tickets.c.customer_id == customer_id)
+            )
+        )
+        .values(vip=tier == CustomerTier.VIP.value, language=language)
+    )
+
+
+def queue_row(ticket: Ticket, *, vip: bool, language: str) -> dict[str, Any]:
     return {
         "ticket_id": ticket.id,
+        **queued_ticket_values(ticket),
+        "vip": vip,
+        "language": language,
+    }
+
+
+def queued_ticket_values(ticket: Ticket) -> dict[str, Any]:
+    """The queue row's columns that come from the ticket itself (not its id or customer)."""
+    return {
         "department_id": ticket.department_id,
         "priority_rank": ticket.priority.rank,
         "due_at": ticket.resolution_due or ticket.created_at,
+        "work": work_key(ticket.required_skill, ticket.complexity),
     }
 
 

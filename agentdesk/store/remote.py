@@ -267,7 +267,8 @@ class SyncedStore(Store):
         await self.replica.edit_article(article, now=now)
         await self.push()
 
-    # Local-only kinds (sync_ops.LOCAL_ONLY_KINDS) below: nothing to push.
+    # Local-only kinds (sync_ops.LOCAL_ONLY_KINDS) below: nothing to push (a certification's
+    # new level goes to the server's agent profile instead).
     async def _write_review(
         self, ticket_id: str, reviewer_id: str, build: ReviewBuilder
     ) -> ReviewChange:
@@ -276,7 +277,34 @@ class SyncedStore(Store):
     async def _write_certification(
         self, agent_id: str, actor_id: str, build: CertificationBuilder
     ) -> Certification:
-        return await self.replica._write_certification(agent_id, actor_id, build)
+        certification = await self.replica._write_certification(agent_id, actor_id, build)
+        await self._publish_level(certification)
+        return certification
+
+    async def _publish_level(self, certification: Certification) -> None:
+        """Best effort: the server's claim-next routes by the new level at once. Offline, or
+        refused (the server does not know the agent, or sees this desk's login as no lead's),
+        the level stays this desk's: an admin sets it with `agentdesk server set-agent`."""
+        server = self.server
+        if server is None or not self.online:
+            return
+        from agentdesk.sync import SyncFailure, Unreachable, publish_skill_level
+
+        change = certification.change
+        try:
+            await publish_skill_level(
+                server.url,
+                server.token,
+                certification.agent.handle,
+                change.skill,
+                change.new_level,
+                transport=server.transport,
+                timeout=server.timeout,
+            )
+        except Unreachable as failure:
+            self._went_down(failure)
+        except SyncFailure as failure:
+            self.last_failure = failure
 
     async def record_screen_sessions(self, sessions: Sequence[ScreenSession]) -> None:
         await self.replica.record_screen_sessions(sessions)

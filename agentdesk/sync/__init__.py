@@ -6,6 +6,7 @@ from agentdesk.sync.engine import (
     SyncReport,
     TokenRefused,
     Unreachable,
+    publish_skill_level,
     push_pending,
     sync_once,
 )
@@ -16,6 +17,7 @@ __all__ = [
     "SyncReport",
     "TokenRefused",
     "Unreachable",
+    "publish_skill_level",
     "push_pending",
     "sync_once",
 ]

@@ -512,3 +512,24 @@ async def push_pending(
         pushed, applied, rejected = await _push(store, http, client_id, now, push_batch)
     status = await store.sync_status()
     return SyncReport(pushed, applied, rejected, 0, status.cursor)
+
+
+async def publish_skill_level(
+    server_url: str,
+    token: str,
+    handle: str,
+    skill: str,
+    level: int,
+    *,
+    transport: httpx.AsyncBaseTransport | None = None,
+    timeout: float = 10.0,
+) -> None:
+    """Tell the server a lead certified `handle` at `level` in `skill` (0: not certified), so
+    its claim-next routes by it; SyncFailure when the server could not or would not take it."""
+    async with _client(server_url, token, transport, timeout) as http:
+        response = await _send(http, "PATCH", f"/agents/{handle}", json={"skills": {skill: level}})
+    if response.status_code != 200:
+        raise ProtocolFailure(
+            f"the server did not take {handle}'s {skill} level ({response.status_code}: "
+            f"{_detail(response)})"
+        )

@@ -3,6 +3,7 @@ PostgreSQL; an agent a desk knows by handle keeps its local id."""
 
 from __future__ import annotations
 
+import argparse
 import io
 from contextlib import redirect_stdout
 from pathlib import Path
@@ -41,7 +42,16 @@ async def test_an_agent_the_admin_adds_joins_each_desks_roster(team: Team) -> No
 def test_the_command_line_add_agent_publishes_too(tmp_path: Path) -> None:
     url = sqlite_url(tmp_path)
     with redirect_stdout(io.StringIO()):
-        assert run_add_agent(url, "kim", "agent", "Kim", None) == 0
+        args = argparse.Namespace(
+            handle="kim",
+            role="agent",
+            name="Kim",
+            departments=None,
+            tier="senior",
+            skills={"billing": 3},
+            languages=["en", "pt"],
+        )
+        assert run_add_agent(url, args) == 0
     engine = create_server_engine(url)
     try:
         with engine.connect() as connection:
@@ -49,4 +59,5 @@ def test_the_command_line_add_agent_publishes_too(tmp_path: Path) -> None:
     finally:
         engine.dispose()
     assert record.kind == "agent" and record.payload["handle"] == "kim"
+    assert (record.payload["tier"], record.payload["skills"]) == ("senior", {"billing": 3})
     assert "token_hash" not in record.payload

@@ -8,15 +8,19 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import httpx
 import pytest
+from fastapi import FastAPI
+from sqlalchemy import select
 
 from agentdesk.cli_sync import background_round
 from agentdesk.credentials import ServerCredentials
 from agentdesk.domain.actions import NewTicket
-from agentdesk.domain.model import Customer, Role
+from agentdesk.domain.model import Agent, Customer, Role
+from agentdesk.server import tables as t
 from agentdesk.server.accounts import add_agent
 from agentdesk.server.app import Limits, create_app
 from agentdesk.store.remote import ServerLink, SyncedStore
@@ -38,15 +42,20 @@ class Switch(httpx.AsyncBaseTransport):
         return await self.inner.handle_async_request(request)
 
 
-@pytest.fixture
-async def linked(tmp_path: Path) -> AsyncIterator[tuple[SyncedStore, Switch, Recording]]:
+@asynccontextmanager
+async def desk(
+    tmp_path: Path, handle: str, role: Role, *others: str
+) -> AsyncIterator[tuple[SyncedStore, Switch, Recording, FastAPI]]:
+    """A server app with `handle` (whose token the desk uses) and `others` as agents."""
     app = create_app(
         sqlite_url(tmp_path),
         clock=lambda: NOW,
         limits=Limits(requests_per_second=10_000, burst=10_000),
     )
     with app.state.engine.begin() as connection:
-        _amy, token = add_agent(connection, "amy", role=Role.AGENT)
+        _account, token = add_agent(connection, handle, role=role)
+        for other in others:
+            add_agent(connection, other, role=Role.AGENT)
     recording = Recording(httpx.ASGITransport(app=app))
     switch = Switch(recording)
     store = SyncedStore(
@@ -55,10 +64,16 @@ async def linked(tmp_path: Path) -> AsyncIterator[tuple[SyncedStore, Switch, Rec
         clock=lambda: NOW,
     )
     await store.open()
-    await store.add_customers([Customer("c1", "Ann")])
-    yield store, switch, recording
+    yield store, switch, recording, app
     await store.close()
     app.state.engine.dispose()
+
+
+@pytest.fixture
+async def linked(tmp_path: Path) -> AsyncIterator[tuple[SyncedStore, Switch, Recording]]:
+    async with desk(tmp_path, "amy", Role.AGENT) as (store, switch, recording, _app):
+        await store.add_customers([Customer("c1", "Ann")])
+        yield store, switch, recording
 
 
 def pushes(recording: Recording) -> int:
@@ -143,3 +158,22 @@ async def test_a_write_never_waits_behind_a_round_and_the_round_pushes_it(
     gate.open.set()
     await round_
     assert (await store.sync_status()).pending == 0
+
+
+async def test_a_leads_new_skill_level_reaches_the_servers_routing(tmp_path: Path) -> None:
+    async with desk(tmp_path, "lee", Role.LEAD, "jo") as (store, switch, _recording, app):
+        lead, junior = Agent("ag-lee", "lee", "Lee", role=Role.LEAD), Agent("ag-jo", "jo", "Jo")
+        await store.add_agents([lead, junior])
+
+        def server_skills() -> object:
+            with app.state.engine.connect() as connection:
+                return connection.execute(
+                    select(t.agents.c.skills).where(t.agents.c.handle == "jo")
+                ).scalar_one()
+
+        await store.set_skill_level(junior.id, "complaints", 3, actor_id=lead.id, now=NOW)
+        assert server_skills() == {"complaints": 3}
+        switch.up = False  # offline: the level is the desk's until an admin sets it on the server
+        await store.set_skill_level(junior.id, "complaints", 4, actor_id=lead.id, now=NOW)
+        assert (await store.agent_by_handle("jo")).skills == {"complaints": 4}
+        assert server_skills() == {"complaints": 3} and not store.online

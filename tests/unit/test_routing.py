@@ -25,6 +25,7 @@ from agentdesk.domain.routing import (
     PULLABLE_STATUSES,
     AgentLoad,
     CannotPull,
+    Eligibility,
     RoutingPolicy,
     ScoreWeights,
     TicketFacts,
@@ -44,6 +45,7 @@ from agentdesk.domain.routing import (
     sla_risk,
     ticket_checks,
     waiting_value,
+    work_key,
 )
 
 T0 = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
@@ -400,6 +402,36 @@ def test_can_take_is_every_check_passing(queue: list[TicketFacts], agent: Agent)
     for facts in queue:
         checks = ticket_checks(facts, agent, DEFAULT_POLICY)
         assert can_take(facts, agent, DEFAULT_POLICY) is all(c.passed for c in checks)
+
+
+policies = st.builds(
+    RoutingPolicy,
+    skill_levels=st.fixed_dictionaries({c: st.integers(1, 5) for c in Complexity}),
+    complex_tier=st.sampled_from(list(AgentTier)),
+    vip_tier=st.sampled_from(list(AgentTier)),
+)
+
+
+@given(queues(), agents, policies)
+def test_eligibility_as_data_admits_what_can_take_does(
+    queue: list[TicketFacts], agent: Agent, policy: RoutingPolicy
+) -> None:
+    eligibility = Eligibility.of(agent, policy)
+    for facts in queue:
+        if facts.assignee_id is None and facts.status in PULLABLE_STATUSES:
+            assert eligibility.admits(facts) is can_take(facts, agent, policy)
+
+
+def test_eligibility_lists_the_work_a_junior_may_do() -> None:
+    eligibility = Eligibility.of(JUNIOR, DEFAULT_POLICY)
+    assert eligibility.work == {
+        work_key(None, Complexity.SIMPLE),
+        work_key(None, Complexity.STANDARD),
+        work_key("refunds", Complexity.SIMPLE),
+        work_key("refunds", Complexity.STANDARD),
+    }
+    assert (eligibility.vip, eligibility.languages) == (False, ("en",))
+    assert work_key("refunds", Complexity.COMPLEX) in Eligibility.of(SENIOR, DEFAULT_POLICY).work
 
 
 @given(queues(), agents)

@@ -4,8 +4,9 @@ Scoring every open ticket would cost tens of milliseconds on 100,000 of them, so
 reads candidates from the partial index `ix_tickets_routing` (tickets waiting in a queue, in
 queue order within each department, skill and complexity):
 
-- only groups of work the agent may do at all: their departments, and the skills and
-  complexities `routing.takes_work` allows, found by hopping through the index;
+- only groups of work the agent may do at all: the departments and kinds of work
+  (`routing.Eligibility`, which the server's claim-next filters by too), found by hopping
+  through the index;
 - per group and priority, the first `PER_BUCKET` tickets by SLA deadline, then age, that the
   customer rules (VIP, language) let the agent take;
 - groups best first by `routing.score_ceiling`, the most any of their tickets could score;
@@ -44,12 +45,11 @@ from agentdesk.domain.model import (
 from agentdesk.domain.route_explain import RouteMode, assign_routed, explain
 from agentdesk.domain.routing import (
     AgentLoad,
+    Eligibility,
     RoutingPolicy,
     TicketFacts,
     score_ceiling,
-    serves_department,
-    takes_vip,
-    takes_work,
+    work_key,
 )
 from agentdesk.store.errors import NotFound
 from agentdesk.store.sqlite import tickets
@@ -125,11 +125,10 @@ def buckets(
     connection: sqlite3.Connection, agent: Agent, policy: RoutingPolicy
 ) -> list[tuple[str, str | None, Complexity]]:
     """The (department, skill, complexity) buckets holding queued work the agent may do."""
-    departments = agent.departments or tuple(_values(connection, "department_id", {}))
+    eligibility = Eligibility.of(agent, policy)
+    departments = eligibility.departments or tuple(_values(connection, "department_id", {}))
     found: list[tuple[str, str | None, Complexity]] = []
     for department in departments:
-        if not serves_department(agent, department):
-            continue
         in_department = {"department_id": department}
         skills: list[str | None] = [
             skill
@@ -140,7 +139,7 @@ def buckets(
             skills.insert(0, None)
         for skill in skills:
             for complexity in Complexity:
-                if takes_work(agent, skill, complexity, policy):
+                if work_key(skill, complexity) in eligibility.work:
                     found.append((department, skill, complexity))
     return found
 
@@ -155,17 +154,19 @@ def _candidate_sql(agent: Agent, policy: RoutingPolicy) -> tuple[str, list[objec
         "tickets.complexity = ?",
         "tickets.priority_rank = ?",
     ]
+    # The customer rules of `Eligibility.admits`, as the server's claim-next has them too.
+    eligibility = Eligibility.of(agent, policy)
     extra: list[object] = []
-    if not takes_vip(agent, policy):
+    if not eligibility.vip:
         terms.append("(customers.tier IS NULL OR customers.tier != ?)")
         extra.append(CustomerTier.VIP.value)
-    if agent.languages:
-        spoken = ", ".join("?" for _ in agent.languages)
+    if eligibility.languages:
+        spoken = ", ".join("?" for _ in eligibility.languages)
         terms.append(
             f"(customers.language IS NULL OR customers.language = '' "
             f"OR customers.language IN ({spoken}))"
         )
-        extra.extend(agent.languages)
+        extra.extend(eligibility.languages)
     sql = (
         f"SELECT {_FACT_COLUMNS} FROM {_BY_BUCKET} "
         # LEFT JOIN keeps tickets the outer loop: the index walk, in queue order.
