@@ -252,3 +252,32 @@ def test_the_claim_next_fast_lane_answers_errors_as_the_rest_of_the_api(tmp_path
         assert statuses[2].headers["retry-after"]
     paths = server.client.app.openapi()["paths"]  # type: ignore[attr-defined]
     assert "post" in paths["/tickets/claim-next"]
+
+
+def test_the_claim_function_plans_once_and_by_index_however_empty_the_tables_were(
+    pg_only_url: str,
+) -> None:
+    """Its statements are planned once per session (re-planning every pick for its parameters
+    cost more than the picks) and on indexes: a plan made while ticket_claims was empty must
+    not scan every claim later."""
+    engine = create_server_engine(pg_only_url)
+    with engine.connect() as connection:
+        settings = connection.exec_driver_sql(
+            "SELECT proconfig FROM pg_proc WHERE proname = 'agentdesk_claim_next_many'"
+        ).scalar_one()
+        assert "plan_cache_mode=force_generic_plan" in settings
+        assert "enable_seqscan=off" in settings
+        for setting in settings:
+            name, _, value = setting.partition("=")
+            connection.exec_driver_sql(f"SET {name} = {value}")
+        plan = "\n".join(
+            row[0]
+            for row in connection.exec_driver_sql(
+                "EXPLAIN SELECT c.ticket_id FROM ticket_claims AS c "
+                "JOIN tickets AS t ON t.id = c.ticket_id "
+                "WHERE c.lease_expires_at <= now() ORDER BY c.lease_expires_at LIMIT 1"
+            )
+        )
+    engine.dispose()
+    assert "Seq Scan on ticket_claims" not in plan
+    assert "ix_ticket_claims_lease_expires_at" in plan
