@@ -434,7 +434,7 @@ async def _pull(
             await store.apply_remote(page)
             if fresh is not None:
                 fresh.update(ticket.id for ticket in page.tickets)
-                log.info("resyncing… seq %d of %s", page.cursor, up_to)
+                log.info("resyncing… seq %d of %s", page.cursor, "?" if up_to is None else up_to)
             if page.skipped_kinds:
                 # A newer server's records, or kinds this client does not apply yet: passed over.
                 log.info(
@@ -472,8 +472,9 @@ async def _fetch_page(
 
 async def _read_page(
     body: bytes, cursor: int, lineage: str | None
-) -> tuple[RemotePage, bool, object]:
-    """The page after `cursor`, whether the server has more after it, and its log head.
+) -> tuple[RemotePage, bool, int | None]:
+    """The page after `cursor`, whether the server has more after it, and its log head (None
+    when the server did not say).
 
     Decoding and reading a page is tens of milliseconds of CPU: done off the event loop, so
     the screen stays responsive through a long catch-up.
@@ -481,7 +482,7 @@ async def _read_page(
     return await asyncio.to_thread(_page_of, body, cursor, lineage)
 
 
-def _page_of(body: bytes, cursor: int, lineage: str | None) -> tuple[RemotePage, bool, object]:
+def _page_of(body: bytes, cursor: int, lineage: str | None) -> tuple[RemotePage, bool, int | None]:
     try:
         answer = json.loads(body)
         epoch = answer.get("server_epoch")
@@ -493,7 +494,8 @@ def _page_of(body: bytes, cursor: int, lineage: str | None) -> tuple[RemotePage,
         )
     except (BadRecord, AttributeError, KeyError, TypeError, ValueError) as error:
         raise ProtocolFailure(f"unreadable change page: {error}") from None
-    return page, bool(answer.get("more")), answer.get("up_to_seq", "?")
+    up_to = answer.get("up_to_seq")
+    return page, bool(answer.get("more")), up_to if isinstance(up_to, int) else None
 
 
 async def push_pending(
