@@ -13,7 +13,9 @@ server transaction: SKIP LOCKED pick, claim upsert with a new epoch, ticket upda
 row through the log-head row, commit.
 
 Afterwards the claims the clients saw are checked against each other and against the
-database: no ticket id twice, one owner per ticket, the log gap-free.
+database: no ticket id twice, one owner per ticket, the log gap-free. The servers' background
+vacuums of the routing queue (agentdesk/server/queue_upkeep.py) are part of what is measured:
+their database CPU counts in the per-claim figures.
 """
 
 from __future__ import annotations
@@ -136,6 +138,12 @@ def report(
             ).all()
         )
         queued = connection.execute(select(func.count()).select_from(t.routing_queue)).scalar()
+        vacuums, autovacuums = connection.execute(
+            text(
+                "SELECT vacuum_count, autovacuum_count FROM pg_stat_user_tables "
+                "WHERE relname = 'routing_queue'"
+            )
+        ).one()
     gap_free, records = log_is_gap_free(engine)
     engine.dispose()
     total = sum(seen.values())
@@ -152,6 +160,7 @@ def report(
         f"still queued: {queued} (+ claimed = {queued + len(owners)})"
     )
     print(f"change log gap-free: {gap_free} ({records} records)")
+    print(f"routing-queue vacuums: {vacuums} by the servers, {autovacuums} by autovacuum")
 
 
 if __name__ == "__main__":

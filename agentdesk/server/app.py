@@ -53,6 +53,7 @@ from agentdesk.server.limits import (
     retry_after,
 )
 from agentdesk.server.op_writes import Rejection
+from agentdesk.server.queue_upkeep import DEFAULT_CLAIMS_PER_VACUUM, QueueVacuum
 from agentdesk.server.tickets import create_ticket, ticket_json
 
 Clock = Callable[[], datetime]
@@ -120,6 +121,8 @@ class Limits:
     burst: int = 100
     lease: timedelta = claims.DEFAULT_LEASE
     reservation: timedelta = reservations.DEFAULT_RESERVATION
+    # PostgreSQL: claims between background vacuums of the routing queue (queue_upkeep.py).
+    claims_per_vacuum: int = DEFAULT_CLAIMS_PER_VACUUM
 
 
 # -- request bodies ----------------------------------------------------------------------------
@@ -408,7 +411,13 @@ def create_app(
     # loop; on SQLite (BEGIN IMMEDIATE, Python steps) it goes to a worker thread. The answer is
     # JSON text made by claims.documents / claims.claim_documents, with no model around it.
     if engine.dialect.name == "postgresql":
-        claimer = AsyncClaimer(psycopg_conninfo(database_url), now, limits.lease)
+        conninfo = psycopg_conninfo(database_url)
+        claimer = AsyncClaimer(
+            conninfo,
+            now,
+            limits.lease,
+            upkeep=QueueVacuum(conninfo, claims_per_vacuum=limits.claims_per_vacuum),
+        )
         app.state.claimer = claimer
 
         async def claim_batch(callers: list[Account]) -> list[str]:

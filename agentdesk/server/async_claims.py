@@ -8,15 +8,15 @@ instance, so one connection is enough.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any
 
 import psycopg
 
 from agentdesk.server import claims
 from agentdesk.server.claims import ClaimRequest
+from agentdesk.server.loop_connection import LoopConnection
+from agentdesk.server.queue_upkeep import QueueVacuum
 
 
 class AsyncClaimer:
@@ -26,40 +26,38 @@ class AsyncClaimer:
     more; any other error goes to the caller.
     """
 
-    def __init__(self, conninfo: str, clock: Callable[[], datetime], lease: timedelta) -> None:
-        self._conninfo = conninfo
+    def __init__(
+        self,
+        conninfo: str,
+        clock: Callable[[], datetime],
+        lease: timedelta,
+        *,
+        upkeep: QueueVacuum | None = None,
+    ) -> None:
+        self._connection = LoopConnection(conninfo)
+        self.upkeep = upkeep
         self._clock = clock
         self._lease = lease
-        self._connection: psycopg.AsyncConnection[Any] | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
 
     async def __call__(self, requests: list[ClaimRequest]) -> list[str]:
         now = self._clock()
         parameters = claims.call_parameters(requests, now=now, lease=self._lease)
         for attempt in (1, 2):
-            connection = await self._connected()
+            connection = await self._connection.get()
             try:
                 cursor = await connection.execute(claims.CLAIM_NEXT_MANY_SQL, parameters)
                 rows = await cursor.fetchall()
             except psycopg.OperationalError:
                 if attempt == 2 or not connection.broken:
                     raise
-                self._connection = None
+                self._connection.drop()
                 continue
+            if self.upkeep is not None:
+                self.upkeep.claimed(len(rows))  # a row per claim made
             return claims.documents(requests, rows, now=now, lease=self._lease)
         raise AssertionError("unreachable")  # the loop returns or raises
 
-    async def _connected(self) -> psycopg.AsyncConnection[Any]:
-        loop = asyncio.get_running_loop()
-        # A connection belongs to the loop it was opened on (a test client may start another).
-        if self._connection is None or self._connection.closed or self._loop is not loop:
-            self._connection = await psycopg.AsyncConnection.connect(
-                self._conninfo, autocommit=True
-            )
-            self._loop = loop
-        return self._connection
-
     async def close(self) -> None:
-        if self._connection is not None and self._loop is asyncio.get_running_loop():
-            await self._connection.close()
-        self._connection = None
+        if self.upkeep is not None:
+            await self.upkeep.close()
+        await self._connection.close()
