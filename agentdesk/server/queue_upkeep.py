@@ -83,7 +83,8 @@ class QueueVacuum:
             await self._connection.close()
         else:
             self.vacuums += 1
-        self._not_before = time.monotonic() + self._rest_factor * (time.monotonic() - started)
+        ended = time.monotonic()
+        self._not_before = ended + self._rest_factor * (ended - started)
 
     async def close(self) -> None:
         if self._running is not None and not self._running.done():

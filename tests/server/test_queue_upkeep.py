@@ -99,3 +99,17 @@ def test_a_failed_vacuum_is_counted_and_logged_not_raised(
 def test_claims_per_vacuum_must_be_positive() -> None:
     with pytest.raises(ValueError, match="at least 1"):
         QueueVacuum("postgresql://unused", claims_per_vacuum=0)
+
+
+def test_autovacuum_sweeps_the_routing_queue_after_a_fixed_number_of_removed_rows(
+    pg_only_url: str,
+) -> None:
+    with psycopg.connect(psycopg_conninfo(pg_only_url), autocommit=True) as connection:
+        row = connection.execute(
+            "SELECT reloptions FROM pg_class WHERE relname = 'routing_queue'"
+        ).fetchone()
+    assert row is not None
+    assert set(row[0] or []) >= {
+        "autovacuum_vacuum_scale_factor=0",
+        "autovacuum_vacuum_threshold=1000",
+    }
